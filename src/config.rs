@@ -1,0 +1,673 @@
+//! Server configuration: validated once, shared by every session behind an
+//! [`Arc`], with the greeting rendered once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+
+use crate::error::ConfigError;
+use crate::parse::is_language;
+use crate::render::{push_text, EPP_CLOSE, EPP_OPEN};
+use crate::time::{write_rfc3339, RFC3339_LEN};
+use crate::trid::push_decimal;
+
+/// Limits that bound what one session may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest frame accepted, header included (default 256 KiB). A larger
+    /// announced length is answered 2500 and the session closes.
+    pub max_frame_size: u32,
+    /// Commands read but not yet answered (default 32). Past it, the session
+    /// takes no more input until responses drain.
+    pub max_in_flight: usize,
+    /// Bytes of rendered output not yet taken by the host past which the
+    /// session takes no more input (default 1 MiB).
+    pub max_pending_output: usize,
+    /// Failed logins in one connection; the one that reaches it is answered
+    /// 2501 and the session closes (default 3).
+    pub max_failed_logins: u32,
+    /// Time from connection to a successful login (default 60 s).
+    pub login_deadline: Duration,
+    /// Time without a frame from the client (default 600 s).
+    pub idle_timeout: Duration,
+    /// Element nesting depth (default 64).
+    pub max_xml_depth: usize,
+    /// Attributes on one element (default 32).
+    pub max_xml_attributes: usize,
+    /// Bytes in one text node or attribute value (default 64 KiB).
+    pub max_xml_text: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_frame_size: 256 * 1024,
+            max_in_flight: 32,
+            max_pending_output: 1024 * 1024,
+            max_failed_logins: 3,
+            login_deadline: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(600),
+            max_xml_depth: 64,
+            max_xml_attributes: 32,
+            max_xml_text: 64 * 1024,
+        }
+    }
+}
+
+/// `<dcp><access>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum DcpAccess {
+    All,
+    None,
+    Null,
+    Other,
+    Personal,
+    PersonalAndOther,
+}
+
+/// `<dcp><statement><purpose>` members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum DcpPurpose {
+    Admin,
+    Contact,
+    Other,
+    Prov,
+}
+
+/// `<dcp><statement><recipient>` members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DcpRecipient {
+    /// `<other/>`.
+    Other,
+    /// `<ours>`, with an optional `<recDesc>`.
+    Ours(Option<String>),
+    /// `<public/>`.
+    Public,
+    /// `<same/>`.
+    Same,
+    /// `<unrelated/>`.
+    Unrelated,
+}
+
+/// `<dcp><statement><retention>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum DcpRetention {
+    Business,
+    Indefinite,
+    Legal,
+    None,
+    Stated,
+}
+
+/// One `<dcp><statement>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DcpStatement {
+    /// At least one purpose.
+    pub purposes: Vec<DcpPurpose>,
+    /// At least one recipient.
+    pub recipients: Vec<DcpRecipient>,
+    /// The retention.
+    pub retention: DcpRetention,
+}
+
+/// `<dcp><expiry>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DcpExpiry {
+    /// `<absolute>`: the policy expires at this instant.
+    Absolute(SystemTime),
+    /// `<relative>`: the policy expires this long after the greeting.
+    Relative(Duration),
+}
+
+/// The data collection policy announced in the greeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dcp {
+    /// `<access>`.
+    pub access: DcpAccess,
+    /// At least one `<statement>`.
+    pub statements: Vec<DcpStatement>,
+    /// `<expiry>`.
+    pub expiry: Option<DcpExpiry>,
+}
+
+impl Default for Dcp {
+    /// Access to all data; collected for administration and provisioning,
+    /// shared with us and the public, kept as stated.
+    fn default() -> Dcp {
+        Dcp {
+            access: DcpAccess::All,
+            statements: vec![DcpStatement {
+                purposes: vec![DcpPurpose::Admin, DcpPurpose::Prov],
+                recipients: vec![DcpRecipient::Ours(None), DcpRecipient::Public],
+                retention: DcpRetention::Stated,
+            }],
+            expiry: None,
+        }
+    }
+}
+
+/// Counts logged-in sessions per registrar, shared by every session (and
+/// thread) of a server, to enforce a per-registrar session limit (2502).
+#[derive(Debug)]
+pub struct RegistrarSessions {
+    max_per_client: usize,
+    counts: Mutex<HashMap<String, usize>>,
+}
+
+impl RegistrarSessions {
+    /// A counter allowing `max_per_client` concurrent sessions per clID.
+    pub fn new(max_per_client: usize) -> Arc<RegistrarSessions> {
+        Arc::new(RegistrarSessions {
+            max_per_client,
+            counts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Sessions `client_id` has now.
+    pub fn count(&self, client_id: &str) -> usize {
+        self.counts.lock().get(client_id).copied().unwrap_or(0)
+    }
+
+    /// The limit per registrar.
+    pub fn max_per_client(&self) -> usize {
+        self.max_per_client
+    }
+
+    /// Takes a slot for `client_id`, or `None` when it has its maximum.
+    pub(crate) fn acquire(self: &Arc<Self>, client_id: &str) -> Option<SessionSlot> {
+        let mut m = self.counts.lock();
+        let n = m.entry(client_id.to_owned()).or_insert(0);
+        if *n >= self.max_per_client {
+            return None;
+        }
+        *n += 1;
+        Some(SessionSlot {
+            owner: Arc::clone(self),
+            client_id: client_id.to_owned(),
+        })
+    }
+}
+
+/// A held slot in [`RegistrarSessions`]; released on drop.
+#[derive(Debug)]
+pub(crate) struct SessionSlot {
+    owner: Arc<RegistrarSessions>,
+    client_id: String,
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        let mut m = self.owner.counts.lock();
+        if let Some(n) = m.get_mut(&self.client_id) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.client_id);
+            }
+        }
+    }
+}
+
+/// The server's configuration: immutable once built, shared by every
+/// session. Build it with [`ServerConfig::builder`].
+#[derive(Debug)]
+pub struct ServerConfig {
+    pub(crate) server_id: String,
+    pub(crate) versions: Vec<String>,
+    pub(crate) languages: Vec<String>,
+    pub(crate) object_uris: Vec<String>,
+    pub(crate) extension_uris: Vec<String>,
+    pub(crate) dcp: Dcp,
+    pub(crate) limits: Limits,
+    pub(crate) sessions: Option<Arc<RegistrarSessions>>,
+    sv_trid_prefix: String,
+    sv_trid_epoch: OnceLock<u64>,
+    sv_trid_seq: AtomicU64,
+    /// The framed greeting with a placeholder svDate at `greeting_date_at`.
+    greeting: Vec<u8>,
+    greeting_date_at: usize,
+}
+
+impl ServerConfig {
+    /// Starts a configuration for the server called `server_id` (svID,
+    /// 3 to 64 characters).
+    pub fn builder(server_id: impl Into<String>) -> ServerConfigBuilder {
+        ServerConfigBuilder {
+            server_id: server_id.into(),
+            versions: vec!["1.0".into()],
+            languages: Vec::new(),
+            object_uris: Vec::new(),
+            extension_uris: Vec::new(),
+            dcp: Dcp::default(),
+            limits: Limits::default(),
+            sessions: None,
+            sv_trid_prefix: None,
+            sv_trid_epoch: None,
+        }
+    }
+
+    /// The svID.
+    pub fn server_id(&self) -> &str {
+        &self.server_id
+    }
+
+    /// The protocol versions offered.
+    pub fn versions(&self) -> &[String] {
+        &self.versions
+    }
+
+    /// The languages offered.
+    pub fn languages(&self) -> &[String] {
+        &self.languages
+    }
+
+    /// The object URIs offered.
+    pub fn object_uris(&self) -> &[String] {
+        &self.object_uris
+    }
+
+    /// The extension URIs offered.
+    pub fn extension_uris(&self) -> &[String] {
+        &self.extension_uris
+    }
+
+    /// The data collection policy.
+    pub fn dcp(&self) -> &Dcp {
+        &self.dcp
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The shared registrar session counter, if one is configured.
+    pub fn registrar_sessions(&self) -> Option<&Arc<RegistrarSessions>> {
+        self.sessions.as_ref()
+    }
+
+    /// Appends the framed greeting for `now` to `out`.
+    pub(crate) fn write_greeting(&self, out: &mut Vec<u8>, now: SystemTime) {
+        let at = out.len() + self.greeting_date_at;
+        out.extend_from_slice(&self.greeting);
+        let mut date = [0u8; RFC3339_LEN];
+        write_rfc3339(now, &mut date);
+        out[at..at + RFC3339_LEN].copy_from_slice(&date);
+    }
+
+    /// The greeting frame's XML for `now` (without the length header).
+    pub fn greeting_xml(&self, now: SystemTime) -> String {
+        let mut v = Vec::new();
+        self.write_greeting(&mut v, now);
+        String::from_utf8_lossy(&v[4..]).into_owned()
+    }
+
+    /// Fixes the svTRID epoch at the first session's creation time (unless
+    /// the builder set one).
+    pub(crate) fn note_first_use(&self, now: SystemTime) {
+        self.sv_trid_epoch.get_or_init(|| {
+            now.duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0)
+        });
+    }
+
+    /// The svTRID prefix (`{prefix}-{epoch}-`) and the next sequence number.
+    /// Unique per configuration, and across restarts as long as the epoch
+    /// (the first session's time in milliseconds, or the one set on the
+    /// builder) differs.
+    pub(crate) fn next_sv_trid(&self) -> u64 {
+        self.sv_trid_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn write_sv_trid_prefix(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.sv_trid_prefix.as_bytes());
+        out.push(b'-');
+        push_decimal(out, *self.sv_trid_epoch.get().unwrap_or(&0));
+        out.push(b'-');
+    }
+}
+
+/// Builds a [`ServerConfig`]; see [`ServerConfig::builder`].
+#[derive(Debug, Clone)]
+pub struct ServerConfigBuilder {
+    server_id: String,
+    versions: Vec<String>,
+    languages: Vec<String>,
+    object_uris: Vec<String>,
+    extension_uris: Vec<String>,
+    dcp: Dcp,
+    limits: Limits,
+    sessions: Option<Arc<RegistrarSessions>>,
+    sv_trid_prefix: Option<String>,
+    sv_trid_epoch: Option<u64>,
+}
+
+impl ServerConfigBuilder {
+    /// Replaces the offered protocol versions (default `1.0`, the only EPP
+    /// version).
+    pub fn versions<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {
+        self.versions = v.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Offers a language (`en` if none is added).
+    pub fn language(mut self, lang: impl Into<String>) -> Self {
+        self.languages.push(lang.into());
+        self
+    }
+
+    /// Offers an object URI (at least one is required).
+    pub fn object_uri(mut self, uri: impl Into<String>) -> Self {
+        self.object_uris.push(uri.into());
+        self
+    }
+
+    /// Offers an extension URI.
+    pub fn extension_uri(mut self, uri: impl Into<String>) -> Self {
+        self.extension_uris.push(uri.into());
+        self
+    }
+
+    /// Sets the data collection policy.
+    pub fn dcp(mut self, dcp: Dcp) -> Self {
+        self.dcp = dcp;
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Enforces a per-registrar session limit with a counter shared by
+    /// every session of the server.
+    pub fn registrar_sessions(mut self, sessions: Arc<RegistrarSessions>) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// Sets the svTRID prefix (1 to 20 characters, letters, digits, `.`,
+    /// `_` or `-`; default: the server id's first such characters).
+    pub fn sv_trid_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.sv_trid_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Sets the svTRID epoch: a number that differs between runs of the
+    /// server (for example its start time in milliseconds). Default: the
+    /// `now` of the first session created.
+    pub fn sv_trid_epoch(mut self, epoch: u64) -> Self {
+        self.sv_trid_epoch = Some(epoch);
+        self
+    }
+
+    /// Validates and builds.
+    pub fn build(mut self) -> Result<Arc<ServerConfig>, ConfigError> {
+        let bad = |field: &'static str, reason: String| Err(ConfigError::Invalid { field, reason });
+        let n = self.server_id.chars().count();
+        if !(3..=64).contains(&n) || self.server_id.contains(['\t', '\r', '\n']) {
+            return bad("server_id", format!("must be 3 to 64 characters on one line, got {:?}", self.server_id));
+        }
+        if self.versions.is_empty() {
+            return bad("versions", "at least one is required".into());
+        }
+        for v in &self.versions {
+            if v != "1.0" {
+                return bad("versions", format!("{v:?} is not an EPP version (only 1.0 exists)"));
+            }
+        }
+        if self.languages.is_empty() {
+            self.languages.push("en".into());
+        }
+        for l in &self.languages {
+            if !is_language(l) {
+                return bad("languages", format!("{l:?} is not a language tag"));
+            }
+        }
+        if self.object_uris.is_empty() {
+            return bad("object_uris", "at least one is required".into());
+        }
+        for (field, list) in [("object_uris", &self.object_uris), ("extension_uris", &self.extension_uris)] {
+            if list.len() > 64 {
+                return bad(field, "at most 64 are supported".into());
+            }
+            for (i, u) in list.iter().enumerate() {
+                if u.is_empty() || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return bad(field, format!("{u:?} is not a URI"));
+                }
+                if list[..i].contains(u) {
+                    return bad(field, format!("{u:?} is listed twice"));
+                }
+            }
+        }
+        if self.dcp.statements.is_empty() {
+            return bad("dcp", "at least one statement is required".into());
+        }
+        for s in &self.dcp.statements {
+            if s.purposes.is_empty() || s.recipients.is_empty() {
+                return bad("dcp", "every statement needs a purpose and a recipient".into());
+            }
+            for r in &s.recipients {
+                if let DcpRecipient::Ours(Some(d)) = r {
+                    if d.is_empty() || d.chars().count() > 255 {
+                        return bad("dcp", "recDesc must be 1 to 255 characters".into());
+                    }
+                }
+            }
+        }
+        let l = &self.limits;
+        if l.max_frame_size < 64 {
+            return bad("max_frame_size", format!("{} is too small (at least 64)", l.max_frame_size));
+        }
+        if l.max_in_flight == 0 || l.max_failed_logins == 0 || l.max_xml_depth < 8 || l.max_xml_attributes < 4 || l.max_xml_text < 64 {
+            return bad("limits", format!("limits too small: {l:?}"));
+        }
+        if l.max_pending_output < l.max_frame_size as usize {
+            return bad("max_pending_output", "must be at least max_frame_size".into());
+        }
+        let prefix = match self.sv_trid_prefix.take() {
+            Some(p) => p,
+            None => {
+                let p: String = self
+                    .server_id
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                    .take(20)
+                    .collect();
+                if p.is_empty() {
+                    "EPP".into()
+                } else {
+                    p
+                }
+            }
+        };
+        if prefix.is_empty() || prefix.len() > 20 || !prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return bad("sv_trid_prefix", format!("{prefix:?} must be 1 to 20 of A-Z a-z 0-9 . _ -"));
+        }
+        let epoch = OnceLock::new();
+        if let Some(e) = self.sv_trid_epoch {
+            let _ = epoch.set(e);
+        }
+        let (greeting, greeting_date_at) = render_greeting(&self);
+        Ok(Arc::new(ServerConfig {
+            server_id: self.server_id,
+            versions: self.versions,
+            languages: self.languages,
+            object_uris: self.object_uris,
+            extension_uris: self.extension_uris,
+            dcp: self.dcp,
+            limits: self.limits,
+            sessions: self.sessions,
+            sv_trid_prefix: prefix,
+            sv_trid_epoch: epoch,
+            sv_trid_seq: AtomicU64::new(1),
+            greeting,
+            greeting_date_at,
+        }))
+    }
+}
+
+fn render_greeting(b: &ServerConfigBuilder) -> (Vec<u8>, usize) {
+    let mut o = Vec::with_capacity(1024);
+    let at = crate::render::begin_frame(&mut o);
+    o.extend_from_slice(EPP_OPEN.as_bytes());
+    o.extend_from_slice(b"<greeting><svID>");
+    push_text(&mut o, &b.server_id);
+    o.extend_from_slice(b"</svID><svDate>");
+    let date_at = o.len();
+    o.extend_from_slice(&[b'0'; RFC3339_LEN]);
+    o.extend_from_slice(b"</svDate><svcMenu>");
+    let el = |o: &mut Vec<u8>, name: &str, v: &str| {
+        o.push(b'<');
+        o.extend_from_slice(name.as_bytes());
+        o.push(b'>');
+        push_text(o, v);
+        o.extend_from_slice(b"</");
+        o.extend_from_slice(name.as_bytes());
+        o.push(b'>');
+    };
+    for v in &b.versions {
+        el(&mut o, "version", v);
+    }
+    for l in &b.languages {
+        el(&mut o, "lang", l);
+    }
+    for u in &b.object_uris {
+        el(&mut o, "objURI", u);
+    }
+    if !b.extension_uris.is_empty() {
+        o.extend_from_slice(b"<svcExtension>");
+        for u in &b.extension_uris {
+            el(&mut o, "extURI", u);
+        }
+        o.extend_from_slice(b"</svcExtension>");
+    }
+    o.extend_from_slice(b"</svcMenu><dcp><access>");
+    o.extend_from_slice(match b.dcp.access {
+        DcpAccess::All => b"<all/>".as_slice(),
+        DcpAccess::None => b"<none/>",
+        DcpAccess::Null => b"<null/>",
+        DcpAccess::Other => b"<other/>",
+        DcpAccess::Personal => b"<personal/>",
+        DcpAccess::PersonalAndOther => b"<personalAndOther/>",
+    });
+    o.extend_from_slice(b"</access>");
+    for s in &b.dcp.statements {
+        o.extend_from_slice(b"<statement><purpose>");
+        // Schema order: admin, contact, other, prov.
+        for (p, tag) in [
+            (DcpPurpose::Admin, "<admin/>"),
+            (DcpPurpose::Contact, "<contact/>"),
+            (DcpPurpose::Other, "<other/>"),
+            (DcpPurpose::Prov, "<prov/>"),
+        ] {
+            if s.purposes.contains(&p) {
+                o.extend_from_slice(tag.as_bytes());
+            }
+        }
+        o.extend_from_slice(b"</purpose><recipient>");
+        // Schema order: other, ours*, public, same, unrelated.
+        if s.recipients.contains(&DcpRecipient::Other) {
+            o.extend_from_slice(b"<other/>");
+        }
+        for r in &s.recipients {
+            match r {
+                DcpRecipient::Ours(None) => o.extend_from_slice(b"<ours/>"),
+                DcpRecipient::Ours(Some(d)) => {
+                    o.extend_from_slice(b"<ours><recDesc>");
+                    push_text(&mut o, d);
+                    o.extend_from_slice(b"</recDesc></ours>");
+                }
+                _ => {}
+            }
+        }
+        for (r, tag) in [
+            (DcpRecipient::Public, "<public/>"),
+            (DcpRecipient::Same, "<same/>"),
+            (DcpRecipient::Unrelated, "<unrelated/>"),
+        ] {
+            if s.recipients.contains(&r) {
+                o.extend_from_slice(tag.as_bytes());
+            }
+        }
+        o.extend_from_slice(b"</recipient><retention>");
+        o.extend_from_slice(match s.retention {
+            DcpRetention::Business => b"<business/>".as_slice(),
+            DcpRetention::Indefinite => b"<indefinite/>",
+            DcpRetention::Legal => b"<legal/>",
+            DcpRetention::None => b"<none/>",
+            DcpRetention::Stated => b"<stated/>",
+        });
+        o.extend_from_slice(b"</retention></statement>");
+    }
+    match b.dcp.expiry {
+        None => {}
+        Some(DcpExpiry::Absolute(t)) => {
+            o.extend_from_slice(b"<expiry><absolute>");
+            let mut d = [0u8; RFC3339_LEN];
+            write_rfc3339(t, &mut d);
+            o.extend_from_slice(&d);
+            o.extend_from_slice(b"</absolute></expiry>");
+        }
+        Some(DcpExpiry::Relative(d)) => {
+            o.extend_from_slice(b"<expiry><relative>PT");
+            push_decimal(&mut o, d.as_secs());
+            o.extend_from_slice(b"S</relative></expiry>");
+        }
+    }
+    o.extend_from_slice(b"</dcp></greeting>");
+    o.extend_from_slice(EPP_CLOSE.as_bytes());
+    crate::render::end_frame(&mut o, at);
+    (o, date_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ServerConfigBuilder {
+        ServerConfig::builder("Example EPP server").object_uri("urn:ietf:params:xml:ns:domain-1.0")
+    }
+
+    #[test]
+    fn validates() {
+        assert!(base().build().is_ok());
+        assert!(ServerConfig::builder("ab").object_uri("urn:x").build().is_err());
+        assert!(ServerConfig::builder("abc").build().is_err());
+        assert!(base().language("en_GB").build().is_err());
+        assert!(base().versions(["2.0"]).build().is_err());
+        assert!(base().object_uri("urn:ietf:params:xml:ns:domain-1.0").build().is_err());
+        assert!(base().sv_trid_prefix("has space").build().is_err());
+        let l = Limits { max_in_flight: 0, ..Limits::default() };
+        assert!(base().limits(l).build().is_err());
+    }
+
+    #[test]
+    fn greeting_has_date_and_menu() {
+        let c = base().language("fr").extension_uri("urn:ietf:params:xml:ns:secDNS-1.1").build().unwrap();
+        let g = c.greeting_xml(UNIX_EPOCH + Duration::from_secs(86_400));
+        assert!(g.contains("<svID>Example EPP server</svID><svDate>1970-01-02T00:00:00.000Z</svDate>"));
+        assert!(g.contains("<lang>fr</lang><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI><svcExtension><extURI>urn:ietf:params:xml:ns:secDNS-1.1</extURI></svcExtension>"));
+    }
+
+    #[test]
+    fn registrar_sessions_count_and_release() {
+        let s = RegistrarSessions::new(2);
+        let a = s.acquire("r1").unwrap();
+        let b = s.acquire("r1").unwrap();
+        assert!(s.acquire("r1").is_none());
+        assert!(s.acquire("r2").is_some());
+        assert_eq!(s.count("r1"), 2);
+        drop(a);
+        assert_eq!(s.count("r1"), 1);
+        drop(b);
+        assert_eq!(s.count("r1"), 0);
+    }
+}

@@ -1,0 +1,53 @@
+//! Typed errors.
+
+use crate::request::{CloseReason, RequestId, RequestKind};
+
+/// A configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A field's value is not acceptable.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The builder field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A call the session could not carry out. Protocol errors of the peer are
+/// never `SessionError`s: they become EPP responses. These are the host's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The session takes no more input or answers (sticky).
+    #[error("session closed: {0}")]
+    Closed(CloseReason),
+    /// No outstanding request has this id (never issued, already answered,
+    /// or dropped because the session ended).
+    #[error("no outstanding request {0}")]
+    UnknownRequest(RequestId),
+    /// The answer does not fit the request.
+    #[error("request {id} is a {kind} request and cannot take a {answer} answer")]
+    WrongAnswer {
+        /// The request.
+        id: RequestId,
+        /// What it is.
+        kind: RequestKind,
+        /// What was attempted.
+        answer: &'static str,
+    },
+    /// XML the host passed through is not a well-formed sequence of
+    /// namespaced elements.
+    #[error("invalid {field} XML in answer: {reason}")]
+    InvalidXml {
+        /// Which part of the answer.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Some other part of the answer is unacceptable.
+    #[error("invalid answer: {0}")]
+    InvalidAnswer(String),
+}

@@ -1,0 +1,92 @@
+//! # libepp: the EPP session engine, sans I/O
+//!
+//! libepp implements the server side of the Extensible Provisioning
+//! Protocol session layer (RFC 5730 section 2, framed over TCP by RFC 5734)
+//! without doing any I/O. The host owns sockets, TLS, storage and business
+//! logic; libepp owns the protocol: framing, the greeting, login and logout,
+//! hello, poll request and acknowledgement, transaction ids, result codes,
+//! pipelining and limits.
+//!
+//! Four verbs drive a session:
+//!
+//! - **session-create**: [`Session::new`] queues the greeting at once;
+//! - **feed-input**: [`Session::feed_input`] takes bytes read from the peer;
+//! - **take-output**: [`Session::output`] and [`Session::consume_output`]
+//!   (or [`Session::take_output`]) hand out the bytes to write;
+//! - **poll-queue**: [`Session::poll_queue`] returns the next [`Request`]
+//!   the host must decide, which it answers through the session
+//!   ([`Session::answer_login`], [`Session::answer_poll`],
+//!   [`Session::answer_ack`], [`Session::answer_command`]).
+//!
+//! Time is always an argument, so the core is deterministic.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use epp::{LoginAnswer, PollAnswer, Request, ServerConfig, Session};
+//!
+//! let config = ServerConfig::builder("Example EPP server")
+//!     .object_uri("urn:ietf:params:xml:ns:domain-1.0")
+//!     .build()
+//!     .unwrap();
+//! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+//! let mut session = Session::new(config, now);
+//! let greeting = session.take_output().unwrap(); // write this to the socket
+//! assert!(greeting.len() > 4);
+//!
+//! let login = br#"<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><login>
+//!   <clID>registrar1</clID><pw>secret-pw1</pw>
+//!   <options><version>1.0</version><lang>en</lang></options>
+//!   <svcs><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI></svcs>
+//!   </login><clTRID>ABC-1</clTRID></command></epp>"#;
+//! let mut frame = ((login.len() + 4) as u32).to_be_bytes().to_vec();
+//! frame.extend_from_slice(login);
+//! assert_eq!(session.feed_input(&frame, now).unwrap(), frame.len());
+//!
+//! while let Some(request) = session.poll_queue() {
+//!     match request {
+//!         Request::Login(l) => {
+//!             let ok = l.client_id == "registrar1" && l.password == "secret-pw1";
+//!             let answer = if ok { LoginAnswer::Accepted } else { LoginAnswer::BadCredentials };
+//!             session.answer_login(l.id, answer).unwrap();
+//!         }
+//!         Request::Poll(p) => session.answer_poll(p.id, PollAnswer::Empty).unwrap(),
+//!         _ => {}
+//!     }
+//! }
+//! let response = session.take_output().unwrap();
+//! assert!(String::from_utf8_lossy(&response).contains(r#"<result code="1000">"#));
+//! ```
+//!
+//! The behaviour where the RFCs are loose is fixed by the project's protocol
+//! contract (`protocol.md`).
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod parse;
+mod render;
+mod request;
+mod response;
+mod result_code;
+mod session;
+mod time;
+mod trid;
+mod xml;
+
+pub use config::{
+    Dcp, DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, Limits,
+    RegistrarSessions, ServerConfig, ServerConfigBuilder,
+};
+pub use error::{ConfigError, SessionError};
+pub use request::{
+    CloseReason, CommandVerb, LoginRequest, ObjectCommand, PollAckRequest, PollRequest, Request,
+    RequestId, RequestKind, SessionEnd, TransferOp,
+};
+pub use response::{AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue};
+pub use result_code::ResultCode;
+pub use session::{Session, SessionState};
+pub use time::format_rfc3339;
+pub use trid::TransactionId;
+pub use xml::EPP_NS;
