@@ -413,14 +413,23 @@ impl ServerConfigBuilder {
         let bad = |field: &'static str, reason: String| Err(ConfigError::Invalid { field, reason });
         let n = self.server_id.chars().count();
         if !(3..=64).contains(&n) || self.server_id.contains(['\t', '\r', '\n']) {
-            return bad("server_id", format!("must be 3 to 64 characters on one line, got {:?}", self.server_id));
+            return bad(
+                "server_id",
+                format!(
+                    "must be 3 to 64 characters on one line, got {:?}",
+                    self.server_id
+                ),
+            );
         }
         if self.versions.is_empty() {
             return bad("versions", "at least one is required".into());
         }
         for v in &self.versions {
             if v != "1.0" {
-                return bad("versions", format!("{v:?} is not an EPP version (only 1.0 exists)"));
+                return bad(
+                    "versions",
+                    format!("{v:?} is not an EPP version (only 1.0 exists)"),
+                );
             }
         }
         if self.languages.is_empty() {
@@ -434,7 +443,10 @@ impl ServerConfigBuilder {
         if self.object_uris.is_empty() {
             return bad("object_uris", "at least one is required".into());
         }
-        for (field, list) in [("object_uris", &self.object_uris), ("extension_uris", &self.extension_uris)] {
+        for (field, list) in [
+            ("object_uris", &self.object_uris),
+            ("extension_uris", &self.extension_uris),
+        ] {
             if list.len() > 64 {
                 return bad(field, "at most 64 are supported".into());
             }
@@ -452,7 +464,10 @@ impl ServerConfigBuilder {
         }
         for s in &self.dcp.statements {
             if s.purposes.is_empty() || s.recipients.is_empty() {
-                return bad("dcp", "every statement needs a purpose and a recipient".into());
+                return bad(
+                    "dcp",
+                    "every statement needs a purpose and a recipient".into(),
+                );
             }
             for r in &s.recipients {
                 if let DcpRecipient::Ours(Some(d)) = r {
@@ -464,13 +479,24 @@ impl ServerConfigBuilder {
         }
         let l = &self.limits;
         if l.max_frame_size < 64 {
-            return bad("max_frame_size", format!("{} is too small (at least 64)", l.max_frame_size));
+            return bad(
+                "max_frame_size",
+                format!("{} is too small (at least 64)", l.max_frame_size),
+            );
         }
-        if l.max_in_flight == 0 || l.max_failed_logins == 0 || l.max_xml_depth < 8 || l.max_xml_attributes < 4 || l.max_xml_text < 64 {
+        if l.max_in_flight == 0
+            || l.max_failed_logins == 0
+            || l.max_xml_depth < 8
+            || l.max_xml_attributes < 4
+            || l.max_xml_text < 64
+        {
             return bad("limits", format!("limits too small: {l:?}"));
         }
         if l.max_pending_output < l.max_frame_size as usize {
-            return bad("max_pending_output", "must be at least max_frame_size".into());
+            return bad(
+                "max_pending_output",
+                "must be at least max_frame_size".into(),
+            );
         }
         let prefix = match self.sv_trid_prefix.take() {
             Some(p) => p,
@@ -488,8 +514,16 @@ impl ServerConfigBuilder {
                 }
             }
         };
-        if prefix.is_empty() || prefix.len() > 20 || !prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-            return bad("sv_trid_prefix", format!("{prefix:?} must be 1 to 20 of A-Z a-z 0-9 . _ -"));
+        if prefix.is_empty()
+            || prefix.len() > 20
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return bad(
+                "sv_trid_prefix",
+                format!("{prefix:?} must be 1 to 20 of A-Z a-z 0-9 . _ -"),
+            );
         }
         let epoch = OnceLock::new();
         if let Some(e) = self.sv_trid_epoch {
@@ -639,21 +673,36 @@ mod tests {
     #[test]
     fn validates() {
         assert!(base().build().is_ok());
-        assert!(ServerConfig::builder("ab").object_uri("urn:x").build().is_err());
+        assert!(ServerConfig::builder("ab")
+            .object_uri("urn:x")
+            .build()
+            .is_err());
         assert!(ServerConfig::builder("abc").build().is_err());
         assert!(base().language("en_GB").build().is_err());
         assert!(base().versions(["2.0"]).build().is_err());
-        assert!(base().object_uri("urn:ietf:params:xml:ns:domain-1.0").build().is_err());
+        assert!(base()
+            .object_uri("urn:ietf:params:xml:ns:domain-1.0")
+            .build()
+            .is_err());
         assert!(base().sv_trid_prefix("has space").build().is_err());
-        let l = Limits { max_in_flight: 0, ..Limits::default() };
+        let l = Limits {
+            max_in_flight: 0,
+            ..Limits::default()
+        };
         assert!(base().limits(l).build().is_err());
     }
 
     #[test]
     fn greeting_has_date_and_menu() {
-        let c = base().language("fr").extension_uri("urn:ietf:params:xml:ns:secDNS-1.1").build().unwrap();
+        let c = base()
+            .language("fr")
+            .extension_uri("urn:ietf:params:xml:ns:secDNS-1.1")
+            .build()
+            .unwrap();
         let g = c.greeting_xml(UNIX_EPOCH + Duration::from_secs(86_400));
-        assert!(g.contains("<svID>Example EPP server</svID><svDate>1970-01-02T00:00:00.000Z</svDate>"));
+        assert!(
+            g.contains("<svID>Example EPP server</svID><svDate>1970-01-02T00:00:00.000Z</svDate>")
+        );
         assert!(g.contains("<lang>fr</lang><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI><svcExtension><extURI>urn:ietf:params:xml:ns:secDNS-1.1</extURI></svcExtension>"));
     }
 

@@ -84,7 +84,9 @@ pub use request::{
     CloseReason, CommandVerb, LoginRequest, ObjectCommand, PollAckRequest, PollRequest, Request,
     RequestId, RequestKind, SessionEnd, TransferOp,
 };
-pub use response::{AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue};
+pub use response::{
+    AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue,
+};
 pub use result_code::ResultCode;
 pub use session::{Session, SessionState};
 pub use time::format_rfc3339;

@@ -2,6 +2,10 @@
 //! epp-1.0.xsd and eppcom-1.0.xsd would check it. Knows nothing of session
 //! state.
 
+// A refusal is rendered at once by the caller; boxing it would only add an
+// allocation to the error path.
+#![allow(clippy::result_large_err)]
+
 use std::borrow::Cow;
 
 use crate::request::{CommandVerb, TransferOp};
@@ -11,6 +15,7 @@ use crate::xml::{is_xml_space, Cursor, Element, Scratch, Step, XmlBounds, XmlErr
 
 /// A parsed frame.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // built once per frame and moved once
 pub(crate) enum Frame<'a> {
     /// `<hello/>`.
     Hello,
@@ -167,7 +172,10 @@ pub(crate) fn parse_frame<'a>(
     } else if child.is(EPP_NS, "command") {
         Frame::Command(command(&mut c, &child)?)
     } else if child.is(EPP_NS, "extension") {
-        let mut inv = invalid("extension", "protocol extensions (<epp><extension>) are not implemented");
+        let mut inv = invalid(
+            "extension",
+            "protocol extensions (<epp><extension>) are not implemented",
+        );
         inv.code = ResultCode::UnknownCommand;
         return Err(refusal(inv));
     } else {
@@ -221,7 +229,9 @@ fn next_element<'a>(c: &mut Cursor<'a, '_>, parent: &str) -> Result<Option<Eleme
                     return Err(invalid(parent, format!("<{parent}> may not hold text")).into());
                 }
             }
-            Step::Eof => return Err(XmlError::new(parent, "document ends inside an element").into()),
+            Step::Eof => {
+                return Err(XmlError::new(parent, "document ends inside an element").into())
+            }
         }
     }
 }
@@ -257,11 +267,18 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
                 let t = collapse(&t);
                 let n = t.chars().count();
                 if !(3..=64).contains(&n) {
-                    return Err(bad_value("clTRID", &t, format!("clTRID must be 3 to 64 characters, got {n}")).into());
+                    return Err(bad_value(
+                        "clTRID",
+                        &t,
+                        format!("clTRID must be 3 to 64 characters, got {n}"),
+                    )
+                    .into());
                 }
                 cl_trid = Some(TransactionId::new(&t));
             } else {
-                return Err(invalid(el.local, format!("unexpected <{}> in <command>", el.local)).into());
+                return Err(
+                    invalid(el.local, format!("unexpected <{}> in <command>", el.local)).into(),
+                );
             }
             Ok(())
         })();
@@ -329,12 +346,23 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
             Some("cancel") => TransferOp::Cancel,
             Some("query") => TransferOp::Query,
             Some("reject") => TransferOp::Reject,
-            Some(v) => return Err(bad_value("transfer", v, format!("transfer op {v:?} is not request, approve, cancel, query or reject")).into()),
+            Some(v) => {
+                return Err(bad_value(
+                    "transfer",
+                    v,
+                    format!("transfer op {v:?} is not request, approve, cancel, query or reject"),
+                )
+                .into())
+            }
             None => return Err(invalid("transfer", "<transfer> requires attribute op").into()),
         });
         for a in el.attr_names() {
             if a != "op" {
-                return Err(invalid("transfer", format!("unexpected attribute {a} on <transfer>")).into());
+                return Err(invalid(
+                    "transfer",
+                    format!("unexpected attribute {a} on <transfer>"),
+                )
+                .into());
             }
         }
     } else {
@@ -342,21 +370,34 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
     }
     let obj = match next_element(c, el.local)? {
         Some(o) => o,
-        None => return Err(invalid(el.local, format!("<{}> must hold one object element", el.local)).into()),
+        None => {
+            return Err(invalid(
+                el.local,
+                format!("<{}> must hold one object element", el.local),
+            )
+            .into())
+        }
     };
     let object_ns = match obj.ns.as_deref() {
         Some(ns) if ns != EPP_NS => ns.to_owned(),
         _ => {
             return Err(invalid(
                 obj.local,
-                format!("the object element <{}> must be in an object namespace", obj.local),
+                format!(
+                    "the object element <{}> must be in an object namespace",
+                    obj.local
+                ),
             )
             .into())
         }
     };
     let object_xml = c.capture(&obj)?;
     if next_element(c, el.local)?.is_some() {
-        return Err(invalid(el.local, format!("<{}> must hold exactly one object element", el.local)).into());
+        return Err(invalid(
+            el.local,
+            format!("<{}> must hold exactly one object element", el.local),
+        )
+        .into());
     }
     Ok(CommandKind::Object {
         verb,
@@ -368,7 +409,11 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
 
 fn no_attributes(el: &Element<'_>) -> Result<(), Fail> {
     if let Some(a) = el.attr_names().next() {
-        return Err(invalid(el.local, format!("unexpected attribute {a} on <{}>", el.local)).into());
+        return Err(invalid(
+            el.local,
+            format!("unexpected attribute {a} on <{}>", el.local),
+        )
+        .into());
     }
     Ok(())
 }
@@ -383,12 +428,23 @@ fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>,
         Some(v) => match v.trim_matches(|ch: char| ch.is_ascii() && is_xml_space(ch as u8)) {
             "req" => PollOp::Req,
             "ack" => PollOp::Ack,
-            other => return Err(bad_value("poll", other, format!("poll op {other:?} is not req or ack")).into()),
+            other => {
+                return Err(bad_value(
+                    "poll",
+                    other,
+                    format!("poll op {other:?} is not req or ack"),
+                )
+                .into())
+            }
         },
         None => return Err(invalid("poll", "<poll> requires attribute op").into()),
     };
     let msg_id = match el.attr("msgID")? {
-        Some(Cow::Borrowed(s)) => Some(Cow::Borrowed(s.trim_matches(|ch: char| ch.is_ascii() && is_xml_space(ch as u8)))),
+        Some(Cow::Borrowed(s)) => {
+            Some(Cow::Borrowed(s.trim_matches(|ch: char| {
+                ch.is_ascii() && is_xml_space(ch as u8)
+            })))
+        }
         Some(Cow::Owned(s)) => Some(Cow::Owned(collapse(&s).into_owned())),
         None => None,
     };
@@ -397,7 +453,13 @@ fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>,
         match c.next()? {
             Step::End => break,
             Step::Text(t, false) if t.bytes().all(is_xml_space) => {}
-            Step::Start(child) => return Err(invalid("poll", format!("<poll> must be empty, found <{}>", child.local)).into()),
+            Step::Start(child) => {
+                return Err(invalid(
+                    "poll",
+                    format!("<poll> must be empty, found <{}>", child.local),
+                )
+                .into())
+            }
             _ => return Err(invalid("poll", "<poll> must be empty").into()),
         }
     }
@@ -418,7 +480,11 @@ fn required_text<'a>(
             let t = c.text_of(&el)?;
             Ok(collapse_cow(t))
         }
-        Some(el) => Err(invalid(el.local, format!("expected <{local}> in <{parent}>, found <{}>", el.local)).into()),
+        Some(el) => Err(invalid(
+            el.local,
+            format!("expected <{local}> in <{parent}>, found <{}>", el.local),
+        )
+        .into()),
         None => Err(invalid(parent, format!("<{parent}> is missing <{local}>")).into()),
     }
 }
@@ -426,7 +492,12 @@ fn required_text<'a>(
 fn length_between(element: &str, v: &str, min: usize, max: usize) -> Result<(), Fail> {
     let n = v.chars().count();
     if n < min || n > max {
-        return Err(bad_value(element, v, format!("{element} must be {min} to {max} characters, got {n}")).into());
+        return Err(bad_value(
+            element,
+            v,
+            format!("{element} must be {min} to {max} characters, got {n}"),
+        )
+        .into());
     }
     Ok(())
 }
@@ -439,14 +510,25 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
     let n = next_element(c, "login")?;
     let pw = required_text(c, "login", "pw", n)?;
     if !(6..=16).contains(&pw.chars().count()) {
-        return Err(invalid("pw", format!("pw must be 6 to 16 characters, got {}", pw.chars().count())).into());
+        return Err(invalid(
+            "pw",
+            format!("pw must be 6 to 16 characters, got {}", pw.chars().count()),
+        )
+        .into());
     }
     let mut n = next_element(c, "login")?;
     let mut new_pw = None;
     if n.as_ref().is_some_and(|e| e.is(EPP_NS, "newPW")) {
         let p = required_text(c, "login", "newPW", n)?;
         if !(6..=16).contains(&p.chars().count()) {
-            return Err(invalid("newPW", format!("newPW must be 6 to 16 characters, got {}", p.chars().count())).into());
+            return Err(invalid(
+                "newPW",
+                format!(
+                    "newPW must be 6 to 16 characters, got {}",
+                    p.chars().count()
+                ),
+            )
+            .into());
         }
         new_pw = Some(p);
         n = next_element(c, "login")?;
@@ -454,7 +536,13 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
     // <options><version/><lang/></options>
     let options = match n {
         Some(o) if o.is(EPP_NS, "options") => o,
-        Some(o) => return Err(invalid(o.local, format!("expected <options> in <login>, found <{}>", o.local)).into()),
+        Some(o) => {
+            return Err(invalid(
+                o.local,
+                format!("expected <options> in <login>, found <{}>", o.local),
+            )
+            .into())
+        }
         None => return Err(invalid("login", "<login> is missing <options>").into()),
     };
     no_attributes(&options)?;
@@ -474,7 +562,13 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
     // <svcs><objURI/>+<svcExtension><extURI/>+</svcExtension>?</svcs>
     let svcs = match next_element(c, "login")? {
         Some(s) if s.is(EPP_NS, "svcs") => s,
-        Some(s) => return Err(invalid(s.local, format!("expected <svcs> in <login>, found <{}>", s.local)).into()),
+        Some(s) => {
+            return Err(invalid(
+                s.local,
+                format!("expected <svcs> in <login>, found <{}>", s.local),
+            )
+            .into())
+        }
         None => return Err(invalid("login", "<login> is missing <svcs>").into()),
     };
     no_attributes(&svcs)?;
@@ -495,7 +589,11 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
                 ext_uris.push(u);
             }
             if ext_uris.is_empty() {
-                return Err(invalid("svcExtension", "<svcExtension> must hold at least one <extURI>").into());
+                return Err(invalid(
+                    "svcExtension",
+                    "<svcExtension> must hold at least one <extURI>",
+                )
+                .into());
             }
         } else {
             return Err(invalid(x.local, format!("unexpected <{}> in <svcs>", x.local)).into());
@@ -531,7 +629,16 @@ fn extension<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Vec<(String
     while let Some(x) = next_element(c, "extension")? {
         let ns = match x.ns.as_deref() {
             Some(ns) if ns != EPP_NS => ns.to_owned(),
-            _ => return Err(invalid(x.local, format!("extension element <{}> must be in an extension namespace", x.local)).into()),
+            _ => {
+                return Err(invalid(
+                    x.local,
+                    format!(
+                        "extension element <{}> must be in an extension namespace",
+                        x.local
+                    ),
+                )
+                .into())
+            }
         };
         let xml = c.capture(&x)?;
         out.push((ns, xml));
@@ -618,8 +725,12 @@ mod tests {
 
     #[test]
     fn login_parses() {
-        let Frame::Command(c) = p(LOGIN).unwrap() else { panic!() };
-        let CommandKind::Login(l) = c.kind else { panic!() };
+        let Frame::Command(c) = p(LOGIN).unwrap() else {
+            panic!()
+        };
+        let CommandKind::Login(l) = c.kind else {
+            panic!()
+        };
         assert_eq!(l.cl_id, "ClientX");
         assert_eq!(l.pw, "foo-BAR2");
         assert_eq!(l.obj_uris, ["urn:ietf:params:xml:ns:domain-1.0"]);
@@ -630,8 +741,16 @@ mod tests {
     #[test]
     fn prefixed_epp_namespace_works() {
         let doc = r#"<e:epp xmlns:e="urn:ietf:params:xml:ns:epp-1.0"><e:command><e:poll op="req"/><e:clTRID>abc</e:clTRID></e:command></e:epp>"#;
-        let Frame::Command(c) = p(doc).unwrap() else { panic!() };
-        assert!(matches!(c.kind, CommandKind::Poll { op: PollOp::Req, msg_id: None }));
+        let Frame::Command(c) = p(doc).unwrap() else {
+            panic!()
+        };
+        assert!(matches!(
+            c.kind,
+            CommandKind::Poll {
+                op: PollOp::Req,
+                msg_id: None
+            }
+        ));
     }
 
     #[test]
@@ -659,8 +778,18 @@ mod tests {
     #[test]
     fn object_command_is_captured_standalone() {
         let doc = r#"<epp xmlns="urn:ietf:params:xml:ns:epp-1.0" xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><command><check><domain:check><domain:name>a.example</domain:name></domain:check></check><extension><x:e xmlns:x="urn:x"/></extension></command></epp>"#;
-        let Frame::Command(c) = p(doc).unwrap() else { panic!() };
-        let CommandKind::Object { verb, object_ns, object_xml, .. } = c.kind else { panic!() };
+        let Frame::Command(c) = p(doc).unwrap() else {
+            panic!()
+        };
+        let CommandKind::Object {
+            verb,
+            object_ns,
+            object_xml,
+            ..
+        } = c.kind
+        else {
+            panic!()
+        };
         assert_eq!(verb, CommandVerb::Check);
         assert_eq!(object_ns, "urn:ietf:params:xml:ns:domain-1.0");
         assert!(object_xml.starts_with(r#"<domain:check xmlns:domain="urn:ietf:params:xml:ns:domain-1.0" xmlns="urn:ietf:params:xml:ns:epp-1.0">"#));
@@ -681,6 +810,11 @@ mod tests {
         assert_eq!(collapse("  a  b\tc "), "a b c");
         assert!(matches!(collapse(" ab "), Cow::Borrowed("ab")));
         assert!(is_language("en-GB") && !is_language("en_GB") && !is_language(""));
-        assert!(is_version_token("1.0") && is_version_token("2.10") && !is_version_token("0.1") && !is_version_token("1"));
+        assert!(
+            is_version_token("1.0")
+                && is_version_token("2.10")
+                && !is_version_token("0.1")
+                && !is_version_token("1")
+        );
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn begin_frame(out: &mut Vec<u8>) -> usize {
 
 /// Ends a frame begun at `at`: writes the RFC 5734 length (which counts the
 /// header itself).
-pub(crate) fn end_frame(out: &mut Vec<u8>, at: usize) {
+pub(crate) fn end_frame(out: &mut [u8], at: usize) {
     let len = (out.len() - at) as u32;
     out[at..at + 4].copy_from_slice(&len.to_be_bytes());
 }

@@ -135,7 +135,10 @@ impl fmt::Debug for LoginRequest {
             .field("id", &self.id)
             .field("client_id", &self.client_id)
             .field("password", &"<redacted>")
-            .field("new_password", &self.new_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "new_password",
+                &self.new_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("lang", &self.lang)
             .field("object_uris", &self.object_uris)
             .field("extension_uris", &self.extension_uris)
@@ -304,7 +307,10 @@ impl fmt::Display for CloseReason {
             }
             CloseReason::PeerClosed => f.write_str("peer closed the connection"),
             CloseReason::PeerClosedMidFrame { received } => {
-                write!(f, "peer closed the connection inside a frame ({received} bytes received)")
+                write!(
+                    f,
+                    "peer closed the connection inside a frame ({received} bytes received)"
+                )
             }
             CloseReason::TooManyFailedLogins => f.write_str("too many failed logins"),
             CloseReason::SessionLimitExceeded => f.write_str("registrar session limit exceeded"),

@@ -149,7 +149,10 @@ mod tests {
         }
         for &c in ResultCode::ALL {
             assert_eq!(ResultCode::from_u16(c.code()), Some(c));
-            assert_eq!(std::str::from_utf8(&c.digits()).unwrap(), c.code().to_string());
+            assert_eq!(
+                std::str::from_utf8(&c.digits()).unwrap(),
+                c.code().to_string()
+            );
         }
         assert_eq!(ResultCode::from_u16(1002), None);
         assert!(ResultCode::SuccessEndingSession.is_success());

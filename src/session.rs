@@ -84,12 +84,21 @@ impl Waiting {
     }
 }
 
+/// The transaction ids of one response: the client's, and the number of
+/// the server's, taken when the command was read so that svTRIDs follow
+/// command order whatever the chunking or the order of the host's answers.
+#[derive(Debug)]
+struct Tr {
+    cl: Option<TransactionId>,
+    sv: u64,
+}
+
 /// One response position, in command order.
 #[derive(Debug)]
 struct Slot {
     id: u64,
     waiting: Waiting,
-    cl_trid: Option<TransactionId>,
+    tr: Tr,
     /// The rendered frame, once known and not yet movable to the output.
     done: Option<Vec<u8>>,
     /// Its response closes the session.
@@ -428,7 +437,11 @@ impl Session {
     // ---------------------------------------------------------------
 
     fn slot_index(&self, id: RequestId) -> Result<usize, SessionError> {
-        match self.slots.iter().position(|s| s.id == id.0 && !matches!(s.waiting, Waiting::Nothing)) {
+        match self
+            .slots
+            .iter()
+            .position(|s| s.id == id.0 && !matches!(s.waiting, Waiting::Nothing))
+        {
             Some(i) => Ok(i),
             None => match (&self.ending, self.terminated) {
                 (Some(r), true) => Err(SessionError::Closed(r.clone())),
@@ -466,7 +479,11 @@ impl Session {
                     Some(s) => match s.acquire(&client_id) {
                         Some(slot) => Some(slot),
                         None => {
-                            return self.finish_login(i, ResultCode::SessionLimitExceededServerClosingConnection, None);
+                            return self.finish_login(
+                                i,
+                                ResultCode::SessionLimitExceededServerClosingConnection,
+                                None,
+                            );
                         }
                     },
                     None => None,
@@ -489,13 +506,20 @@ impl Session {
                 }
             }
             LoginAnswer::AccountDisabled => ResultCode::AuthorizationError,
-            LoginAnswer::SessionLimitExceeded => ResultCode::SessionLimitExceededServerClosingConnection,
+            LoginAnswer::SessionLimitExceeded => {
+                ResultCode::SessionLimitExceededServerClosingConnection
+            }
             LoginAnswer::Failed => ResultCode::CommandFailed,
         };
         self.finish_login(i, code, None)
     }
 
-    fn finish_login(&mut self, i: usize, code: ResultCode, text: Option<&str>) -> Result<(), SessionError> {
+    fn finish_login(
+        &mut self,
+        i: usize,
+        code: ResultCode,
+        text: Option<&str>,
+    ) -> Result<(), SessionError> {
         self.slots[i].waiting = Waiting::Nothing;
         self.complete(i, |s, out, cl| s.write_simple(out, code, text, cl));
         Ok(())
@@ -510,11 +534,19 @@ impl Session {
         match answer {
             PollAnswer::Empty => {
                 self.slots[i].waiting = Waiting::Nothing;
-                self.complete(i, |s, out, cl| s.write_simple(out, ResultCode::SuccessNoMessages, None, cl));
+                self.complete(i, |s, out, cl| {
+                    s.write_simple(out, ResultCode::SuccessNoMessages, None, cl)
+                });
             }
             PollAnswer::Message(m) => {
-                if m.lang.as_deref().is_some_and(|l| !crate::parse::is_language(l)) {
-                    return Err(SessionError::InvalidAnswer(format!("{:?} is not a language tag", m.lang)));
+                if m.lang
+                    .as_deref()
+                    .is_some_and(|l| !crate::parse::is_language(l))
+                {
+                    return Err(SessionError::InvalidAnswer(format!(
+                        "{:?} is not a language tag",
+                        m.lang
+                    )));
                 }
                 let pass = self.passthrough(m.res_data.as_deref(), m.extension.as_deref())?;
                 self.slots[i].waiting = Waiting::Nothing;
@@ -542,9 +574,9 @@ impl Session {
                     out.extend_from_slice(b"\"/>");
                 })
             }),
-            AckAnswer::UnknownMessage => self.complete(i, |s, out, cl| {
-                s.write_unknown_message(out, msg_id, cl)
-            }),
+            AckAnswer::UnknownMessage => {
+                self.complete(i, |s, out, cl| s.write_unknown_message(out, msg_id, cl))
+            }
         }
         Ok(())
     }
@@ -552,25 +584,42 @@ impl Session {
     /// Answers a [`Request::Command`] (or a poll or ack, when the host wants
     /// full control of the result) with a complete response. A 25xx code
     /// closes the session once it is written.
-    pub fn answer_command(&mut self, id: RequestId, response: Response) -> Result<(), SessionError> {
+    pub fn answer_command(
+        &mut self,
+        id: RequestId,
+        response: Response,
+    ) -> Result<(), SessionError> {
         let i = self.slot_index(id)?;
         if matches!(self.slots[i].waiting, Waiting::Login { .. }) {
             return Err(self.wrong(id, i, "response"));
         }
         if response.results.is_empty() {
-            return Err(SessionError::InvalidAnswer("a response needs at least one result".into()));
+            return Err(SessionError::InvalidAnswer(
+                "a response needs at least one result".into(),
+            ));
         }
         for r in &response.results {
-            if r.lang.as_deref().is_some_and(|l| !crate::parse::is_language(l)) {
-                return Err(SessionError::InvalidAnswer(format!("{:?} is not a language tag", r.lang)));
+            if r.lang
+                .as_deref()
+                .is_some_and(|l| !crate::parse::is_language(l))
+            {
+                return Err(SessionError::InvalidAnswer(format!(
+                    "{:?} is not a language tag",
+                    r.lang
+                )));
             }
             for v in &r.values {
                 let xml = match v {
                     crate::response::ResultValue::Value(x) => x,
                     crate::response::ResultValue::ExtValue { value, .. } => value,
                 };
-                let els = fragment_elements(xml, self.limits().max_xml_depth)
-                    .map_err(|reason| SessionError::InvalidXml { field: "value", reason })?;
+                let els =
+                    fragment_elements(xml, self.limits().max_xml_depth).map_err(|reason| {
+                        SessionError::InvalidXml {
+                            field: "value",
+                            reason,
+                        }
+                    })?;
                 if els.len() != 1 {
                     return Err(SessionError::InvalidXml {
                         field: "value",
@@ -594,13 +643,19 @@ impl Session {
 
     /// Answers any outstanding request with 2400 (command failed), with an
     /// optional message text.
-    pub fn answer_failure(&mut self, id: RequestId, message: Option<&str>) -> Result<(), SessionError> {
+    pub fn answer_failure(
+        &mut self,
+        id: RequestId,
+        message: Option<&str>,
+    ) -> Result<(), SessionError> {
         let i = self.slot_index(id)?;
         if matches!(self.slots[i].waiting, Waiting::Login { .. }) {
             self.phase = Phase::AwaitingLogin;
         }
         self.slots[i].waiting = Waiting::Nothing;
-        self.complete(i, |s, out, cl| s.write_simple(out, ResultCode::CommandFailed, message, cl));
+        self.complete(i, |s, out, cl| {
+            s.write_simple(out, ResultCode::CommandFailed, message, cl)
+        });
         Ok(())
     }
 
@@ -643,7 +698,12 @@ impl Session {
         self.respond_now(cl_trid, false, |s, out, cl| {
             s.write_response(out, cl, |out| {
                 push_result_head(out, code, None, None);
-                push_ext_value_text(out, safe_name(&element), value.as_deref().unwrap_or(""), &reason);
+                push_ext_value_text(
+                    out,
+                    safe_name(&element),
+                    value.as_deref().unwrap_or(""),
+                    &reason,
+                );
                 out.extend_from_slice(b"</result>");
             })
         });
@@ -658,56 +718,93 @@ impl Session {
         } = cmd;
         use ResultCode as C;
         match (self.phase, kind) {
-            (Phase::AwaitingLogin, CommandKind::Login(login)) => self.login(login, extensions, cl_trid),
+            (Phase::AwaitingLogin, CommandKind::Login(login)) => {
+                self.login(login, extensions, cl_trid)
+            }
             (Phase::LoggedIn, CommandKind::Login(_)) => {
                 self.reply(cl_trid, C::CommandUseError, Some("already logged in"), None)
             }
-            (Phase::AwaitingLogin, _) => self.reply(cl_trid, C::CommandUseError, Some("log in first"), None),
+            (Phase::AwaitingLogin, _) => {
+                self.reply(cl_trid, C::CommandUseError, Some("log in first"), None)
+            }
             (Phase::LoggedIn, CommandKind::Logout) => {
                 self.respond_now(cl_trid, true, |s, out, cl| {
                     s.write_simple(out, C::SuccessEndingSession, None, cl)
                 });
                 self.end(CloseReason::Logout, false);
             }
-            (Phase::LoggedIn, CommandKind::Poll { op: PollOp::Req, msg_id: Some(m) }) => self.reply(
+            (
+                Phase::LoggedIn,
+                CommandKind::Poll {
+                    op: PollOp::Req,
+                    msg_id: Some(m),
+                },
+            ) => self.reply(
                 cl_trid,
                 C::ParameterValueSyntaxError,
                 None,
                 Some(("msgID", &m, "poll op=\"req\" takes no msgID")),
             ),
-            (Phase::LoggedIn, CommandKind::Poll { op: PollOp::Req, msg_id: None }) => {
+            (
+                Phase::LoggedIn,
+                CommandKind::Poll {
+                    op: PollOp::Req,
+                    msg_id: None,
+                },
+            ) => {
                 let id = self.open_slot(Waiting::Poll, cl_trid.clone());
                 self.requests.push_back(Request::Poll(PollRequest {
                     id,
                     client_transaction_id: cl_trid,
                 }));
             }
-            (Phase::LoggedIn, CommandKind::Poll { op: PollOp::Ack, msg_id: None }) => {
-                self.reply(cl_trid, C::RequiredParameterMissing, Some("poll op=\"ack\" needs a msgID"), None)
-            }
-            (Phase::LoggedIn, CommandKind::Poll { op: PollOp::Ack, msg_id: Some(m) }) => {
-                match parse_msg_id(&m) {
-                    Some(msg_id) => {
-                        let id = self.open_slot(Waiting::Ack { msg_id }, cl_trid.clone());
-                        self.requests.push_back(Request::PollAck(PollAckRequest {
-                            id,
-                            message_id: msg_id,
-                            client_transaction_id: cl_trid,
-                        }));
-                    }
-                    None => {
-                        let m = m.into_owned();
-                        self.respond_now(cl_trid, false, move |s, out, cl| {
-                            s.write_response(out, cl, |out| {
-                                push_result_head(out, C::ObjectDoesNotExist, None, None);
-                                push_ext_value_text(out, "msgID", &m, "no such message");
-                                out.extend_from_slice(b"</result>");
-                            })
-                        });
-                    }
+            (
+                Phase::LoggedIn,
+                CommandKind::Poll {
+                    op: PollOp::Ack,
+                    msg_id: None,
+                },
+            ) => self.reply(
+                cl_trid,
+                C::RequiredParameterMissing,
+                Some("poll op=\"ack\" needs a msgID"),
+                None,
+            ),
+            (
+                Phase::LoggedIn,
+                CommandKind::Poll {
+                    op: PollOp::Ack,
+                    msg_id: Some(m),
+                },
+            ) => match parse_msg_id(&m) {
+                Some(msg_id) => {
+                    let id = self.open_slot(Waiting::Ack { msg_id }, cl_trid.clone());
+                    self.requests.push_back(Request::PollAck(PollAckRequest {
+                        id,
+                        message_id: msg_id,
+                        client_transaction_id: cl_trid,
+                    }));
                 }
-            }
-            (Phase::LoggedIn, CommandKind::Object { verb, transfer_op, object_ns, object_xml }) => {
+                None => {
+                    let m = m.into_owned();
+                    self.respond_now(cl_trid, false, move |s, out, cl| {
+                        s.write_response(out, cl, |out| {
+                            push_result_head(out, C::ObjectDoesNotExist, None, None);
+                            push_ext_value_text(out, "msgID", &m, "no such message");
+                            out.extend_from_slice(b"</result>");
+                        })
+                    });
+                }
+            },
+            (
+                Phase::LoggedIn,
+                CommandKind::Object {
+                    verb,
+                    transfer_op,
+                    object_ns,
+                    object_xml,
+                },
+            ) => {
                 let client = self.client.as_ref().expect("logged in");
                 let obj_ok = self
                     .config
@@ -717,7 +814,12 @@ impl Session {
                     .is_some_and(|i| client.obj_mask & (1 << i) != 0);
                 if !obj_ok {
                     let reason = format!("{object_ns} is not one of this session's login objURIs");
-                    return self.reply(cl_trid, C::UnimplementedObjectService, None, Some(("objURI", &object_ns, &reason)));
+                    return self.reply(
+                        cl_trid,
+                        C::UnimplementedObjectService,
+                        None,
+                        Some(("objURI", &object_ns, &reason)),
+                    );
                 }
                 for (ns, _) in &extensions {
                     let ok = self
@@ -728,7 +830,12 @@ impl Session {
                         .is_some_and(|i| client.ext_mask & (1 << i) != 0);
                     if !ok {
                         let reason = format!("{ns} is not one of this session's login extURIs");
-                        return self.reply(cl_trid, C::UnimplementedExtension, None, Some(("extURI", ns, &reason)));
+                        return self.reply(
+                            cl_trid,
+                            C::UnimplementedExtension,
+                            None,
+                            Some(("extURI", ns, &reason)),
+                        );
                     }
                 }
                 let (extension_uris, extension_xml) = split_extensions(extensions);
@@ -747,26 +854,51 @@ impl Session {
             (Phase::LoginPending, _) => {
                 // Input is not read while a login is with the host.
                 debug_assert!(false, "frame read while a login is pending");
-                self.reply(cl_trid, C::CommandUseError, Some("a login is pending"), None)
+                self.reply(
+                    cl_trid,
+                    C::CommandUseError,
+                    Some("a login is pending"),
+                    None,
+                )
             }
         }
     }
 
-    fn login(&mut self, l: Login<'_>, extensions: Vec<(String, String)>, cl_trid: Option<TransactionId>) {
+    fn login(
+        &mut self,
+        l: Login<'_>,
+        extensions: Vec<(String, String)>,
+        cl_trid: Option<TransactionId>,
+    ) {
         use ResultCode as C;
         let cfg = Arc::clone(&self.config);
         if !cfg.versions.iter().any(|v| *v == l.version) {
-            return self.reply(cl_trid, C::UnimplementedProtocolVersion, None, Some(("version", &l.version, "version not offered by this server")));
+            return self.reply(
+                cl_trid,
+                C::UnimplementedProtocolVersion,
+                None,
+                Some(("version", &l.version, "version not offered by this server")),
+            );
         }
         if !cfg.languages.iter().any(|v| *v == l.lang) {
-            return self.reply(cl_trid, C::UnimplementedOption, None, Some(("lang", &l.lang, "language not offered by this server")));
+            return self.reply(
+                cl_trid,
+                C::UnimplementedOption,
+                None,
+                Some(("lang", &l.lang, "language not offered by this server")),
+            );
         }
         let mut obj_mask = 0u64;
         for u in &l.obj_uris {
             match cfg.object_uris.iter().position(|v| v == u) {
                 Some(i) => obj_mask |= 1 << i,
                 None => {
-                    return self.reply(cl_trid, C::UnimplementedObjectService, None, Some(("objURI", u, "object service not offered by this server")))
+                    return self.reply(
+                        cl_trid,
+                        C::UnimplementedObjectService,
+                        None,
+                        Some(("objURI", u, "object service not offered by this server")),
+                    )
                 }
             }
         }
@@ -775,14 +907,24 @@ impl Session {
             match cfg.extension_uris.iter().position(|v| v == u) {
                 Some(i) => ext_mask |= 1 << i,
                 None => {
-                    return self.reply(cl_trid, C::UnimplementedExtension, None, Some(("extURI", u, "extension not offered by this server")))
+                    return self.reply(
+                        cl_trid,
+                        C::UnimplementedExtension,
+                        None,
+                        Some(("extURI", u, "extension not offered by this server")),
+                    )
                 }
             }
         }
         for (ns, _) in &extensions {
             if !cfg.extension_uris.iter().any(|v| v == ns) {
                 let reason = format!("{ns} is not offered by this server");
-                return self.reply(cl_trid, C::UnimplementedExtension, None, Some(("extURI", ns, &reason)));
+                return self.reply(
+                    cl_trid,
+                    C::UnimplementedExtension,
+                    None,
+                    Some(("extURI", ns, &reason)),
+                );
             }
         }
         let (_, extension_xml) = split_extensions(extensions);
@@ -816,10 +958,14 @@ impl Session {
     fn open_slot(&mut self, waiting: Waiting, cl_trid: Option<TransactionId>) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
+        let tr = Tr {
+            cl: cl_trid,
+            sv: self.config.next_sv_trid(),
+        };
         self.slots.push_back(Slot {
             id,
             waiting,
-            cl_trid,
+            tr,
             done: None,
             closes: false,
         });
@@ -832,21 +978,25 @@ impl Session {
         &mut self,
         cl_trid: Option<TransactionId>,
         closes: bool,
-        write: impl FnOnce(&Session, &mut Vec<u8>, Option<&TransactionId>),
+        write: impl FnOnce(&Session, &mut Vec<u8>, &Tr),
     ) {
+        let tr = Tr {
+            cl: cl_trid,
+            sv: self.config.next_sv_trid(),
+        };
         if self.slots.is_empty() {
             let mut out = std::mem::take(&mut self.out);
-            write(self, &mut out, cl_trid.as_ref());
+            write(self, &mut out, &tr);
             self.out = out;
         } else {
             let mut buf = Vec::new();
-            write(self, &mut buf, cl_trid.as_ref());
+            write(self, &mut buf, &tr);
             let id = self.next_id;
             self.next_id += 1;
             self.slots.push_back(Slot {
                 id,
                 waiting: Waiting::Nothing,
-                cl_trid,
+                tr,
                 done: Some(buf),
                 closes,
             });
@@ -874,11 +1024,11 @@ impl Session {
 
     /// Renders the answer for slot `i` and moves every finished response at
     /// the head of the line to the output.
-    fn complete(&mut self, i: usize, write: impl FnOnce(&Session, &mut Vec<u8>, Option<&TransactionId>)) {
-        let cl_trid = self.slots[i].cl_trid.take();
+    fn complete(&mut self, i: usize, write: impl FnOnce(&Session, &mut Vec<u8>, &Tr)) {
+        let tr = std::mem::replace(&mut self.slots[i].tr, Tr { cl: None, sv: 0 });
         if i == 0 {
             let mut out = std::mem::take(&mut self.out);
-            write(self, &mut out, cl_trid.as_ref());
+            write(self, &mut out, &tr);
             self.out = out;
             let slot = self.slots.pop_front().expect("slot 0");
             if slot.closes {
@@ -887,7 +1037,7 @@ impl Session {
             self.flush_ready();
         } else {
             let mut buf = Vec::new();
-            write(self, &mut buf, cl_trid.as_ref());
+            write(self, &mut buf, &tr);
             self.slots[i].done = Some(buf);
         }
     }
@@ -895,7 +1045,8 @@ impl Session {
     fn flush_ready(&mut self) {
         while self.slots.front().is_some_and(|s| s.done.is_some()) {
             let slot = self.slots.pop_front().expect("front");
-            self.out.extend_from_slice(slot.done.as_deref().unwrap_or_default());
+            self.out
+                .extend_from_slice(slot.done.as_deref().unwrap_or_default());
             if slot.closes {
                 self.drop_slots_after_close();
                 return;
@@ -907,7 +1058,8 @@ impl Session {
     /// their queued requests go.
     fn drop_slots_after_close(&mut self) {
         self.slots.clear();
-        self.requests.retain(|r| matches!(r, Request::SessionEnd(_)));
+        self.requests
+            .retain(|r| matches!(r, Request::SessionEnd(_)));
     }
 
     fn end(&mut self, reason: CloseReason, terminated: bool) {
@@ -920,7 +1072,8 @@ impl Session {
         if terminated {
             self.terminated = true;
             self.slots.clear();
-            self.requests.retain(|r| matches!(r, Request::SessionEnd(_)));
+            self.requests
+                .retain(|r| matches!(r, Request::SessionEnd(_)));
         }
         // A session that ends counts no more against its registrar.
         if let Some(c) = &mut self.client {
@@ -936,7 +1089,12 @@ impl Session {
         let digits = String::from_utf8(digits).unwrap_or_default();
         self.respond_now(None, true, |s, out, cl| {
             s.write_response(out, cl, |out| {
-                push_result_head(out, ResultCode::CommandFailedServerClosingConnection, None, None);
+                push_result_head(
+                    out,
+                    ResultCode::CommandFailedServerClosingConnection,
+                    None,
+                    None,
+                );
                 push_ext_value_text(out, "frameLength", &digits, &reason);
                 out.extend_from_slice(b"</result>");
             })
@@ -948,44 +1106,49 @@ impl Session {
     // rendering
     // ---------------------------------------------------------------
 
-    fn write_response(&self, out: &mut Vec<u8>, cl_trid: Option<&TransactionId>, body: impl FnOnce(&mut Vec<u8>)) {
+    fn write_response(&self, out: &mut Vec<u8>, tr: &Tr, body: impl FnOnce(&mut Vec<u8>)) {
         let at = begin_frame(out);
         out.extend_from_slice(EPP_OPEN.as_bytes());
         out.extend_from_slice(b"<response>");
         body(out);
         out.extend_from_slice(b"<trID>");
-        if let Some(c) = cl_trid {
+        if let Some(c) = &tr.cl {
             out.extend_from_slice(b"<clTRID>");
             push_text(out, c.as_str());
             out.extend_from_slice(b"</clTRID>");
         }
         out.extend_from_slice(b"<svTRID>");
         self.config.write_sv_trid_prefix(out);
-        push_decimal(out, self.config.next_sv_trid());
+        push_decimal(out, tr.sv);
         out.extend_from_slice(b"</svTRID></trID></response>");
         out.extend_from_slice(EPP_CLOSE.as_bytes());
         end_frame(out, at);
     }
 
-    fn write_simple(&self, out: &mut Vec<u8>, code: ResultCode, message: Option<&str>, cl: Option<&TransactionId>) {
+    fn write_simple(&self, out: &mut Vec<u8>, code: ResultCode, message: Option<&str>, cl: &Tr) {
         self.write_response(out, cl, |out| {
             push_result_head(out, code, message, None);
             out.extend_from_slice(b"</result>");
         })
     }
 
-    fn write_unknown_message(&self, out: &mut Vec<u8>, msg_id: u64, cl: Option<&TransactionId>) {
+    fn write_unknown_message(&self, out: &mut Vec<u8>, msg_id: u64, cl: &Tr) {
         let mut digits = Vec::new();
         push_decimal(&mut digits, msg_id);
         let digits = String::from_utf8(digits).unwrap_or_default();
         self.write_response(out, cl, |out| {
             push_result_head(out, ResultCode::ObjectDoesNotExist, None, None);
-            push_ext_value_text(out, "msgID", &digits, "no such message in this client's queue");
+            push_ext_value_text(
+                out,
+                "msgID",
+                &digits,
+                "no such message in this client's queue",
+            );
             out.extend_from_slice(b"</result>");
         })
     }
 
-    fn write_poll_message(&self, out: &mut Vec<u8>, m: &PollMessage, pass: &Passthrough, cl: Option<&TransactionId>) {
+    fn write_poll_message(&self, out: &mut Vec<u8>, m: &PollMessage, pass: &Passthrough, cl: &Tr) {
         self.write_response(out, cl, |out| {
             push_result_head(out, ResultCode::SuccessAckToDequeue, None, None);
             pass.write_moved(out);
@@ -1006,7 +1169,7 @@ impl Session {
         })
     }
 
-    fn write_full(&self, out: &mut Vec<u8>, r: &Response, pass: &Passthrough, cl: Option<&TransactionId>) {
+    fn write_full(&self, out: &mut Vec<u8>, r: &Response, pass: &Passthrough, cl: &Tr) {
         self.write_response(out, cl, |out| {
             for (n, res) in r.results.iter().enumerate() {
                 push_result_head(out, res.code, res.message.as_deref(), res.lang.as_deref());
@@ -1024,12 +1187,24 @@ impl Session {
 
     /// Checks passed-through XML and sorts its elements into those the
     /// client logged in for and those moved into `<extValue>` (RFC 9038).
-    fn passthrough(&self, res_data: Option<&str>, extension: Option<&str>) -> Result<Passthrough, SessionError> {
+    fn passthrough(
+        &self,
+        res_data: Option<&str>,
+        extension: Option<&str>,
+    ) -> Result<Passthrough, SessionError> {
         let mut p = Passthrough::default();
-        let (obj_mask, ext_mask) = self.client.as_ref().map_or((0, 0), |c| (c.obj_mask, c.ext_mask));
+        let (obj_mask, ext_mask) = self
+            .client
+            .as_ref()
+            .map_or((0, 0), |c| (c.obj_mask, c.ext_mask));
         for (field, xml, uris, mask) in [
             ("resData", res_data, &self.config.object_uris, obj_mask),
-            ("extension", extension, &self.config.extension_uris, ext_mask),
+            (
+                "extension",
+                extension,
+                &self.config.extension_uris,
+                ext_mask,
+            ),
         ] {
             let Some(xml) = xml else { continue };
             let els = fragment_elements(xml, self.limits().max_xml_depth)
@@ -1041,11 +1216,15 @@ impl Session {
                     reason: "every element needs a namespace".into(),
                 })?;
                 let text = &xml[el.range];
-                let known = uris.iter().position(|u| *u == ns).is_some_and(|i| mask & (1 << i) != 0);
+                let known = uris
+                    .iter()
+                    .position(|u| *u == ns)
+                    .is_some_and(|i| mask & (1 << i) != 0);
                 if known {
                     kept.push_str(text);
                 } else {
-                    p.moved.push((text.to_owned(), format!("{ns} not in login services")));
+                    p.moved
+                        .push((text.to_owned(), format!("{ns} not in login services")));
                 }
             }
             if !kept.is_empty() {
@@ -1117,7 +1296,9 @@ fn safe_name(name: &str) -> &str {
         .bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     if ok {
         name
     } else {

@@ -133,7 +133,11 @@ fn normalized<'a>(a: &Attribute<'a>, element: &str) -> Result<Cow<'a, str>, XmlE
     a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
         XmlError::new(
             element,
-            format!("attribute {}: {}", a.key.into_inner(), entity_reason(&e.to_string())),
+            format!(
+                "attribute {}: {}",
+                a.key.into_inner(),
+                entity_reason(&e.to_string())
+            ),
         )
     })
 }
@@ -192,7 +196,10 @@ impl<'a, 's> Cursor<'a, 's> {
         let src = std::str::from_utf8(bytes).map_err(|e| {
             XmlError::new(
                 "epp",
-                format!("not UTF-8: invalid byte sequence at offset {}", e.valid_up_to()),
+                format!(
+                    "not UTF-8: invalid byte sequence at offset {}",
+                    e.valid_up_to()
+                ),
             )
         })?;
         let mut reader = Reader::from_str(src);
@@ -269,10 +276,9 @@ impl<'a, 's> Cursor<'a, 's> {
                     match self.open.last() {
                         Some(o) if o.qname == name => {}
                         Some(o) => {
-                            return Err(self.err(format!(
-                                "end tag </{name}> does not match <{}>",
-                                o.qname
-                            )))
+                            return Err(
+                                self.err(format!("end tag </{name}> does not match <{}>", o.qname))
+                            )
                         }
                         None => return Err(self.err(format!("unexpected end tag </{name}>"))),
                     }
@@ -396,9 +402,7 @@ impl<'a, 's> Cursor<'a, 's> {
             )));
         }
         let raw = &self.src[pos + 1..tag_end - if empty { 2 } else { 1 }];
-        let name_len = raw
-            .find([' ', '\t', '\r', '\n', '/'])
-            .unwrap_or(raw.len());
+        let name_len = raw.find([' ', '\t', '\r', '\n', '/']).unwrap_or(raw.len());
         let qname = &raw[..name_len];
         let mark = self.bindings.len();
         // Namespace declarations and attribute checks.
@@ -407,7 +411,8 @@ impl<'a, 's> Cursor<'a, 's> {
         let mut count = 0usize;
         let local_of = |q: &str| q.rsplit(':').next().unwrap_or(q).to_owned();
         for a in it {
-            let a = a.map_err(|e| XmlError::new(&local_of(qname), format!("bad attribute: {e}")))?;
+            let a =
+                a.map_err(|e| XmlError::new(&local_of(qname), format!("bad attribute: {e}")))?;
             count += 1;
             if count > self.bounds.max_attributes {
                 return Err(XmlError::new(
@@ -437,7 +442,10 @@ impl<'a, 's> Cursor<'a, 's> {
                 ));
             }
             if key == "xmlns" {
-                self.bindings.push(Binding { prefix: "", uri: value });
+                self.bindings.push(Binding {
+                    prefix: "",
+                    uri: value,
+                });
             } else if let Some(p) = key.strip_prefix("xmlns:") {
                 if value.is_empty() {
                     return Err(XmlError::new(
@@ -445,7 +453,10 @@ impl<'a, 's> Cursor<'a, 's> {
                         format!("prefix {p} bound to an empty namespace"),
                     ));
                 }
-                self.bindings.push(Binding { prefix: p, uri: value });
+                self.bindings.push(Binding {
+                    prefix: p,
+                    uri: value,
+                });
             } else if let Some((p, _)) = key.split_once(':') {
                 if p != "xml" && self.lookup(p).is_none() {
                     return Err(XmlError::new(
@@ -601,7 +612,10 @@ pub(crate) struct FragmentElement {
 /// comments allowed between them; no text) and returns its top-level
 /// elements. Used on resData, extension and value XML that the host passes
 /// through, so that what libepp writes is always well-formed.
-pub(crate) fn fragment_elements(xml: &str, max_depth: usize) -> Result<Vec<FragmentElement>, String> {
+pub(crate) fn fragment_elements(
+    xml: &str,
+    max_depth: usize,
+) -> Result<Vec<FragmentElement>, String> {
     if xml.contains("<!DOCTYPE") || xml.contains("<?xml") {
         return Err("a fragment may not carry an XML declaration or DOCTYPE".into());
     }
@@ -661,7 +675,9 @@ mod tests {
         let mut v = Vec::new();
         loop {
             match c.next()? {
-                Step::Start(e) => v.push(format!("<{}|{}", e.ns.as_deref().unwrap_or("-"), e.local)),
+                Step::Start(e) => {
+                    v.push(format!("<{}|{}", e.ns.as_deref().unwrap_or("-"), e.local))
+                }
                 Step::End => v.push(">".into()),
                 Step::Text(t, _) => v.push(format!("'{t}'")),
                 Step::Eof => return Ok(v),
@@ -697,7 +713,13 @@ mod tests {
         let deep = "<x>".repeat(17) + &"</x>".repeat(17);
         assert!(walk(&deep).is_err());
         assert!(walk(&("<x>".repeat(16) + &"</x>".repeat(16))).is_ok());
-        let many = format!("<x {}/>", (0..9).map(|i| format!("a{i}='1'")).collect::<Vec<_>>().join(" "));
+        let many = format!(
+            "<x {}/>",
+            (0..9)
+                .map(|i| format!("a{i}='1'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         assert!(walk(&many).is_err());
         assert!(walk(&format!("<x>{}</x>", "a".repeat(2000))).is_ok_and(|_| true));
     }
@@ -725,10 +747,17 @@ mod tests {
         let doc = "<r xmlns='d' xmlns:a='u1' xmlns:b='u2'><a:x b:k='1'><a:y/></a:x></r>";
         let mut s = Scratch::default();
         let mut c = Cursor::new(doc.as_bytes(), &mut s, B).unwrap();
-        let Step::Start(_) = c.next().unwrap() else { panic!() };
-        let Step::Start(x) = c.next().unwrap() else { panic!() };
+        let Step::Start(_) = c.next().unwrap() else {
+            panic!()
+        };
+        let Step::Start(x) = c.next().unwrap() else {
+            panic!()
+        };
         let cap = c.capture(&x).unwrap();
-        assert_eq!(cap, "<a:x xmlns:b=\"u2\" xmlns:a=\"u1\" xmlns=\"d\" b:k='1'><a:y/></a:x>");
+        assert_eq!(
+            cap,
+            "<a:x xmlns:b=\"u2\" xmlns:a=\"u1\" xmlns=\"d\" b:k='1'><a:y/></a:x>"
+        );
         assert!(walk(&cap).is_ok());
     }
 

@@ -56,7 +56,9 @@ pub fn unframe(mut bytes: &[u8]) -> Vec<String> {
 }
 
 pub fn epp(inner: &str) -> String {
-    format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">{inner}</epp>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">{inner}</epp>"#
+    )
 }
 
 pub fn cmd(inner: &str, cl_trid: Option<&str>) -> String {
@@ -85,7 +87,7 @@ pub fn poll_req_xml(cl_trid: Option<&str>) -> String {
 }
 
 pub fn poll_ack_xml(id: &str, cl_trid: Option<&str>) -> String {
-    cmd(&format!(r#"<poll op="ack" msgID="{id}"/>"#, ), cl_trid)
+    cmd(&format!(r#"<poll op="ack" msgID="{id}"/>"#,), cl_trid)
 }
 
 pub fn logout_xml(cl_trid: Option<&str>) -> String {
@@ -94,7 +96,9 @@ pub fn logout_xml(cl_trid: Option<&str>) -> String {
 
 pub fn domain_check_xml(cl_trid: Option<&str>) -> String {
     cmd(
-        &format!(r#"<check><domain:check xmlns:domain="{DOMAIN}"><domain:name>example.com</domain:name></domain:check></check>"#),
+        &format!(
+            r#"<check><domain:check xmlns:domain="{DOMAIN}"><domain:name>example.com</domain:name></domain:check></check>"#
+        ),
         cl_trid,
     )
 }
@@ -137,8 +141,17 @@ pub struct Host {
 impl Host {
     pub fn demo() -> Host {
         Host {
-            registrars: vec![("registrar1".into(), "secret-pw1".into()), ("registrar2".into(), "secret-pw2".into())],
-            queues: vec![("registrar1".into(), vec![(101, "first message".into()), (102, "second message".into())])],
+            registrars: vec![
+                ("registrar1".into(), "secret-pw1".into()),
+                ("registrar2".into(), "secret-pw2".into()),
+            ],
+            queues: vec![(
+                "registrar1".into(),
+                vec![
+                    (101, "first message".into()),
+                    (102, "second message".into()),
+                ],
+            )],
             disabled: vec!["disabled1".into()],
         }
     }
@@ -165,7 +178,11 @@ impl Host {
             Request::Login(l) => {
                 let a = if self.disabled.contains(&l.client_id) {
                     LoginAnswer::AccountDisabled
-                } else if self.registrars.iter().any(|(c, p)| *c == l.client_id && *p == l.password) {
+                } else if self
+                    .registrars
+                    .iter()
+                    .any(|(c, p)| *c == l.client_id && *p == l.password)
+                {
                     LoginAnswer::Accepted
                 } else {
                     LoginAnswer::BadCredentials
@@ -177,7 +194,12 @@ impl Host {
                 let q = self.queue(&clid);
                 let a = match q.first() {
                     None => PollAnswer::Empty,
-                    Some((id, text)) => PollAnswer::Message(PollMessage::new(*id, q.len() as u64, t0(), text.clone())),
+                    Some((id, text)) => PollAnswer::Message(PollMessage::new(
+                        *id,
+                        q.len() as u64,
+                        t0(),
+                        text.clone(),
+                    )),
                 };
                 s.answer_poll(p.id, a).unwrap();
             }
@@ -187,14 +209,17 @@ impl Host {
                 let ans = match q.iter().position(|(id, _)| *id == a.message_id) {
                     Some(i) => {
                         q.remove(i);
-                        AckAnswer::Acked { remaining: q.len() as u64 }
+                        AckAnswer::Acked {
+                            remaining: q.len() as u64,
+                        }
                     }
                     None => AckAnswer::UnknownMessage,
                 };
                 s.answer_ack(a.id, ans).unwrap();
             }
             Request::Command(c) => {
-                s.answer_command(c.id, Response::new(ResultCode::UnimplementedCommand)).unwrap();
+                s.answer_command(c.id, Response::new(ResultCode::UnimplementedCommand))
+                    .unwrap();
             }
             _ => {}
         }
@@ -203,7 +228,13 @@ impl Host {
 
 /// Feeds `bytes` in the chunks given, serving the host after each chunk and
 /// re-feeding what backpressure left over. Returns all output.
-pub fn run_chunks(s: &mut Session, host: &mut Host, bytes: &[u8], chunks: &[usize], now: SystemTime) -> Vec<u8> {
+pub fn run_chunks(
+    s: &mut Session,
+    host: &mut Host,
+    bytes: &[u8],
+    chunks: &[usize],
+    now: SystemTime,
+) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some(o) = s.take_output() {
         out.extend(o);
@@ -213,7 +244,12 @@ pub fn run_chunks(s: &mut Session, host: &mut Host, bytes: &[u8], chunks: &[usiz
     let mut ci = 0;
     loop {
         if pos < bytes.len() {
-            let n = chunks.get(ci).copied().unwrap_or(bytes.len()).max(1).min(bytes.len() - pos);
+            let n = chunks
+                .get(ci)
+                .copied()
+                .unwrap_or(bytes.len())
+                .max(1)
+                .min(bytes.len() - pos);
             ci += 1;
             pending.extend_from_slice(&bytes[pos..pos + n]);
             pos += n;
