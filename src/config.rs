@@ -225,6 +225,7 @@ pub struct ServerConfig {
     pub(crate) dcp: Dcp,
     pub(crate) limits: Limits,
     pub(crate) sessions: Option<Arc<RegistrarSessions>>,
+    pub(crate) transaction_log: bool,
     sv_trid_prefix: String,
     sv_trid_epoch: OnceLock<u64>,
     sv_trid_seq: AtomicU64,
@@ -248,6 +249,7 @@ impl ServerConfig {
             sessions: None,
             sv_trid_prefix: None,
             sv_trid_epoch: None,
+            transaction_log: false,
         }
     }
 
@@ -325,6 +327,14 @@ impl ServerConfig {
         self.sv_trid_seq.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// The svTRID for sequence number `seq`.
+    pub(crate) fn sv_trid_string(&self, seq: u64) -> String {
+        let mut v = Vec::with_capacity(48);
+        self.write_sv_trid_prefix(&mut v);
+        push_decimal(&mut v, seq);
+        String::from_utf8(v).unwrap_or_default()
+    }
+
     pub(crate) fn write_sv_trid_prefix(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.sv_trid_prefix.as_bytes());
         out.push(b'-');
@@ -346,6 +356,7 @@ pub struct ServerConfigBuilder {
     sessions: Option<Arc<RegistrarSessions>>,
     sv_trid_prefix: Option<String>,
     sv_trid_epoch: Option<u64>,
+    transaction_log: bool,
 }
 
 impl ServerConfigBuilder {
@@ -405,6 +416,15 @@ impl ServerConfigBuilder {
     /// `now` of the first session created.
     pub fn sv_trid_epoch(mut self, epoch: u64) -> Self {
         self.sv_trid_epoch = Some(epoch);
+        self
+    }
+
+    /// Keeps a record of every response for the host to read with
+    /// [`Session::poll_transaction`](crate::Session::poll_transaction), for
+    /// per-command log lines (default off; at most 1024 untaken records are
+    /// kept per session, the oldest dropped first).
+    pub fn transaction_log(mut self, on: bool) -> Self {
+        self.transaction_log = on;
         self
     }
 
@@ -539,6 +559,7 @@ impl ServerConfigBuilder {
             dcp: self.dcp,
             limits: self.limits,
             sessions: self.sessions,
+            transaction_log: self.transaction_log,
             sv_trid_prefix: prefix,
             sv_trid_epoch: epoch,
             sv_trid_seq: AtomicU64::new(1),

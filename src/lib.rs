@@ -88,7 +88,7 @@ pub use response::{
     AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue,
 };
 pub use result_code::ResultCode;
-pub use session::{Session, SessionState};
+pub use session::{Session, SessionState, TransactionRecord};
 pub use time::format_rfc3339;
 pub use trid::TransactionId;
 pub use xml::EPP_NS;

@@ -49,6 +49,23 @@ pub(crate) enum CommandKind<'a> {
     },
 }
 
+impl CommandKind<'_> {
+    /// The command's name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CommandKind::Login(_) => "login",
+            CommandKind::Logout => "logout",
+            CommandKind::Poll {
+                op: PollOp::Req, ..
+            } => "poll req",
+            CommandKind::Poll {
+                op: PollOp::Ack, ..
+            } => "poll ack",
+            CommandKind::Object { verb, .. } => verb.as_str(),
+        }
+    }
+}
+
 /// `<poll op>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PollOp {

@@ -91,6 +91,8 @@ impl Waiting {
 struct Tr {
     cl: Option<TransactionId>,
     sv: u64,
+    command: &'static str,
+    received: SystemTime,
 }
 
 /// One response position, in command order.
@@ -161,9 +163,51 @@ pub struct Session {
     requests: VecDeque<Request>,
     next_id: u64,
     scratch: Scratch,
+    /// What the frame being handled is, for the transaction log.
+    current_command: &'static str,
+    log: VecDeque<TransactionRecord>,
 }
 
-/// The most rendered output an idle session keeps allocated.
+/// Records kept when the host does not take them.
+const MAX_LOG: usize = 1024;
+
+/// One response written, for the host's audit log (kept only when the
+/// configuration asks for it: [`ServerConfigBuilder::transaction_log`]).
+///
+/// [`ServerConfigBuilder::transaction_log`]: crate::ServerConfigBuilder::transaction_log
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionRecord {
+    /// What was answered: `hello`, `login`, `logout`, `poll req`, `poll ack`,
+    /// an object verb (`check`, `info`, ...), `invalid` (a frame refused with
+    /// 2000 or 2001) or `frame` (a frame length refused with 2500).
+    pub command: &'static str,
+    /// The result code; `None` for a greeting.
+    pub code: Option<ResultCode>,
+    /// The client's clTRID, as echoed.
+    pub client_transaction_id: Option<TransactionId>,
+    /// The svTRID; `None` for a greeting.
+    pub server_transaction_id: Option<String>,
+    /// When the frame was read (the `now` passed with it).
+    pub received_at: SystemTime,
+}
+
+/// The result code of a response frame libepp rendered, read back from its
+/// fixed position.
+fn response_code(frame: &[u8]) -> Option<ResultCode> {
+    const HEAD: &str = "<response><result code=\"";
+    let at = 4 + EPP_OPEN.len();
+    let rest = frame.get(at..)?;
+    if !rest.starts_with(HEAD.as_bytes()) {
+        return None;
+    }
+    let d = rest.get(HEAD.len()..HEAD.len() + 4)?;
+    let n = d.iter().try_fold(0u16, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + (b - b'0') as u16)
+    })?;
+    ResultCode::from_u16(n)
+}
+
+/// The most buffer capacity an idle session keeps allocated.
 const KEEP_CAPACITY: usize = 16 * 1024;
 
 impl Session {
@@ -189,6 +233,8 @@ impl Session {
             requests: VecDeque::new(),
             next_id: 1,
             scratch: Scratch::default(),
+            current_command: "",
+            log: VecDeque::new(),
         }
     }
 
@@ -274,7 +320,7 @@ impl Session {
                 let header = [rest[0], rest[1], rest[2], rest[3]];
                 match frame_len(header, self.limits().max_frame_size) {
                     Err((length, limit)) => {
-                        self.bad_frame_length(length, limit);
+                        self.bad_frame_length(length, limit, now);
                         return Ok(input.len());
                     }
                     Ok(body) if rest.len() >= 4 + body => {
@@ -300,7 +346,7 @@ impl Session {
                 }
                 match frame_len(r.header, self.config.limits.max_frame_size) {
                     Err((length, limit)) => {
-                        self.bad_frame_length(length, limit);
+                        self.bad_frame_length(length, limit, now);
                         return Ok(input.len());
                     }
                     Ok(body) => {
@@ -427,6 +473,12 @@ impl Session {
         self.requests.pop_front()
     }
 
+    /// The next record of the transaction log (responses in the order they
+    /// were rendered), when the configuration keeps one.
+    pub fn poll_transaction(&mut self) -> Option<TransactionRecord> {
+        self.log.pop_front()
+    }
+
     /// Iterates over the requests waiting in the queue, taking them.
     pub fn drain_queue(&mut self) -> impl Iterator<Item = Request> + '_ {
         std::iter::from_fn(move || self.poll_queue())
@@ -521,6 +573,19 @@ impl Session {
         text: Option<&str>,
     ) -> Result<(), SessionError> {
         self.slots[i].waiting = Waiting::Nothing;
+        if code.closes_session() {
+            self.slots[i].closes = true;
+            let reason = match code {
+                ResultCode::AuthenticationErrorServerClosingConnection => {
+                    CloseReason::TooManyFailedLogins
+                }
+                ResultCode::SessionLimitExceededServerClosingConnection => {
+                    CloseReason::SessionLimitExceeded
+                }
+                other => CloseReason::ClosingResponse(other.code()),
+            };
+            self.end(reason, false);
+        }
         self.complete(i, |s, out, cl| s.write_simple(out, code, text, cl));
         Ok(())
     }
@@ -676,6 +741,11 @@ impl Session {
         self.last_frame = now;
         let mut scratch = std::mem::take(&mut self.scratch);
         let parsed = parse_frame(body, &mut scratch, self.bounds());
+        self.current_command = match &parsed {
+            Err(_) => "invalid",
+            Ok(Frame::Hello) => "hello",
+            Ok(Frame::Command(c)) => c.kind.name(),
+        };
         match parsed {
             Err(refusal) => self.refuse(refusal),
             Ok(Frame::Hello) => {
@@ -961,6 +1031,8 @@ impl Session {
         let tr = Tr {
             cl: cl_trid,
             sv: self.config.next_sv_trid(),
+            command: self.current_command,
+            received: self.last_frame,
         };
         self.slots.push_back(Slot {
             id,
@@ -983,10 +1055,14 @@ impl Session {
         let tr = Tr {
             cl: cl_trid,
             sv: self.config.next_sv_trid(),
+            command: self.current_command,
+            received: self.last_frame,
         };
         if self.slots.is_empty() {
             let mut out = std::mem::take(&mut self.out);
+            let start = out.len();
             write(self, &mut out, &tr);
+            self.record(&tr, &out[start..]);
             self.out = out;
         } else {
             let mut buf = Vec::new();
@@ -1025,10 +1101,20 @@ impl Session {
     /// Renders the answer for slot `i` and moves every finished response at
     /// the head of the line to the output.
     fn complete(&mut self, i: usize, write: impl FnOnce(&Session, &mut Vec<u8>, &Tr)) {
-        let tr = std::mem::replace(&mut self.slots[i].tr, Tr { cl: None, sv: 0 });
+        let tr = std::mem::replace(
+            &mut self.slots[i].tr,
+            Tr {
+                cl: None,
+                sv: 0,
+                command: "",
+                received: self.created,
+            },
+        );
         if i == 0 {
             let mut out = std::mem::take(&mut self.out);
+            let start = out.len();
             write(self, &mut out, &tr);
+            self.record(&tr, &out[start..]);
             self.out = out;
             let slot = self.slots.pop_front().expect("slot 0");
             if slot.closes {
@@ -1039,14 +1125,35 @@ impl Session {
             let mut buf = Vec::new();
             write(self, &mut buf, &tr);
             self.slots[i].done = Some(buf);
+            self.slots[i].tr = tr;
         }
+    }
+
+    /// Notes a response moved to the output in the transaction log, if the
+    /// configuration keeps one.
+    fn record(&mut self, tr: &Tr, frame: &[u8]) {
+        if !self.config.transaction_log {
+            return;
+        }
+        if self.log.len() >= MAX_LOG {
+            self.log.pop_front();
+        }
+        let code = response_code(frame);
+        self.log.push_back(TransactionRecord {
+            command: tr.command,
+            code,
+            client_transaction_id: tr.cl.clone(),
+            server_transaction_id: code.map(|_| self.config.sv_trid_string(tr.sv)),
+            received_at: tr.received,
+        });
     }
 
     fn flush_ready(&mut self) {
         while self.slots.front().is_some_and(|s| s.done.is_some()) {
             let slot = self.slots.pop_front().expect("front");
-            self.out
-                .extend_from_slice(slot.done.as_deref().unwrap_or_default());
+            let frame = slot.done.as_deref().unwrap_or_default();
+            self.record(&slot.tr, frame);
+            self.out.extend_from_slice(frame);
             if slot.closes {
                 self.drop_slots_after_close();
                 return;
@@ -1082,7 +1189,9 @@ impl Session {
         self.reader = FrameReader::default();
     }
 
-    fn bad_frame_length(&mut self, length: u32, limit: u32) {
+    fn bad_frame_length(&mut self, length: u32, limit: u32, now: SystemTime) {
+        self.current_command = "frame";
+        self.last_frame = now;
         let reason = format!("frame length {length} is outside the accepted range 5 to {limit} (the length counts its own 4 bytes)");
         let mut digits = Vec::new();
         push_decimal(&mut digits, length as u64);

@@ -26,3 +26,50 @@ fn whole_session() {
     assert_eq!(frames.len(), 8);
     assert!(s.is_finished());
 }
+
+#[test]
+fn transaction_log_records_every_response() {
+    let cfg = epp::ServerConfig::builder("libepp test server")
+        .object_uri(DOMAIN)
+        .transaction_log(true)
+        .sv_trid_epoch(7)
+        .build()
+        .unwrap();
+    let mut s = Session::new(cfg, t0());
+    let mut host = Host::demo();
+    let mut input = Vec::new();
+    for x in [
+        hello_xml(),
+        cmd(&format!("<login><clID>registrar1</clID><pw>secret-pw1</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>{DOMAIN}</objURI></svcs></login>"), Some("ABC-1")),
+        poll_req_xml(None),
+        "<epp/>".to_string(),
+        logout_xml(Some("ABC-9")),
+    ] {
+        input.extend(frame(&x));
+    }
+    run_chunks(&mut s, &mut host, &input, &[], at(5));
+    let log: Vec<_> = std::iter::from_fn(|| s.poll_transaction()).collect();
+    let summary: Vec<_> = log
+        .iter()
+        .map(|r| {
+            (
+                r.command,
+                r.code.map(|c| c.code()),
+                r.client_transaction_id.as_ref().map(|t| t.to_string()),
+                r.server_transaction_id.clone(),
+            )
+        })
+        .collect();
+    let sv = |n: u64| Some(format!("libepptestserver-7-{n}"));
+    assert_eq!(
+        summary,
+        [
+            ("hello", None, None, None),
+            ("login", Some(1000), Some("ABC-1".into()), sv(2)),
+            ("poll req", Some(1301), None, sv(3)),
+            ("invalid", Some(2001), None, sv(4)),
+            ("logout", Some(1500), Some("ABC-9".into()), sv(5)),
+        ]
+    );
+    assert!(log.iter().all(|r| r.received_at == at(5)));
+}
