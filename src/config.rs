@@ -512,6 +512,12 @@ impl ServerConfigBuilder {
         {
             return bad("limits", format!("limits too small: {l:?}"));
         }
+        if l.login_deadline.is_zero() || l.idle_timeout.is_zero() {
+            return bad(
+                "limits",
+                "login_deadline and idle_timeout must be positive".into(),
+            );
+        }
         if l.max_pending_output < l.max_frame_size as usize {
             return bad(
                 "max_pending_output",

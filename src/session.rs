@@ -93,6 +93,8 @@ struct Tr {
     sv: u64,
     command: &'static str,
     received: SystemTime,
+    /// For a login, the clID it tried.
+    login_client: Option<String>,
 }
 
 /// One response position, in command order.
@@ -183,6 +185,8 @@ pub struct TransactionRecord {
     pub command: &'static str,
     /// The result code; `None` for a greeting.
     pub code: Option<ResultCode>,
+    /// The logged-in client, or for a login the clID it tried.
+    pub client_id: Option<String>,
     /// The client's clTRID, as echoed.
     pub client_transaction_id: Option<TransactionId>,
     /// The svTRID; `None` for a greeting.
@@ -404,10 +408,11 @@ impl Session {
         if self.ending.is_some() || self.outstanding() > 0 {
             return None;
         }
-        Some(match self.phase {
-            Phase::LoggedIn => self.last_frame + self.limits().idle_timeout,
-            _ => self.created + self.limits().login_deadline,
-        })
+        // A deadline past the end of time is no deadline.
+        match self.phase {
+            Phase::LoggedIn => self.last_frame.checked_add(self.limits().idle_timeout),
+            _ => self.created.checked_add(self.limits().login_deadline),
+        }
     }
 
     /// Closes the session (with no response: EPP has no unsolicited
@@ -510,8 +515,15 @@ impl Session {
         }
     }
 
-    /// Answers a [`Request::Login`].
-    pub fn answer_login(&mut self, id: RequestId, answer: LoginAnswer) -> Result<(), SessionError> {
+    /// Answers a [`Request::Login`]. Returns the result code sent: an
+    /// accepted login can still become 2502 when the registrar is over the
+    /// shared session limit, so only 1000 means the client is logged in
+    /// (and a new password should take effect).
+    pub fn answer_login(
+        &mut self,
+        id: RequestId,
+        answer: LoginAnswer,
+    ) -> Result<ResultCode, SessionError> {
         let i = self.slot_index(id)?;
         let Waiting::Login { .. } = &self.slots[i].waiting else {
             return Err(self.wrong(id, i, "login"));
@@ -571,7 +583,7 @@ impl Session {
         i: usize,
         code: ResultCode,
         text: Option<&str>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<ResultCode, SessionError> {
         self.slots[i].waiting = Waiting::Nothing;
         if code.closes_session() {
             self.slots[i].closes = true;
@@ -587,7 +599,7 @@ impl Session {
             self.end(reason, false);
         }
         self.complete(i, |s, out, cl| s.write_simple(out, code, text, cl));
-        Ok(())
+        Ok(code)
     }
 
     /// Answers a [`Request::Poll`].
@@ -1007,6 +1019,9 @@ impl Session {
             },
             cl_trid.clone(),
         );
+        if let Some(slot) = self.slots.back_mut() {
+            slot.tr.login_client = Some(client_id.clone());
+        }
         self.phase = Phase::LoginPending;
         self.requests.push_back(Request::Login(LoginRequest {
             id,
@@ -1033,6 +1048,7 @@ impl Session {
             sv: self.config.next_sv_trid(),
             command: self.current_command,
             received: self.last_frame,
+            login_client: None,
         };
         self.slots.push_back(Slot {
             id,
@@ -1052,11 +1068,18 @@ impl Session {
         closes: bool,
         write: impl FnOnce(&Session, &mut Vec<u8>, &Tr),
     ) {
+        // A greeting has no svTRID, so a hello takes no number.
+        let sv = if self.current_command == "hello" {
+            0
+        } else {
+            self.config.next_sv_trid()
+        };
         let tr = Tr {
             cl: cl_trid,
-            sv: self.config.next_sv_trid(),
+            sv,
             command: self.current_command,
             received: self.last_frame,
+            login_client: None,
         };
         if self.slots.is_empty() {
             let mut out = std::mem::take(&mut self.out);
@@ -1108,6 +1131,7 @@ impl Session {
                 sv: 0,
                 command: "",
                 received: self.created,
+                login_client: None,
             },
         );
         if i == 0 {
@@ -1142,6 +1166,10 @@ impl Session {
         self.log.push_back(TransactionRecord {
             command: tr.command,
             code,
+            client_id: tr
+                .login_client
+                .clone()
+                .or_else(|| self.client.as_ref().map(|c| c.id.clone())),
             client_transaction_id: tr.cl.clone(),
             server_transaction_id: code.map(|_| self.config.sv_trid_string(tr.sv)),
             received_at: tr.received,

@@ -65,11 +65,40 @@ fn transaction_log_records_every_response() {
         summary,
         [
             ("hello", None, None, None),
-            ("login", Some(1000), Some("ABC-1".into()), sv(2)),
-            ("poll req", Some(1301), None, sv(3)),
-            ("invalid", Some(2001), None, sv(4)),
-            ("logout", Some(1500), Some("ABC-9".into()), sv(5)),
+            ("login", Some(1000), Some("ABC-1".into()), sv(1)),
+            ("poll req", Some(1301), None, sv(2)),
+            ("invalid", Some(2001), None, sv(3)),
+            ("logout", Some(1500), Some("ABC-9".into()), sv(4)),
         ]
     );
     assert!(log.iter().all(|r| r.received_at == at(5)));
+    let clients: Vec<_> = log.iter().map(|r| r.client_id.as_deref()).collect();
+    assert_eq!(clients, [None, Some("registrar1"), Some("registrar1"), Some("registrar1"), Some("registrar1")]);
+}
+
+#[test]
+fn failed_login_is_logged_with_the_attempted_client() {
+    let cfg = epp::ServerConfig::builder("libepp test server")
+        .object_uri(DOMAIN)
+        .transaction_log(true)
+        .build()
+        .unwrap();
+    let mut s = Session::new(cfg, t0());
+    let login = frame(&cmd(&format!("<login><clID>intruder</clID><pw>guessing</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>{DOMAIN}</objURI></svcs></login>"), None));
+    run_chunks(&mut s, &mut Host::demo(), &login, &[], t0());
+    let r = s.poll_transaction().unwrap();
+    assert_eq!((r.command, r.code.map(|c| c.code()), r.client_id.as_deref()), ("login", Some(2200), Some("intruder")));
+}
+
+#[test]
+fn huge_timeouts_mean_no_timeout() {
+    let l = epp::Limits {
+        idle_timeout: std::time::Duration::MAX,
+        login_deadline: std::time::Duration::MAX,
+        ..epp::Limits::default()
+    };
+    let cfg = epp::ServerConfig::builder("libepp test server").object_uri(DOMAIN).limits(l).build().unwrap();
+    let mut s = Session::new(cfg, t0());
+    assert_eq!(s.next_timeout(), None);
+    assert!(!s.handle_timeout(at(1_000_000_000)));
 }

@@ -33,9 +33,11 @@ const PASSWORD: &str = "secret-pw1";
 const MSG1: &str = "Transfer of exämple.test requested by registrar2";
 const MSG2: &str = "Renewal R&D <notice> for example.test";
 
-/// How epptools announces extURIs at login. "library" = as shipped: when the greeting lists no
-/// <extURI>, epptools still announces its defaults (secDNS-1.1, rgp-1.0, epp:fee-1.0), so eppd
-/// must accept (ignore) extURIs it does not offer. "none" = log in with no <svcExtension>.
+/// How epptools announces extURIs at login. "library" = as shipped: epptools mirrors the
+/// greeting's <extURI> list, but when the greeting lists none it announces its own defaults
+/// (secDNS-1.1, rgp-1.0, epp:fee-1.0) instead, which a server that answers 2103/2307 for an
+/// extension it does not offer refuses. eppd's greeting offers secDNS-1.1 and rgp-1.0, so the
+/// mirror path is taken. "none" = log in with no <svcExtension> at all.
 const EPPTOOLS_EXT_URIS: &str = "library";
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,0 +1,319 @@
+//! One client connection: drives an [`epp::Session`] over any byte stream.
+//!
+//! The driver is generic over `AsyncRead + AsyncWrite`, so a TLS stream can replace the plain
+//! TCP one without touching it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use epp::{Request, Response, ResultCode, ServerConfig, Session};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+
+use crate::log::{clean, log, millis};
+use crate::store::Store;
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+/// Input read but not yet taken by the session (backpressure) is kept up to this.
+const MAX_PENDING_INPUT: usize = 64 * 1024;
+/// After the session ends: how long to keep draining the peer's input before closing, so that
+/// unread input does not turn the close into a reset that could destroy the last response.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 256 * 1024;
+/// On server shutdown: how long to try writing responses already rendered.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
+
+/// What every connection shares.
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Arc<ServerConfig>,
+    pub store: Arc<Store>,
+}
+
+/// Why the driver stopped.
+#[derive(Debug)]
+enum Stop {
+    /// The session is finished (its reason is the session's close reason).
+    Finished,
+    ReadError(std::io::Error),
+    WriteError(std::io::Error),
+    /// The server is shutting down.
+    Shutdown,
+    /// No progress is possible (a core invariant broke); closed rather than hang.
+    Stalled,
+}
+
+/// The session plus what eppd keeps beside it.
+struct Conn {
+    id: u64,
+    shared: Arc<Shared>,
+    session: Session,
+    /// The clID of the last login attempt (for the log line of a failed login).
+    login_client: Option<String>,
+    bytes_in: u64,
+    bytes_out: u64,
+}
+
+/// Serves one connection until its session ends, the peer goes away, or the server shuts down.
+/// Never panics on I/O errors; everything is logged.
+pub async fn serve<S>(
+    stream: S,
+    peer: SocketAddr,
+    id: u64,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let started = Instant::now();
+    let session = Session::new(Arc::clone(&shared.config), SystemTime::now());
+    let mut c = Conn {
+        id,
+        shared,
+        session,
+        login_client: None,
+        bytes_in: 0,
+        bytes_out: 0,
+    };
+    log!("conn={id} peer={peer} connected");
+
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let mut input: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut eof = false;
+    let mut eof_told = false;
+
+    let stop = loop {
+        c.pump(&mut input);
+        if eof && !eof_told && (input.is_empty() || c.session.close_reason().is_some()) {
+            // Everything the peer sent before closing has been taken: now tell the session.
+            c.session.handle_eof(SystemTime::now());
+            eof_told = true;
+            c.pump(&mut input);
+        }
+        if c.session.is_finished() {
+            break Stop::Finished;
+        }
+        let ending = c.session.close_reason().is_some();
+        let room = MAX_PENDING_INPUT
+            .saturating_sub(input.len())
+            .min(READ_CHUNK);
+        let want_read = !eof && !ending && room > 0;
+        let want_write = !c.session.output().is_empty();
+        let deadline = c.session.next_timeout().map(tokio_instant);
+        if !want_read && !want_write && deadline.is_none() {
+            break Stop::Stalled;
+        }
+        let sleep = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now));
+
+        tokio::select! {
+            r = wr.write(c.session.output()), if want_write => match r {
+                Ok(0) => break Stop::WriteError(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    c.session.consume_output(n);
+                    c.bytes_out += n as u64;
+                }
+                Err(e) => break Stop::WriteError(e),
+            },
+            r = rd.read(&mut chunk[..room.max(1)]), if want_read => match r {
+                Ok(0) => eof = true,
+                Ok(n) => {
+                    input.extend_from_slice(&chunk[..n]);
+                    c.bytes_in += n as u64;
+                }
+                Err(e) => break Stop::ReadError(e),
+            },
+            _ = sleep, if deadline.is_some() => {
+                c.session.handle_timeout(SystemTime::now());
+            }
+            _ = shutdown.changed() => break Stop::Shutdown,
+        }
+    };
+
+    match &stop {
+        Stop::Finished => {
+            // FIN after the last response, then drain what the peer still sends for a moment.
+            let _ = tokio::time::timeout(LINGER, wr.shutdown()).await;
+            let _ = tokio::time::timeout(LINGER, drain(&mut rd, &mut chunk)).await;
+        }
+        Stop::Shutdown => {
+            let out = c.session.output();
+            if !out.is_empty() {
+                if let Ok(Ok(())) = tokio::time::timeout(SHUTDOWN_FLUSH, wr.write_all(out)).await {
+                    c.bytes_out += out.len() as u64;
+                    let n = out.len();
+                    c.session.consume_output(n);
+                }
+            }
+            c.session.close();
+            let _ = tokio::time::timeout(LINGER, wr.shutdown()).await;
+        }
+        Stop::ReadError(_) | Stop::WriteError(_) | Stop::Stalled => c.session.close(),
+    }
+
+    let why = match (&stop, c.session.close_reason()) {
+        (Stop::Finished, Some(r)) => r.to_string(),
+        (Stop::Finished, None) => "finished".into(),
+        (Stop::ReadError(e), _) => format!("read error: {e}"),
+        (Stop::WriteError(e), _) => format!("write error: {e}"),
+        (Stop::Shutdown, _) => "server shutting down".into(),
+        (Stop::Stalled, _) => "stalled (no progress possible; libepp invariant broken?)".into(),
+    };
+    log!(
+        "conn={} peer={peer} closed clID={} reason=\"{why}\" in={} out={} secs={:.3}",
+        c.id,
+        clean(c.session.client_id().unwrap_or("-")),
+        c.bytes_in,
+        c.bytes_out,
+        started.elapsed().as_secs_f64(),
+    );
+}
+
+/// Reads and discards up to [`LINGER_BYTES`] until EOF or an error.
+async fn drain<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut [u8]) {
+    let mut total = 0;
+    while total < LINGER_BYTES {
+        match rd.read(buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => total += n,
+        }
+    }
+}
+
+impl Conn {
+    /// Feeds pending input and answers requests until neither makes progress, then logs the
+    /// responses that appeared in the output.
+    fn pump(&mut self, input: &mut Vec<u8>) {
+        loop {
+            let mut progress = false;
+            if !input.is_empty() {
+                if self.session.close_reason().is_some() {
+                    // Nothing after the end of the session is read.
+                    input.clear();
+                } else {
+                    match self.session.feed_input(input, SystemTime::now()) {
+                        Ok(n) => {
+                            if n > 0 {
+                                input.drain(..n);
+                                progress = true;
+                            }
+                        }
+                        Err(_) => input.clear(),
+                    }
+                }
+            }
+            while let Some(request) = self.session.poll_queue() {
+                self.answer(request);
+                progress = true;
+            }
+            self.log_responses();
+            if !progress || input.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// Decides one request (all answers are immediate: the back end is in memory).
+    fn answer(&mut self, request: Request) {
+        let store = Arc::clone(&self.shared.store);
+        let id = request.id();
+        let result = match request {
+            Request::Login(l) => {
+                self.login_client = Some(l.client_id.clone());
+                let answer = store.authenticate(&l.client_id, &l.password);
+                let r = self.session.answer_login(l.id, answer);
+                if let (Ok(code), Some(new)) = (&r, &l.new_password) {
+                    // Only when the login really took effect (libepp may still refuse an
+                    // accepted login, e.g. over the registrar's session limit).
+                    if *code == ResultCode::Success {
+                        store.set_password(&l.client_id, new);
+                        log!(
+                            "conn={} clID={} password changed",
+                            self.id,
+                            clean(&l.client_id)
+                        );
+                    }
+                }
+                r.map(|_| ())
+            }
+            Request::Poll(p) => match self.session.client_id() {
+                Some(client) => {
+                    let answer = store.poll(client);
+                    self.session.answer_poll(p.id, answer)
+                }
+                None => self.session.answer_failure(p.id, None),
+            },
+            Request::PollAck(a) => match self.session.client_id() {
+                Some(client) => {
+                    let answer = store.ack(client, a.message_id);
+                    self.session.answer_ack(a.id, answer)
+                }
+                None => self.session.answer_failure(a.id, None),
+            },
+            Request::Command(cmd) => {
+                // No object back end yet.
+                self.session
+                    .answer_command(cmd.id, Response::new(ResultCode::UnimplementedCommand))
+            }
+            Request::SessionEnd(_) => Ok(()),
+            other => match other.id() {
+                Some(id) => self
+                    .session
+                    .answer_failure(id, Some("not supported by eppd")),
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = result {
+            log!("conn={} answering request failed: {e}", self.id);
+            let fallback = match id {
+                Some(id) => self.session.answer_failure(id, None),
+                None => Ok(()),
+            };
+            if fallback.is_err() {
+                self.session.close();
+            }
+        }
+    }
+
+    /// One log line per response rendered since the last call, from libepp's transaction log.
+    fn log_responses(&mut self) {
+        while let Some(t) = self.session.poll_transaction() {
+            let client = match (t.command, self.session.client_id()) {
+                (_, Some(c)) => c,
+                ("login", None) => self.login_client.as_deref().unwrap_or("-"),
+                _ => "-",
+            };
+            let code = t
+                .code
+                .map_or_else(|| "greeting".to_string(), |c| c.code().to_string());
+            let elapsed = SystemTime::now()
+                .duration_since(t.received_at)
+                .unwrap_or_default();
+            log!(
+                "conn={} clID={} cmd={} code={code} clTRID={} svTRID={} ms={}",
+                self.id,
+                clean(client),
+                t.command.replace(' ', "-"),
+                t.client_transaction_id
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), |c| clean(c.as_str())),
+                t.server_transaction_id
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), clean),
+                millis(elapsed),
+            );
+        }
+    }
+}
+
+/// The tokio instant for a wall-clock deadline (past deadlines are now).
+fn tokio_instant(t: SystemTime) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    match t.duration_since(SystemTime::now()) {
+        // Bounded so that a far deadline cannot overflow the clock.
+        Ok(d) => now + d.min(Duration::from_secs(86_400 * 365)),
+        Err(_) => now,
+    }
+}

@@ -1,0 +1,215 @@
+//! The panic boundary and argument checks every export goes through.
+
+use std::any::Any;
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::result::epp_result;
+
+/// What the body of an export returns: `Err` carries the failure.
+pub(crate) type Res = Result<(), epp_result>;
+
+/// Runs the body of an export, turning a panic into `EPP_RESULT_PANIC`.
+pub(crate) fn guard(f: impl FnOnce() -> Res) -> epp_result {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => epp_result::Ok,
+        Ok(Err(e)) => e,
+        Err(payload) => {
+            panic_message(payload);
+            epp_result::Panic
+        }
+    }
+}
+
+/// Runs the body of an export that returns nothing (the `_free`
+/// functions): a panic is swallowed.
+pub(crate) fn guard_void(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        panic_message(payload);
+    }
+}
+
+/// The text of a panic payload; the payload is dropped without letting a
+/// panicking destructor escape.
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_owned()
+    };
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
+    msg
+}
+
+/// A checked out-parameter, written only once the call has succeeded.
+pub(crate) struct Out<T>(NonNull<T>);
+
+impl<T> Out<T> {
+    /// Writes the value (without reading or dropping what was there).
+    pub(crate) fn write(self, v: T) {
+        // SAFETY: `out` checked non-NULL and alignment; the caller of `out`
+        // promised the pointer is writable.
+        unsafe { self.0.as_ptr().write(v) }
+    }
+}
+
+/// Checks an out-parameter: NULL is `EPP_RESULT_NULL_PARAMETER`, a
+/// misaligned pointer `EPP_RESULT_INVALID_ARGUMENT`.
+///
+/// Safety: `p`, when non-NULL and aligned, must be valid for writes of `T`.
+pub(crate) unsafe fn out<T>(p: *mut T) -> Result<Out<T>, epp_result> {
+    let p = NonNull::new(p).ok_or(epp_result::NullParameter)?;
+    if (p.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+        return Err(epp_result::InvalidArgument);
+    }
+    Ok(Out(p))
+}
+
+/// A checked (pointer, length) pair of out-parameters for a string or
+/// bytes handed to C.
+pub(crate) struct OutSlice(Out<*const c_char>, Out<usize>);
+
+impl OutSlice {
+    /// Writes a borrowed string, or (NULL, 0) for an absent one.
+    pub(crate) fn write(self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.0.write(s.as_ptr().cast());
+                self.1.write(s.len());
+            }
+            None => {
+                self.0.write(std::ptr::null());
+                self.1.write(0);
+            }
+        }
+    }
+}
+
+/// Checks the out-parameters of a string getter.
+///
+/// Safety: as for [`out`].
+pub(crate) unsafe fn out_str(
+    ptr: *mut *const c_char,
+    len: *mut usize,
+) -> Result<OutSlice, epp_result> {
+    Ok(OutSlice(unsafe { out(ptr)? }, unsafe { out(len)? }))
+}
+
+/// Checks a length: slices may not exceed `isize::MAX` bytes.
+fn check_len(len: usize) -> Result<usize, epp_result> {
+    if len > isize::MAX as usize {
+        Err(epp_result::InvalidLength)
+    } else {
+        Ok(len)
+    }
+}
+
+/// Borrows `len` bytes at `p`. NULL is refused even when `len` is 0.
+///
+/// Safety: `p`, when non-NULL, must be valid for reads of `len` bytes for
+/// `'a`.
+pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> Result<&'a [u8], epp_result> {
+    if p.is_null() {
+        return Err(epp_result::NullParameter);
+    }
+    let len = check_len(len)?;
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// Borrows a UTF-8 string given as (pointer, length); no NUL terminator is
+/// needed and NUL bytes are part of the string.
+///
+/// Safety: as for [`bytes`].
+pub(crate) unsafe fn string<'a>(p: *const c_char, len: usize) -> Result<&'a str, epp_result> {
+    let b = unsafe { bytes(p.cast(), len)? };
+    std::str::from_utf8(b).map_err(|_| epp_result::InvalidUtf8)
+}
+
+/// Like [`string`], for an optional argument: (NULL, 0) means absent.
+///
+/// Safety: as for [`bytes`].
+pub(crate) unsafe fn opt_string<'a>(
+    p: *const c_char,
+    len: usize,
+) -> Result<Option<&'a str>, epp_result> {
+    if p.is_null() && len == 0 {
+        return Ok(None);
+    }
+    unsafe { string(p, len) }.map(Some)
+}
+
+/// Copies `data` and a terminating NUL into the caller's buffer.
+///
+/// Safety: `buf`, when non-NULL, must be valid for writes of `len` bytes.
+pub(crate) unsafe fn out_bytes(buf: *mut u8, len: usize, data: &[u8]) -> Res {
+    if buf.is_null() {
+        return Err(epp_result::NullParameter);
+    }
+    let len = check_len(len)?;
+    if data.len() >= len {
+        return Err(epp_result::InsufficientSize);
+    }
+    // SAFETY: checked above: non-NULL, room for data and the NUL.
+    unsafe {
+        std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
+        buf.add(data.len()).write(0);
+    }
+    Ok(())
+}
+
+/// Borrows a handle. NULL is `EPP_RESULT_NULL_PARAMETER`.
+///
+/// Safety: `p`, when non-NULL, must be a live handle of this type, not used
+/// mutably elsewhere during `'a`.
+pub(crate) unsafe fn handle<'a, T>(p: *const T) -> Result<&'a T, epp_result> {
+    unsafe { p.as_ref() }.ok_or(epp_result::NullParameter)
+}
+
+/// Borrows a handle mutably. NULL is `EPP_RESULT_NULL_PARAMETER`.
+///
+/// Safety: `p`, when non-NULL, must be a live handle of this type, not used
+/// elsewhere during `'a`.
+pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T) -> Result<&'a mut T, epp_result> {
+    unsafe { p.as_mut() }.ok_or(epp_result::NullParameter)
+}
+
+/// Hands a new handle to C.
+pub(crate) fn into_handle<T>(v: T) -> *mut T {
+    Box::into_raw(Box::new(v))
+}
+
+/// Takes back and drops a handle; NULL is ignored.
+///
+/// Safety: `p` must be NULL or a live handle made by [`into_handle`], not
+/// used again.
+pub(crate) unsafe fn free_handle<T>(p: *mut T) {
+    if !p.is_null() {
+        drop(unsafe { Box::from_raw(p) });
+    }
+}
+
+/// Unix milliseconds to a time.
+pub(crate) fn time_from_ms(ms: u64) -> Result<SystemTime, epp_result> {
+    UNIX_EPOCH
+        .checked_add(Duration::from_millis(ms))
+        .ok_or(epp_result::InvalidArgument)
+}
+
+/// A time to Unix milliseconds, rounded up (so a deadline reported in
+/// milliseconds has passed once that millisecond is reached); times before
+/// the epoch are 0, times past `u64::MAX - 1` milliseconds saturate there.
+pub(crate) fn ms_from_time(t: SystemTime) -> u64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => {
+            let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
+            u64::try_from(ms).unwrap_or(u64::MAX - 1).min(u64::MAX - 1)
+        }
+        Err(_) => 0,
+    }
+}

@@ -1,0 +1,178 @@
+//! `epp_result` and its descriptions.
+
+use std::ffi::c_char;
+
+use super::boundary::{guard, out, out_bytes};
+use crate::{ConfigError, SessionError};
+
+/// What a call did. `EPP_RESULT_OK` is zero; every other value is a failure,
+/// and out-parameters are left untouched.
+///
+/// Values are explicit and never reused: a value that is retired stays
+/// reserved, and new values are only ever added. 1 to 99 report misuse of
+/// the C API itself, 100 to 199 configuration errors, 200 to 299 session
+/// errors (a call the session could not carry out). Protocol errors of the
+/// EPP peer are never an `epp_result`: the session answers them on the
+/// wire itself.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum epp_result {
+    /// Success.
+    Ok = 0,
+    /// A Rust panic was caught at the API boundary. If the call was given a
+    /// session, that session is poisoned: every later call on it, except
+    /// `epp_session_last_error` and `epp_session_free`, returns
+    /// `EPP_RESULT_PANIC`. Free it and drop the connection. Panics are bugs
+    /// in libepp; please report them.
+    Panic = 1,
+    /// A pointer argument that must not be NULL was NULL.
+    NullParameter = 2,
+    /// A length is larger than `PTRDIFF_MAX`, or larger than the data it
+    /// counts (`epp_session_consume_output`).
+    InvalidLength = 3,
+    /// The caller's buffer is too small for the result; nothing was written.
+    InsufficientSize = 4,
+    /// A string argument is not valid UTF-8.
+    InvalidUtf8 = 5,
+    /// An argument is outside its documented set of values (an unknown
+    /// enumeration value or flag, an EPP result code RFC 5730 does not
+    /// define, a number out of range, a misaligned out-pointer).
+    InvalidArgument = 6,
+    /// An index is not below the matching count.
+    IndexOutOfRange = 7,
+    /// The item asked for does not exist for this object: a request getter
+    /// used on a request of another kind, a close detail of a session that
+    /// is open or ended for a reason without that detail, a DCP recDesc
+    /// with no statement to add it to.
+    NotApplicable = 8,
+    /// `epp_config_builder_build` refused the configuration;
+    /// `epp_config_builder_last_error` says why.
+    InvalidConfig = 100,
+    /// The session processes no more input or answers (sticky).
+    SessionClosed = 200,
+    /// No outstanding request has this id: never issued, already answered,
+    /// or dropped because the session ended.
+    UnknownRequest = 201,
+    /// The answer does not fit the request (for example a poll answer to a
+    /// login).
+    WrongAnswer = 202,
+    /// XML the host passed through (a value, resData, extension) is not a
+    /// well-formed sequence of namespaced elements.
+    InvalidXml = 203,
+    /// Another part of the answer is unacceptable (for example a language
+    /// tag).
+    InvalidAnswer = 204,
+}
+
+/// A buffer of this many bytes always holds the description that
+/// `epp_result_describe` writes, terminating NUL included.
+pub const EPP_RESULT_DESCRIBE_MAX: usize = 128;
+
+impl epp_result {
+    /// Every value, in ascending order.
+    pub(crate) const ALL: [epp_result; 15] = [
+        epp_result::Ok,
+        epp_result::Panic,
+        epp_result::NullParameter,
+        epp_result::InvalidLength,
+        epp_result::InsufficientSize,
+        epp_result::InvalidUtf8,
+        epp_result::InvalidArgument,
+        epp_result::IndexOutOfRange,
+        epp_result::NotApplicable,
+        epp_result::InvalidConfig,
+        epp_result::SessionClosed,
+        epp_result::UnknownRequest,
+        epp_result::WrongAnswer,
+        epp_result::InvalidXml,
+        epp_result::InvalidAnswer,
+    ];
+
+    fn from_u32(v: u32) -> Option<epp_result> {
+        epp_result::ALL.iter().copied().find(|r| *r as u32 == v)
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            epp_result::Ok => "success",
+            epp_result::Panic => "a panic was caught in libepp; the session is unusable",
+            epp_result::NullParameter => "a required pointer argument was NULL",
+            epp_result::InvalidLength => "a length is too large",
+            epp_result::InsufficientSize => "the buffer is too small",
+            epp_result::InvalidUtf8 => "a string argument is not valid UTF-8",
+            epp_result::InvalidArgument => "an argument is outside its documented values",
+            epp_result::IndexOutOfRange => "an index is out of range",
+            epp_result::NotApplicable => "not applicable to this object",
+            epp_result::InvalidConfig => "the configuration is invalid",
+            epp_result::SessionClosed => "the session is closed",
+            epp_result::UnknownRequest => "no outstanding request has this id",
+            epp_result::WrongAnswer => "the answer does not fit the request",
+            epp_result::InvalidXml => "XML in the answer is not acceptable",
+            epp_result::InvalidAnswer => "the answer is not acceptable",
+        }
+    }
+}
+
+impl From<&SessionError> for epp_result {
+    fn from(e: &SessionError) -> epp_result {
+        // Exhaustive on purpose: a new SessionError variant must get its own
+        // epp_result value before this compiles.
+        match e {
+            SessionError::Closed(_) => epp_result::SessionClosed,
+            SessionError::UnknownRequest(_) => epp_result::UnknownRequest,
+            SessionError::WrongAnswer { .. } => epp_result::WrongAnswer,
+            SessionError::InvalidXml { .. } => epp_result::InvalidXml,
+            SessionError::InvalidAnswer(_) => epp_result::InvalidAnswer,
+        }
+    }
+}
+
+impl From<&ConfigError> for epp_result {
+    fn from(e: &ConfigError) -> epp_result {
+        match e {
+            ConfigError::Invalid { .. } => epp_result::InvalidConfig,
+        }
+    }
+}
+
+/// Writes a short English description of `result` (an `epp_result` value)
+/// into `buf`, terminated by a NUL, and its length without the NUL into
+/// `*written`. A buffer of `EPP_RESULT_DESCRIBE_MAX` bytes always suffices.
+///
+/// Returns `EPP_RESULT_INSUFFICIENT_SIZE` when the description and its NUL
+/// do not fit in `len` bytes, and `EPP_RESULT_INVALID_ARGUMENT` when
+/// `result` is not an `epp_result` value; nothing is written then.
+#[no_mangle]
+pub unsafe extern "C" fn epp_result_describe(
+    result: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> epp_result {
+    guard(|| {
+        let written = out(written)?;
+        let text = epp_result::from_u32(result)
+            .ok_or(epp_result::InvalidArgument)?
+            .text();
+        unsafe { out_bytes(buf.cast::<u8>(), len, text.as_bytes())? };
+        written.write(text.len());
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_distinct_sorted_and_described() {
+        for w in epp_result::ALL.windows(2) {
+            assert!((w[0] as u32) < (w[1] as u32));
+        }
+        for r in epp_result::ALL {
+            assert_eq!(epp_result::from_u32(r as u32), Some(r));
+            assert!(r.text().len() < EPP_RESULT_DESCRIBE_MAX);
+        }
+        assert_eq!(epp_result::from_u32(9999), None);
+    }
+}
