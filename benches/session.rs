@@ -88,9 +88,16 @@ fn measure(name: &str, iters: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let cfg = ServerConfig::builder("bench server").object_uri(DOMAIN).build().unwrap();
-    let hello = frame(r#"<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><hello/></epp>"#);
-    let poll = frame(r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><poll op="req"/><clTRID>ABC-12345-XYZ</clTRID></command></epp>"#);
+    let cfg = ServerConfig::builder("bench server")
+        .object_uri(DOMAIN)
+        .build()
+        .unwrap();
+    let hello = frame(
+        r#"<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><hello/></epp>"#,
+    );
+    let poll = frame(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><poll op="req"/><clTRID>ABC-12345-XYZ</clTRID></command></epp>"#,
+    );
     let iters = 200_000;
 
     println!("libepp core benchmark ({iters} iterations each; ratios are within this run)");
@@ -122,9 +129,13 @@ fn main() {
         let n = s.output().len();
         s.consume_output(n);
     });
-    let poll_scan = measure("poll req: bare quick-xml scan of the same XML", iters, || {
-        std::hint::black_box(bare_scan(&poll[4..]));
-    });
+    let poll_scan = measure(
+        "poll req: bare quick-xml scan of the same XML",
+        iters,
+        || {
+            std::hint::black_box(bare_scan(&poll[4..]));
+        },
+    );
     println!(
         "core speed relative to a bare scan: hello {:.2}, poll {:.2} (target >= 0.5)",
         hello_scan / hello_core,
