@@ -148,7 +148,11 @@ enum Fail {
 
 impl From<XmlError> for Fail {
     fn from(e: XmlError) -> Fail {
-        Fail::Broken(e)
+        if e.recoverable {
+            Fail::Invalid(invalid(&e.element, e.reason))
+        } else {
+            Fail::Broken(e)
+        }
     }
 }
 
@@ -272,6 +276,19 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
             }
         };
         let result: Result<(), Fail> = (|| {
+            if stage == 0 && (el.is(EPP_NS, "clTRID") || el.is(EPP_NS, "extension")) {
+                // A known element out of place: a schema violation (2001),
+                // not an unknown command. Read on as if the command element
+                // had been there, for the clTRID.
+                stage = 1;
+                first.get_or_insert(invalid(
+                    el.local,
+                    format!(
+                        "<command> must begin with a command element, found <{}>",
+                        el.local
+                    ),
+                ));
+            }
             if stage == 0 {
                 stage = 1;
                 kind = Some(command_element(c, &el)?);

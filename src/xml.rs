@@ -33,6 +33,9 @@ pub(crate) struct XmlError {
     pub element: String,
     /// What is wrong, for `<reason>`.
     pub reason: String,
+    /// The document is still well-formed up to here and the cursor can go
+    /// on past the element (a schema violation, not broken XML).
+    pub recoverable: bool,
 }
 
 impl XmlError {
@@ -40,7 +43,13 @@ impl XmlError {
         XmlError {
             element: element.to_owned(),
             reason: reason.into(),
+            recoverable: false,
         }
+    }
+
+    fn recoverable(mut self) -> XmlError {
+        self.recoverable = true;
+        self
     }
 }
 
@@ -287,6 +296,11 @@ impl<'a, 's> Cursor<'a, 's> {
                 }
                 Event::Text(t) => {
                     let text = t.xml10_content();
+                    if text.len() > self.bounds.max_text {
+                        return Err(
+                            self.err(format!("text longer than {} bytes", self.bounds.max_text))
+                        );
+                    }
                     if self.open.is_empty() {
                         if text.bytes().all(is_xml_space) {
                             continue;
@@ -299,7 +313,13 @@ impl<'a, 's> Cursor<'a, 's> {
                     if self.open.is_empty() {
                         return Err(self.err("CDATA outside the root element"));
                     }
-                    return Ok(Step::Text(t.xml10_content(), true));
+                    let text = t.xml10_content();
+                    if text.len() > self.bounds.max_text {
+                        return Err(
+                            self.err(format!("text longer than {} bytes", self.bounds.max_text))
+                        );
+                    }
+                    return Ok(Step::Text(text, true));
                 }
                 Event::GeneralRef(r) => {
                     if self.open.is_empty() {
@@ -561,7 +581,8 @@ impl<'a, 's> Cursor<'a, 's> {
                         return Err(XmlError::new(
                             el.local,
                             format!("text longer than {} bytes", self.bounds.max_text),
-                        ));
+                        )
+                        .recoverable());
                     }
                 }
                 Step::End => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
@@ -569,7 +590,8 @@ impl<'a, 's> Cursor<'a, 's> {
                     return Err(XmlError::new(
                         el.local,
                         format!("<{}> may hold only text, found <{}>", el.local, child.qname),
-                    ))
+                    )
+                    .recoverable())
                 }
                 Step::Eof => return Err(self.err("document ends inside an element")),
             }

@@ -73,7 +73,16 @@ fn transaction_log_records_every_response() {
     );
     assert!(log.iter().all(|r| r.received_at == at(5)));
     let clients: Vec<_> = log.iter().map(|r| r.client_id.as_deref()).collect();
-    assert_eq!(clients, [None, Some("registrar1"), Some("registrar1"), Some("registrar1"), Some("registrar1")]);
+    assert_eq!(
+        clients,
+        [
+            None,
+            Some("registrar1"),
+            Some("registrar1"),
+            Some("registrar1"),
+            Some("registrar1")
+        ]
+    );
 }
 
 #[test]
@@ -87,7 +96,10 @@ fn failed_login_is_logged_with_the_attempted_client() {
     let login = frame(&cmd(&format!("<login><clID>intruder</clID><pw>guessing</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>{DOMAIN}</objURI></svcs></login>"), None));
     run_chunks(&mut s, &mut Host::demo(), &login, &[], t0());
     let r = s.poll_transaction().unwrap();
-    assert_eq!((r.command, r.code.map(|c| c.code()), r.client_id.as_deref()), ("login", Some(2200), Some("intruder")));
+    assert_eq!(
+        (r.command, r.code.map(|c| c.code()), r.client_id.as_deref()),
+        ("login", Some(2200), Some("intruder"))
+    );
 }
 
 #[test]
@@ -97,7 +109,11 @@ fn huge_timeouts_mean_no_timeout() {
         login_deadline: std::time::Duration::MAX,
         ..epp::Limits::default()
     };
-    let cfg = epp::ServerConfig::builder("libepp test server").object_uri(DOMAIN).limits(l).build().unwrap();
+    let cfg = epp::ServerConfig::builder("libepp test server")
+        .object_uri(DOMAIN)
+        .limits(l)
+        .build()
+        .unwrap();
     let mut s = Session::new(cfg, t0());
     assert_eq!(s.next_timeout(), None);
     assert!(!s.handle_timeout(at(1_000_000_000)));
