@@ -44,7 +44,8 @@ pub(crate) fn write_rfc3339(t: SystemTime, out: &mut [u8; RFC3339_LEN]) {
     out[23] = b'Z';
 }
 
-/// Formats `t` as an RFC 3339 UTC timestamp (see [`write_rfc3339`]).
+/// Formats `t` as an RFC 3339 UTC timestamp with millisecond precision,
+/// such as `2026-11-22T15:52:44.123Z`.
 pub fn format_rfc3339(t: SystemTime) -> String {
     let mut b = [0u8; RFC3339_LEN];
     write_rfc3339(t, &mut b);
