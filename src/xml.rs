@@ -743,7 +743,9 @@ mod tests {
                 .join(" ")
         );
         assert!(walk(&many).is_err());
-        assert!(walk(&format!("<x>{}</x>", "a".repeat(2000))).is_ok_and(|_| true));
+        assert!(walk(&format!("<x>{}</x>", "a".repeat(1024))).is_ok());
+        assert!(walk(&format!("<x>{}</x>", "a".repeat(1025))).is_err());
+        assert!(walk(&format!("<x><![CDATA[{}]]></x>", "a".repeat(1025))).is_err());
     }
 
     #[test]
