@@ -61,10 +61,12 @@
 //! contract (`protocol.md`).
 
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod config;
 mod error;
+/// The C API (`include/epp.h`): opaque handles, `epp_result` codes, a panic boundary on every export.
+pub mod ffi;
 mod parse;
 mod render;
 mod request;

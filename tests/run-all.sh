@@ -27,3 +27,6 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "tests"
 cargo test --workspace --locked
+
+step "C API (tests/c/run.sh)"
+bash tests/c/run.sh

@@ -31,6 +31,7 @@ pub struct epp_config_builder {
     sessions: Option<Arc<RegistrarSessions>>,
     sv_trid_prefix: Option<String>,
     sv_trid_epoch: Option<u64>,
+    transaction_log: bool,
     last_error: Option<String>,
 }
 
@@ -53,7 +54,8 @@ pub struct epp_registrar_sessions {
     inner: Arc<RegistrarSessions>,
 }
 
-/// Selects a limit for `epp_config_builder_set_limit`.
+/// Selects a limit for `epp_config_builder_set_limit`: one of the
+/// `EPP_LIMIT_*` values.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct epp_limit(pub u32);
@@ -81,7 +83,7 @@ pub const EPP_LIMIT_MAX_XML_ATTRIBUTES: epp_limit = epp_limit(8);
 /// Bytes in one XML text node or attribute value (default 65536).
 pub const EPP_LIMIT_MAX_XML_TEXT: epp_limit = epp_limit(9);
 
-/// `<dcp><access>` of the greeting.
+/// `<dcp><access>` of the greeting: one of the `EPP_DCP_ACCESS_*` values.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct epp_dcp_access(pub u32);
@@ -132,7 +134,8 @@ pub const EPP_DCP_RECIPIENT_SAME: epp_dcp_recipients = epp_dcp_recipients(8);
 /// `<unrelated/>`.
 pub const EPP_DCP_RECIPIENT_UNRELATED: epp_dcp_recipients = epp_dcp_recipients(16);
 
-/// `<dcp><statement><retention>`.
+/// `<dcp><statement><retention>`: one of the `EPP_DCP_RETENTION_*`
+/// values.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct epp_dcp_retention(pub u32);
@@ -161,7 +164,7 @@ fn with_builder(
 /// no extension, the DCP "access all; admin and prov; ours and public;
 /// stated", the default limits, no registrar session counter.
 ///
-/// On success `*out` receives a builder to free with
+/// On success `*out_builder` receives a builder to free with
 /// `epp_config_builder_free`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_config_builder_new(
@@ -184,6 +187,7 @@ pub unsafe extern "C" fn epp_config_builder_new(
             sessions: None,
             sv_trid_prefix: None,
             sv_trid_epoch: None,
+            transaction_log: false,
             last_error: None,
         }));
         Ok(())
@@ -237,7 +241,8 @@ pub unsafe extern "C" fn epp_config_builder_add_object_uri(
     uri_len: usize,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.object_uris.push(unsafe { string(uri, uri_len)? }.to_owned());
+        b.object_uris
+            .push(unsafe { string(uri, uri_len)? }.to_owned());
         Ok(())
     })
 }
@@ -382,7 +387,11 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_ours_description(
         if !b.dcp_statements_set {
             return Err(epp_result::NotApplicable);
         }
-        let s = b.dcp.statements.last_mut().ok_or(epp_result::NotApplicable)?;
+        let s = b
+            .dcp
+            .statements
+            .last_mut()
+            .ok_or(epp_result::NotApplicable)?;
         s.recipients.push(DcpRecipient::Ours(Some(d)));
         Ok(())
     })
@@ -459,10 +468,24 @@ pub unsafe extern "C" fn epp_config_builder_set_sv_trid_epoch(
     })
 }
 
+/// Keeps a record of every response for the host to read with
+/// `epp_session_poll_transaction`, for per-command log lines (default
+/// off).
+#[no_mangle]
+pub unsafe extern "C" fn epp_config_builder_set_transaction_log(
+    builder: *mut epp_config_builder,
+    on: bool,
+) -> epp_result {
+    with_builder(builder, |b| {
+        b.transaction_log = on;
+        Ok(())
+    })
+}
+
 /// Validates the builder's settings and, on success, writes a new config
-/// to `*out` (free it with `epp_config_free`). The builder is unchanged and
+/// to `*out_config` (free it with `epp_config_free`). The builder is unchanged and
 /// may build again. `EPP_RESULT_INVALID_CONFIG` when a setting is not
-/// acceptable: `epp_config_builder_last_error` says which and why.
+/// acceptable: `epp_config_builder_get_last_error` says which and why.
 #[no_mangle]
 pub unsafe extern "C" fn epp_config_builder_build(
     builder: *mut epp_config_builder,
@@ -494,6 +517,7 @@ pub unsafe extern "C" fn epp_config_builder_build(
         if let Some(e) = b.sv_trid_epoch {
             c = c.sv_trid_epoch(e);
         }
+        c = c.transaction_log(b.transaction_log);
         match c.build() {
             Ok(inner) => {
                 b.last_error = None;
@@ -513,7 +537,7 @@ pub unsafe extern "C" fn epp_config_builder_build(
 /// UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
 /// never called. Valid until the next call given this builder.
 #[no_mangle]
-pub unsafe extern "C" fn epp_config_builder_last_error(
+pub unsafe extern "C" fn epp_config_builder_get_last_error(
     builder: *const epp_config_builder,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -535,7 +559,7 @@ pub unsafe extern "C" fn epp_config_free(config: *mut epp_config) {
 
 /// Makes a registrar session counter allowing `max_per_client` concurrent
 /// logged-in sessions per clID; the login that would exceed it is answered
-/// 2502 and its session closes. On success `*out` receives a counter to
+/// 2502 and its session closes. On success `*out_sessions` receives a counter to
 /// free with `epp_registrar_sessions_free`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_registrar_sessions_new(
@@ -558,7 +582,7 @@ pub unsafe extern "C" fn epp_registrar_sessions_free(sessions: *mut epp_registra
     guard_void(|| unsafe { free_handle(sessions) })
 }
 
-/// Writes to `*out` how many logged-in sessions the registrar `client_id`
+/// Writes to `*out_count` how many logged-in sessions the registrar `client_id`
 /// has now. Safe to call from any thread at any time.
 #[no_mangle]
 pub unsafe extern "C" fn epp_registrar_sessions_count(
@@ -576,9 +600,9 @@ pub unsafe extern "C" fn epp_registrar_sessions_count(
     })
 }
 
-/// Writes to `*out` the limit per registrar the counter was made with.
+/// Writes to `*out_max` the limit per registrar the counter was made with.
 #[no_mangle]
-pub unsafe extern "C" fn epp_registrar_sessions_max_per_client(
+pub unsafe extern "C" fn epp_registrar_sessions_get_max_per_client(
     sessions: *const epp_registrar_sessions,
     out_max: *mut usize,
 ) -> epp_result {
@@ -589,4 +613,3 @@ pub unsafe extern "C" fn epp_registrar_sessions_max_per_client(
         Ok(())
     })
 }
-

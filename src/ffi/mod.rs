@@ -41,6 +41,7 @@ mod result;
 mod session;
 #[cfg(feature = "ffi-test-panic")]
 mod test_panic;
+mod transaction;
 mod version;
 
 pub use config::*;
@@ -50,6 +51,7 @@ pub use result::*;
 pub use session::*;
 #[cfg(feature = "ffi-test-panic")]
 pub use test_panic::*;
+pub use transaction::*;
 pub use version::*;
 
 /// Compile-time proof of the thread contract stated in `epp.h`.
@@ -61,6 +63,7 @@ const _: () = {
     send::<epp_response>();
     send::<epp_poll_message>();
     send::<epp_config_builder>();
+    send::<epp_transaction>();
     send_sync::<epp_config>();
     send_sync::<epp_registrar_sessions>();
 };

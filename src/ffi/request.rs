@@ -10,7 +10,7 @@ use crate::{CloseReason, CommandVerb, Request, TransferOp};
 /// `epp_session_poll_queue`. It owns its data, independent of the session:
 /// strings it hands out stay valid until it is freed with
 /// `epp_request_free`. Answer it through the session, naming its id
-/// (`epp_request_id`); freeing it does not answer it.
+/// (`epp_request_get_id`); freeing it does not answer it.
 pub struct epp_request {
     inner: Request,
     close_text: Option<String>,
@@ -121,7 +121,8 @@ pub enum epp_close_reason {
     Host = 10,
 }
 
-/// Selects a number that comes with some close reasons.
+/// Selects a number that comes with some close reasons: one of the
+/// `EPP_CLOSE_DETAIL_*` values.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct epp_close_detail(pub u32);
@@ -211,9 +212,9 @@ pub unsafe extern "C" fn epp_request_free(request: *mut epp_request) {
     guard_void(|| unsafe { free_handle(request) })
 }
 
-/// Writes the request's kind to `*out`.
+/// Writes the request's kind to `*out_kind`.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_kind(
+pub unsafe extern "C" fn epp_request_get_kind(
     request: *const epp_request,
     out_kind: *mut epp_request_kind,
 ) -> epp_result {
@@ -230,10 +231,10 @@ pub unsafe extern "C" fn epp_request_kind(
     })
 }
 
-/// Writes to `*out` the id to answer the request with: unique within its
+/// Writes to `*out_id` the id to answer the request with: unique within its
 /// session, never reused. Every kind but `EPP_REQUEST_KIND_SESSION_END`.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_id(
+pub unsafe extern "C" fn epp_request_get_id(
     request: *const epp_request,
     out_id: *mut u64,
 ) -> epp_result {
@@ -246,7 +247,7 @@ pub unsafe extern "C" fn epp_request_id(
 
 /// Login: the `<clID>`.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_client_id(
+pub unsafe extern "C" fn epp_request_get_client_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -259,7 +260,7 @@ pub unsafe extern "C" fn epp_request_client_id(
 
 /// Login: the `<pw>`. Never log it.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_password(
+pub unsafe extern "C" fn epp_request_get_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -273,7 +274,7 @@ pub unsafe extern "C" fn epp_request_password(
 /// Login: the `<newPW>` to set if the login succeeds; (NULL, 0) when the
 /// client sent none.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_new_password(
+pub unsafe extern "C" fn epp_request_get_new_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -286,7 +287,7 @@ pub unsafe extern "C" fn epp_request_new_password(
 
 /// Login: the `<options><lang>` (one the server offers).
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_lang(
+pub unsafe extern "C" fn epp_request_get_lang(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -299,7 +300,7 @@ pub unsafe extern "C" fn epp_request_lang(
 
 /// Login: how many `<svcs><objURI>` the client asked for.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_obj_uri_count(
+pub unsafe extern "C" fn epp_request_get_obj_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
 ) -> epp_result {
@@ -313,9 +314,9 @@ pub unsafe extern "C" fn epp_request_obj_uri_count(
     })
 }
 
-/// Login: the `<objURI>` at `index` (below `epp_request_obj_uri_count`).
+/// Login: the `<objURI>` at `index` (below `epp_request_get_obj_uri_count`).
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_obj_uri_at(
+pub unsafe extern "C" fn epp_request_get_obj_uri(
     request: *const epp_request,
     index: usize,
     out_ptr: *mut *const c_char,
@@ -343,7 +344,7 @@ fn ext_uris(r: &epp_request) -> Result<&[String], epp_result> {
 /// how many children its `<extension>` has (their namespace URIs, in
 /// order, each one the client logged in with).
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_ext_uri_count(
+pub unsafe extern "C" fn epp_request_get_ext_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
 ) -> epp_result {
@@ -355,9 +356,9 @@ pub unsafe extern "C" fn epp_request_ext_uri_count(
 }
 
 /// Login or command: the extension URI at `index` (below
-/// `epp_request_ext_uri_count`).
+/// `epp_request_get_ext_uri_count`).
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_ext_uri_at(
+pub unsafe extern "C" fn epp_request_get_ext_uri(
     request: *const epp_request,
     index: usize,
     out_ptr: *mut *const c_char,
@@ -375,7 +376,7 @@ pub unsafe extern "C" fn epp_request_ext_uri_at(
 /// concatenated, each standing alone (namespace declarations included);
 /// (NULL, 0) when there is none.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_extension_xml(
+pub unsafe extern "C" fn epp_request_get_extension_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -390,7 +391,7 @@ pub unsafe extern "C" fn epp_request_extension_xml(
 /// Login, poll, poll ack or command: the `<clTRID>`, when the client sent a
 /// valid one; (NULL, 0) otherwise. libepp echoes it in the response.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_client_transaction_id(
+pub unsafe extern "C" fn epp_request_get_client_transaction_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -410,7 +411,7 @@ pub unsafe extern "C" fn epp_request_client_transaction_id(
 /// Poll ack: the `msgID` of the message to remove (message ids are
 /// numeric; libepp answers a non-numeric one itself).
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_message_id(
+pub unsafe extern "C" fn epp_request_get_message_id(
     request: *const epp_request,
     out_id: *mut u64,
 ) -> epp_result {
@@ -426,7 +427,7 @@ pub unsafe extern "C" fn epp_request_message_id(
 
 /// Command: the verb.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_command_verb(
+pub unsafe extern "C" fn epp_request_get_command_verb(
     request: *const epp_request,
     out_verb: *mut epp_command_verb,
 ) -> epp_result {
@@ -451,7 +452,7 @@ pub unsafe extern "C" fn epp_request_command_verb(
 /// Command: the transfer `op`; `EPP_TRANSFER_OP_NONE` unless the verb is
 /// `EPP_COMMAND_VERB_TRANSFER`.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_transfer_op(
+pub unsafe extern "C" fn epp_request_get_transfer_op(
     request: *const epp_request,
     out_op: *mut epp_transfer_op,
 ) -> epp_result {
@@ -475,7 +476,7 @@ pub unsafe extern "C" fn epp_request_transfer_op(
 /// Command: the namespace URI of the object element (for example
 /// "urn:ietf:params:xml:ns:domain-1.0"), one the client logged in with.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_object_uri(
+pub unsafe extern "C" fn epp_request_get_object_uri(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -490,7 +491,7 @@ pub unsafe extern "C" fn epp_request_object_uri(
 /// `<domain:check ...>...</domain:check>`) with the namespace declarations
 /// it inherits added, so it parses alone.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_object_xml(
+pub unsafe extern "C" fn epp_request_get_object_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
@@ -510,7 +511,7 @@ fn end_reason(r: &epp_request) -> Result<&CloseReason, epp_result> {
 
 /// Session end: why the session ended.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_close_reason(
+pub unsafe extern "C" fn epp_request_get_close_reason(
     request: *const epp_request,
     out_reason: *mut epp_close_reason,
 ) -> epp_result {
@@ -525,7 +526,7 @@ pub unsafe extern "C" fn epp_request_close_reason(
 /// `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` when this reason has no
 /// such number.
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_close_detail(
+pub unsafe extern "C" fn epp_request_get_close_detail(
     request: *const epp_request,
     which: epp_close_detail,
     out_value: *mut u64,
@@ -540,7 +541,7 @@ pub unsafe extern "C" fn epp_request_close_detail(
 /// Session end: the close reason as English text for logs (for example
 /// "frame length 9999999 outside 5..=262144").
 #[no_mangle]
-pub unsafe extern "C" fn epp_request_close_reason_text(
+pub unsafe extern "C" fn epp_request_get_close_reason_text(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
     out_len: *mut usize,

@@ -21,7 +21,7 @@ pub enum epp_result {
     Ok = 0,
     /// A Rust panic was caught at the API boundary. If the call was given a
     /// session, that session is poisoned: every later call on it, except
-    /// `epp_session_last_error` and `epp_session_free`, returns
+    /// `epp_session_get_last_error` and `epp_session_free`, returns
     /// `EPP_RESULT_PANIC`. Free it and drop the connection. Panics are bugs
     /// in libepp; please report them.
     Panic = 1,
@@ -46,7 +46,7 @@ pub enum epp_result {
     /// with no statement to add it to.
     NotApplicable = 8,
     /// `epp_config_builder_build` refused the configuration;
-    /// `epp_config_builder_last_error` says why.
+    /// `epp_config_builder_get_last_error` says why.
     InvalidConfig = 100,
     /// The session processes no more input or answers (sticky).
     SessionClosed = 200,

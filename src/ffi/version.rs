@@ -1,6 +1,6 @@
 //! The library version, as macros and at run time.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 
 /// The major version of the libepp this header belongs to.
 pub const EPP_VERSION_MAJOR: u32 = 0;
@@ -39,7 +39,11 @@ const _: () = {
     );
 };
 
-static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("the crate version contains a NUL"),
+    };
 
 /// The version of the library linked at run time, as a NUL-terminated
 /// string such as "0.1.0" (compare with `EPP_VERSION_MAJOR` and friends to
@@ -47,6 +51,5 @@ static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 #[no_mangle]
 pub extern "C" fn epp_version() -> *const c_char {
     // Nothing here can panic; the boundary is kept for uniformity.
-    std::panic::catch_unwind(|| VERSION.as_ptr().cast())
-        .unwrap_or(b"\0".as_ptr().cast())
+    std::panic::catch_unwind(|| VERSION.as_ptr()).unwrap_or(c"".as_ptr())
 }

@@ -1,0 +1,589 @@
+//! `epp_session`: the four verbs, the answers, timers and getters.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::boundary::{
+    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, ms_from_time,
+    opt_string, out, out_str, panic_message, time_from_ms, Res,
+};
+use super::config::epp_config;
+use super::request::{
+    close_detail_value, close_reason_value, epp_close_detail, epp_close_reason, epp_request,
+};
+use super::response::{epp_poll_message, epp_response};
+use super::result::epp_result;
+use super::transaction::epp_transaction;
+use crate::{AckAnswer, LoginAnswer, PollAnswer, RequestId, Session, SessionError, SessionState};
+
+/// One EPP session on one connection, without any I/O: made by
+/// `epp_session_new` when a client connects, freed by `epp_session_free`
+/// once the connection is closed.
+///
+/// A session may move between threads but must be used by one thread at a
+/// time (no call on a session may overlap another call on the same
+/// session).
+pub struct epp_session {
+    inner: Session,
+    poisoned: Cell<bool>,
+    last_error: RefCell<Option<String>>,
+    close_text: RefCell<Option<String>>,
+}
+
+impl epp_session {
+    /// Records a session error for `epp_session_get_last_error`.
+    fn fail(&self, e: SessionError) -> epp_result {
+        let r = epp_result::from(&e);
+        self.set_error(e.to_string());
+        r
+    }
+
+    fn set_error(&self, msg: String) {
+        if let Ok(mut slot) = self.last_error.try_borrow_mut() {
+            *slot = Some(msg);
+        }
+    }
+
+    fn check<T>(&self, r: Result<T, SessionError>) -> Result<T, epp_result> {
+        r.map_err(|e| self.fail(e))
+    }
+}
+
+/// Where a session is, as the host sees it.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum epp_session_state {
+    /// Connected, greeting sent, not logged in.
+    AwaitingLogin = 1,
+    /// A login is with the host; input waits until it is answered.
+    LoginPending = 2,
+    /// Logged in.
+    LoggedIn = 3,
+    /// No more input is processed; responses still pending are written.
+    Closing = 4,
+    /// Nothing more will be written: close the connection.
+    Closed = 5,
+}
+
+/// How the host decided a login: one of the `EPP_LOGIN_ANSWER_*` values.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct epp_login_answer(pub u32);
+
+/// Credentials accepted (and the new password set, if one was given):
+/// 1000, and the session is logged in (or 2502 and close, when an attached
+/// `epp_registrar_sessions` has no room for the registrar).
+pub const EPP_LOGIN_ANSWER_ACCEPTED: epp_login_answer = epp_login_answer(1);
+/// Credentials rejected: 2200, or 2501 and close when this failure reaches
+/// `EPP_LIMIT_MAX_FAILED_LOGINS`.
+pub const EPP_LOGIN_ANSWER_BAD_CREDENTIALS: epp_login_answer = epp_login_answer(2);
+/// The account exists but may not log in: 2201.
+pub const EPP_LOGIN_ANSWER_ACCOUNT_DISABLED: epp_login_answer = epp_login_answer(3);
+/// The registrar has too many sessions: 2502, and close.
+pub const EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED: epp_login_answer = epp_login_answer(4);
+/// The host could not decide (database down...): 2400.
+pub const EPP_LOGIN_ANSWER_FAILED: epp_login_answer = epp_login_answer(5);
+
+/// `epp_session_get_next_timeout` writes this when no timer runs.
+pub const EPP_TIMEOUT_NONE: u64 = u64::MAX;
+
+fn poison(s: &epp_session, payload: Box<dyn std::any::Any + Send>) -> epp_result {
+    s.poisoned.set(true);
+    let msg = panic_message(payload);
+    s.set_error(format!("panic in libepp (the session is unusable): {msg}"));
+    epp_result::Panic
+}
+
+/// Runs an export on a session given by mutable pointer, inside the panic
+/// boundary; a panic poisons the session.
+pub(crate) fn session_mut(
+    p: *mut epp_session,
+    f: impl FnOnce(&mut epp_session) -> Res,
+) -> epp_result {
+    guard(|| {
+        let s = unsafe { handle_mut(p)? };
+        if s.poisoned.get() {
+            return Err(epp_result::Panic);
+        }
+        match catch_unwind(AssertUnwindSafe(|| f(&mut *s))) {
+            Ok(r) => r,
+            Err(payload) => Err(poison(s, payload)),
+        }
+    })
+}
+
+/// Like [`session_mut`], for getters.
+fn session_ref(p: *const epp_session, f: impl FnOnce(&epp_session) -> Res) -> epp_result {
+    guard(|| {
+        let s = unsafe { handle(p)? };
+        if s.poisoned.get() {
+            return Err(epp_result::Panic);
+        }
+        match catch_unwind(AssertUnwindSafe(|| f(s))) {
+            Ok(r) => r,
+            Err(payload) => Err(poison(s, payload)),
+        }
+    })
+}
+
+/// session-create: makes a session for a new connection at `now_ms` (Unix
+/// time in milliseconds, as every `now_ms`). The greeting is queued at
+/// once: take it with `epp_session_take_output`. The session keeps its own
+/// reference to `config`. On success `*out_session` receives a session to free
+/// with `epp_session_free`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_new(
+    config: *const epp_config,
+    now_ms: u64,
+    out_session: *mut *mut epp_session,
+) -> epp_result {
+    guard(|| {
+        let c = unsafe { handle(config)? };
+        let o = unsafe { out(out_session)? };
+        let now = time_from_ms(now_ms)?;
+        o.write(into_handle(epp_session {
+            inner: Session::new(c.inner.clone(), now),
+            poisoned: Cell::new(false),
+            last_error: RefCell::new(None),
+            close_text: RefCell::new(None),
+        }));
+        Ok(())
+    })
+}
+
+/// Frees a session (NULL is ignored), poisoned or not. Requests taken from
+/// it stay valid (they own their data) but can no longer be answered. A
+/// registrar session slot it held is released.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_free(session: *mut epp_session) {
+    guard_void(|| unsafe { free_handle(session) })
+}
+
+/// feed-input: hands the session `len` bytes read from the peer at
+/// `now_ms`, and writes to `*consumed` how many it took. Fewer than `len`
+/// means backpressure (a login is with the host, too many commands are in
+/// flight, or too much output is waiting): keep the rest and feed it again
+/// after answering requests or consuming output. Afterwards, take output
+/// and poll the queue.
+///
+/// `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
+/// (sticky): stop reading, write what is left, close when finished.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_feed_input(
+    session: *mut epp_session,
+    data: *const u8,
+    len: usize,
+    now_ms: u64,
+    consumed: *mut usize,
+) -> epp_result {
+    session_mut(session, |s| {
+        let input = unsafe { bytes(data, len)? };
+        let o = unsafe { out(consumed)? };
+        let now = time_from_ms(now_ms)?;
+        let r = s.inner.feed_input(input, now);
+        let n = s.check(r)?;
+        o.write(n);
+        Ok(())
+    })
+}
+
+/// take-output: writes to `*out_ptr` and `*out_len` the bytes waiting to be sent
+/// to the peer (`*out_len` is 0 when nothing is pending; `*out_ptr` is then not to
+/// be read). The bytes belong to the session and stay valid until the next
+/// call given this session. Write some or all of them, then call
+/// `epp_session_consume_output` with the number written.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_take_output(
+    session: *mut epp_session,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> epp_result {
+    session_mut(session, |s| {
+        let p = unsafe { out(out_ptr)? };
+        let l = unsafe { out(out_len)? };
+        let pending = s.inner.output();
+        p.write(pending.as_ptr());
+        l.write(pending.len());
+        Ok(())
+    })
+}
+
+/// Marks the first `n` bytes of the pending output as written.
+/// `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_consume_output(
+    session: *mut epp_session,
+    n: usize,
+) -> epp_result {
+    session_mut(session, |s| {
+        if n > s.inner.output().len() {
+            return Err(epp_result::InvalidLength);
+        }
+        s.inner.consume_output(n);
+        Ok(())
+    })
+}
+
+/// poll-queue: takes the next request the host must decide, in command
+/// order, and writes it to `*out_request`; writes NULL when the queue is empty
+/// (that is still `EPP_RESULT_OK`). Free each request with
+/// `epp_request_free`; answer it (by id) through this session. Poll after
+/// every feed and after every answer.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_poll_queue(
+    session: *mut epp_session,
+    out_request: *mut *mut epp_request,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = unsafe { out(out_request)? };
+        o.write(match s.inner.poll_queue() {
+            Some(r) => into_handle(epp_request::new(r)),
+            None => std::ptr::null_mut(),
+        });
+        Ok(())
+    })
+}
+
+/// Takes the next record of the transaction log (responses in the order
+/// they were written) and writes it to `*out_transaction`; writes NULL when there is
+/// none, or when the config keeps no log. Free each record with
+/// `epp_transaction_free`. At most 1024 untaken records are kept per
+/// session, the oldest dropped first.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_poll_transaction(
+    session: *mut epp_session,
+    out_transaction: *mut *mut epp_transaction,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = unsafe { out(out_transaction)? };
+        o.write(match s.inner.poll_transaction() {
+            Some(inner) => into_handle(epp_transaction { inner }),
+            None => std::ptr::null_mut(),
+        });
+        Ok(())
+    })
+}
+
+/// Answers a login request (`EPP_REQUEST_KIND_LOGIN`) with the host's
+/// decision; libepp renders the response and writes its result code to
+/// `*out_code`. Only 1000 means the client is logged in (and a new
+/// password should take effect): an accepted login still becomes 2502 when
+/// an attached `epp_registrar_sessions` has no room for the registrar.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_login(
+    session: *mut epp_session,
+    request_id: u64,
+    answer: epp_login_answer,
+    out_code: *mut u16,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = unsafe { out(out_code)? };
+        let answer = match answer {
+            EPP_LOGIN_ANSWER_ACCEPTED => LoginAnswer::Accepted,
+            EPP_LOGIN_ANSWER_BAD_CREDENTIALS => LoginAnswer::BadCredentials,
+            EPP_LOGIN_ANSWER_ACCOUNT_DISABLED => LoginAnswer::AccountDisabled,
+            EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED => LoginAnswer::SessionLimitExceeded,
+            EPP_LOGIN_ANSWER_FAILED => LoginAnswer::Failed,
+            _ => return Err(epp_result::InvalidArgument),
+        };
+        let r = s.inner.answer_login(id(request_id), answer);
+        o.write(s.check(r)?.code());
+        Ok(())
+    })
+}
+
+fn id(raw: u64) -> RequestId {
+    RequestId::from_raw(raw)
+}
+
+/// Answers a poll request (`EPP_REQUEST_KIND_POLL`): the client's queue is
+/// empty (1300).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_poll_empty(
+    session: *mut epp_session,
+    request_id: u64,
+) -> epp_result {
+    session_mut(session, |s| {
+        let r = s.inner.answer_poll(id(request_id), PollAnswer::Empty);
+        s.check(r)
+    })
+}
+
+/// Answers a poll request (`EPP_REQUEST_KIND_POLL`) with the oldest
+/// message of the client's queue (1301 with `<msgQ>`). The message is only
+/// read: the caller still frees it. `EPP_RESULT_INVALID_XML` or
+/// `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable; the
+/// request is then still outstanding.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_poll_message(
+    session: *mut epp_session,
+    request_id: u64,
+    message: *const epp_poll_message,
+) -> epp_result {
+    session_mut(session, |s| {
+        let m = unsafe { handle(message)? }.inner.clone();
+        let r = s.inner.answer_poll(id(request_id), PollAnswer::Message(m));
+        s.check(r)
+    })
+}
+
+/// Answers a poll ack (`EPP_REQUEST_KIND_POLL_ACK`): the message was
+/// removed and `remaining` messages are left in the client's queue (1000
+/// with `<msgQ count id>`).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_ack(
+    session: *mut epp_session,
+    request_id: u64,
+    remaining: u64,
+) -> epp_result {
+    session_mut(session, |s| {
+        let r = s
+            .inner
+            .answer_ack(id(request_id), AckAnswer::Acked { remaining });
+        s.check(r)
+    })
+}
+
+/// Answers a poll ack (`EPP_REQUEST_KIND_POLL_ACK`): the client has no
+/// message with that id (2303).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_ack_unknown(
+    session: *mut epp_session,
+    request_id: u64,
+) -> epp_result {
+    session_mut(session, |s| {
+        let r = s
+            .inner
+            .answer_ack(id(request_id), AckAnswer::UnknownMessage);
+        s.check(r)
+    })
+}
+
+/// Answers an object command (or a poll or poll ack, when the host wants
+/// full control of the result) with a complete response. The response is
+/// only read: the caller still frees it, and may reuse it. A 25xx code
+/// closes the session once written. `EPP_RESULT_INVALID_XML` or
+/// `EPP_RESULT_INVALID_ANSWER` when the response's content is not
+/// acceptable (`epp_session_get_last_error` says why); the request is then
+/// still outstanding.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_command(
+    session: *mut epp_session,
+    request_id: u64,
+    response: *const epp_response,
+) -> epp_result {
+    session_mut(session, |s| {
+        let response = unsafe { handle(response)? }.response().clone();
+        let r = s.inner.answer_command(id(request_id), response);
+        s.check(r)
+    })
+}
+
+/// Answers any outstanding request with 2400 (command failed), with an
+/// optional message text ((NULL, 0) for the standard one).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_failure(
+    session: *mut epp_session,
+    request_id: u64,
+    message: *const c_char,
+    message_len: usize,
+) -> epp_result {
+    session_mut(session, |s| {
+        let m = unsafe { opt_string(message, message_len)? };
+        let r = s.inner.answer_failure(id(request_id), m);
+        s.check(r)
+    })
+}
+
+/// Tells the session the peer closed its sending side (read returned 0) at
+/// `now_ms`. A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
+/// pending output until `epp_session_is_finished`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_handle_eof(
+    session: *mut epp_session,
+    now_ms: u64,
+) -> epp_result {
+    session_mut(session, |s| {
+        let now = time_from_ms(now_ms)?;
+        s.inner.handle_eof(now);
+        Ok(())
+    })
+}
+
+/// Ends the session at the host's wish: nothing more is written, and
+/// `epp_session_is_finished` becomes true.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_close(session: *mut epp_session) -> epp_result {
+    session_mut(session, |s| {
+        s.inner.close();
+        Ok(())
+    })
+}
+
+/// Writes to `*out_at_ms` when `epp_session_handle_timeout` should next be
+/// called (Unix milliseconds), or `EPP_TIMEOUT_NONE` when no timer runs
+/// (the session ended, or the host holds a request). Ask again after every
+/// call that changes the session.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_next_timeout(
+    session: *const epp_session,
+    out_at_ms: *mut u64,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_at_ms)? };
+        o.write(
+            s.inner
+                .next_timeout()
+                .map_or(EPP_TIMEOUT_NONE, ms_from_time),
+        );
+        Ok(())
+    })
+}
+
+/// Closes the session, without a response (EPP has no unsolicited
+/// messages), if the login deadline or the idle timeout has passed by
+/// `now_ms`; writes to `*closed` whether it did.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_handle_timeout(
+    session: *mut epp_session,
+    now_ms: u64,
+    closed: *mut bool,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = unsafe { out(closed)? };
+        let now = time_from_ms(now_ms)?;
+        o.write(s.inner.handle_timeout(now));
+        Ok(())
+    })
+}
+
+/// Writes the session's state to `*out_state`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_state(
+    session: *const epp_session,
+    out_state: *mut epp_session_state,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_state)? };
+        o.write(match s.inner.state() {
+            SessionState::AwaitingLogin => epp_session_state::AwaitingLogin,
+            SessionState::LoginPending => epp_session_state::LoginPending,
+            SessionState::LoggedIn => epp_session_state::LoggedIn,
+            SessionState::Closing => epp_session_state::Closing,
+            SessionState::Closed => epp_session_state::Closed,
+        });
+        Ok(())
+    })
+}
+
+/// Writes to `*finished` whether the connection should be closed now: the
+/// session has ended and every byte it will write has been consumed.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_is_finished(
+    session: *const epp_session,
+    finished: *mut bool,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(finished)? };
+        o.write(s.inner.is_finished());
+        Ok(())
+    })
+}
+
+/// Writes to `*count` how many requests were handed out (or are queued)
+/// and not yet answered.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_outstanding(
+    session: *const epp_session,
+    count: *mut usize,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(count)? };
+        o.write(s.inner.outstanding());
+        Ok(())
+    })
+}
+
+/// The logged-in client's identifier (clID); (NULL, 0) when no client is
+/// logged in. Valid until the next call given this session.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_client_id(
+    session: *const epp_session,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out_str(out_ptr, out_len)? };
+        o.write(s.inner.client_id());
+        Ok(())
+    })
+}
+
+/// Writes to `*out_reason` why the session ended or is ending;
+/// `EPP_CLOSE_REASON_NONE` while it is open.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_close_reason(
+    session: *const epp_session,
+    out_reason: *mut epp_close_reason,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_reason)? };
+        o.write(close_reason_value(s.inner.close_reason()));
+        Ok(())
+    })
+}
+
+/// Writes to `*out_value` a number that comes with the close reason (see
+/// `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` while the session is
+/// open or when its close reason has no such number.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_close_detail(
+    session: *const epp_session,
+    which: epp_close_detail,
+    out_value: *mut u64,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_value)? };
+        o.write(close_detail_value(s.inner.close_reason(), which)?);
+        Ok(())
+    })
+}
+
+/// The close reason as English text for logs; (NULL, 0) while the session
+/// is open. Valid until the next call given this session.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_close_reason_text(
+    session: *const epp_session,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out_str(out_ptr, out_len)? };
+        let mut text = s.close_text.borrow_mut();
+        *text = s.inner.close_reason().map(|r| r.to_string());
+        o.write(text.as_deref());
+        Ok(())
+    })
+}
+
+/// Why the most recent failed call given this session failed, as English
+/// text (the detail behind `EPP_RESULT_SESSION_CLOSED`,
+/// `EPP_RESULT_INVALID_XML`, `EPP_RESULT_PANIC`...); (NULL, 0) when no
+/// call has failed that way. Argument errors (NULL, lengths, UTF-8) are
+/// not recorded. Works on a poisoned session. Valid until the next call
+/// given this session.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_last_error(
+    session: *const epp_session,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    guard(|| {
+        let s = unsafe { handle(session)? };
+        let o = unsafe { out_str(out_ptr, out_len)? };
+        let e = s.last_error.try_borrow().map_err(|_| epp_result::Panic)?;
+        o.write(e.as_deref());
+        Ok(())
+    })
+}

@@ -1,0 +1,22 @@
+//! Test-only exports (cargo feature `ffi-test-panic`): force a panic
+//! inside the API boundary so tests can check it becomes
+//! `EPP_RESULT_PANIC`. Never enable the feature in a production build.
+
+use super::boundary::guard;
+use super::result::epp_result;
+use super::session::{epp_session, session_mut};
+
+/// Test only: panics inside the boundary of a call given `session`, as a
+/// bug in libepp would. Returns `EPP_RESULT_PANIC` and poisons the
+/// session; `EPP_RESULT_NULL_PARAMETER` for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn epp_test_session_panic(session: *mut epp_session) -> epp_result {
+    session_mut(session, |_| panic!("epp_test_session_panic: forced panic"))
+}
+
+/// Test only: panics inside the boundary of a call given no handle.
+/// Returns `EPP_RESULT_PANIC`.
+#[no_mangle]
+pub extern "C" fn epp_test_panic() -> epp_result {
+    guard(|| panic!("epp_test_panic: forced panic"))
+}

@@ -1,0 +1,38 @@
+// The header compiles as C++17 (-Wall -Wextra -Werror -pedantic) and links:
+// a C++ host makes a config and a session and reads the greeting.
+#include "epp.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+static_assert(sizeof(epp_result) == 4, "epp_result is 32 bits");
+static_assert(EPP_RESULT_OK == 0, "EPP_RESULT_OK is 0");
+
+int main() {
+    epp_config_builder *b = nullptr;
+    epp_config *c = nullptr;
+    epp_session *s = nullptr;
+    const std::string id = "C++ host";
+    const std::string uri = "urn:ietf:params:xml:ns:domain-1.0";
+    if (epp_config_builder_new(id.data(), id.size(), &b) != EPP_RESULT_OK) return 1;
+    if (epp_config_builder_add_object_uri(b, uri.data(), uri.size()) != EPP_RESULT_OK) return 1;
+    if (epp_config_builder_build(b, &c) != EPP_RESULT_OK) return 1;
+    epp_config_builder_free(b);
+    if (epp_session_new(c, 1800000000000ull, &s) != EPP_RESULT_OK) return 1;
+    const uint8_t *p = nullptr;
+    size_t n = 0;
+    if (epp_session_take_output(s, &p, &n) != EPP_RESULT_OK || n < 5) return 1;
+    std::string greeting(reinterpret_cast<const char *>(p) + 4, n - 4);
+    epp_session_state st = EPP_SESSION_STATE_CLOSED;
+    if (epp_session_get_state(s, &st) != EPP_RESULT_OK || st != EPP_SESSION_STATE_AWAITING_LOGIN) return 1;
+    epp_result r = epp_session_consume_output(s, n + 1);
+    char buf[EPP_RESULT_DESCRIBE_MAX];
+    size_t w = 0;
+    if (r != EPP_RESULT_INVALID_LENGTH || epp_result_describe(r, buf, sizeof buf, &w) != EPP_RESULT_OK) return 1;
+    epp_session_free(s);
+    epp_config_free(c);
+    if (greeting.find("<svID>C++ host</svID>") == std::string::npos) return 1;
+    std::printf("C++ host: greeting of %zu bytes, libepp %s, misuse reported as \"%s\"\n", n, epp_version(), buf);
+    return 0;
+}

@@ -1,0 +1,1372 @@
+/*
+ * C tests of libepp's C API (include/epp.h). Built by tests/c/run.sh with
+ * -std=c11 -Wall -Wextra -Werror against a libepp built with the cargo
+ * feature ffi-test-panic (so EPP_TEST_PANIC is defined), and run under
+ * valgrind and AddressSanitizer.
+ *
+ * One "ok - NAME" or "not ok - NAME" line per test, then "N passed, M failed".
+ * Exit status 0 only when every test passed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "epp.h"
+
+#ifndef EXPECTED_VERSION
+#error "build with -DEXPECTED_VERSION=\"x.y.z\" (the version in Cargo.toml)"
+#endif
+#ifndef EPP_TEST_PANIC
+#error "build with -DEPP_TEST_PANIC against a libepp built with --features ffi-test-panic"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* A tiny test harness                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Atomic: the thread test's workers check too. */
+static _Atomic int check_failures; /* failures in the current test */
+static _Atomic bool result_seen[1000];
+
+static const char *describe(epp_result r) {
+    static char buf[EPP_RESULT_DESCRIBE_MAX];
+    size_t n;
+    if (epp_result_describe(r, buf, sizeof buf, &n) != EPP_RESULT_OK)
+        snprintf(buf, sizeof buf, "(unknown result %u)", (unsigned)r);
+    return buf;
+}
+
+static void note(epp_result r) {
+    if ((unsigned)r < 1000)
+        result_seen[r] = true;
+}
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,   \
+                    #cond);                                                    \
+            check_failures++;                                                  \
+        }                                                                      \
+    } while (0)
+
+#define EXPECT(call, want)                                                     \
+    do {                                                                       \
+        epp_result r_ = (call);                                                \
+        note(r_);                                                              \
+        if (r_ != (want)) {                                                    \
+            fprintf(stderr, "%s:%d: %s returned %u (%s), expected %s\n",       \
+                    __FILE__, __LINE__, #call, (unsigned)r_, describe(r_),     \
+                    #want);                                                    \
+            check_failures++;                                                  \
+        }                                                                      \
+    } while (0)
+
+#define OK(call) EXPECT(call, EPP_RESULT_OK)
+
+/* Compares a (pointer, length) string with a C string. */
+static bool str_is(const char *p, size_t n, const char *want) {
+    return p != NULL && n == strlen(want) && memcmp(p, want, n) == 0;
+}
+
+/* Whether the (pointer, length) string contains `needle`. */
+static bool has(const char *p, size_t n, const char *needle) {
+    size_t k = strlen(needle), i;
+    if (p == NULL || k > n)
+        return false;
+    for (i = 0; i + k <= n; i++)
+        if (memcmp(p + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+static const uint64_t T0 = 1800000000000ull; /* 2027-01-15, in ms */
+
+#define DOMAIN_NS "urn:ietf:params:xml:ns:domain-1.0"
+#define CONTACT_NS "urn:ietf:params:xml:ns:contact-1.0"
+#define SECDNS_NS "urn:ietf:params:xml:ns:secDNS-1.1"
+#define EPP_OPEN "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" \
+                 "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\">"
+
+#define LOGIN_XML(clid, pw, cltrid)                                            \
+    EPP_OPEN "<command><login><clID>" clid "</clID><pw>" pw "</pw>"            \
+             "<options><version>1.0</version><lang>en</lang></options>"        \
+             "<svcs><objURI>" DOMAIN_NS "</objURI>"                            \
+             "<svcExtension><extURI>" SECDNS_NS "</extURI></svcExtension>"     \
+             "</svcs></login><clTRID>" cltrid "</clTRID></command></epp>"
+
+#define HELLO_XML EPP_OPEN "<hello/></epp>"
+#define POLL_REQ_XML EPP_OPEN "<command><poll op=\"req\"/><clTRID>P-1</clTRID></command></epp>"
+#define POLL_ACK_XML(id) EPP_OPEN "<command><poll op=\"ack\" msgID=\"" id "\"/><clTRID>A-1</clTRID></command></epp>"
+#define LOGOUT_XML EPP_OPEN "<command><logout/><clTRID>L-1</clTRID></command></epp>"
+#define CHECK_XML                                                              \
+    EPP_OPEN "<command><check><domain:check xmlns:domain=\"" DOMAIN_NS "\">"   \
+             "<domain:name>example.com</domain:name></domain:check></check>"   \
+             "<clTRID>C-1</clTRID></command></epp>"
+#define TRANSFER_XML                                                           \
+    EPP_OPEN "<command><transfer op=\"query\"><domain:transfer xmlns:domain=\"" \
+             DOMAIN_NS "\"><domain:name>example.com</domain:name>"             \
+             "</domain:transfer></transfer></command></epp>"
+
+/* ------------------------------------------------------------------ */
+/* Session helpers                                                      */
+/* ------------------------------------------------------------------ */
+
+static epp_config *make_config(epp_registrar_sessions *counter, bool log) {
+    epp_config_builder *b = NULL;
+    epp_config *c = NULL;
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_object_uri(b, S(CONTACT_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    OK(epp_config_builder_set_sv_trid_prefix(b, S("CTEST")));
+    OK(epp_config_builder_set_sv_trid_epoch(b, 42));
+    if (counter)
+        OK(epp_config_builder_set_registrar_sessions(b, counter));
+    OK(epp_config_builder_set_transaction_log(b, log));
+    OK(epp_config_builder_build(b, &c));
+    epp_config_builder_free(b);
+    CHECK(c != NULL);
+    return c;
+}
+
+/* Feeds one frame holding `xml`; checks it is taken whole. */
+static void feed_xml(epp_session *s, const char *xml, uint64_t now) {
+    size_t n = strlen(xml), used = 0;
+    unsigned char *f = malloc(n + 4);
+    uint32_t len = (uint32_t)(n + 4);
+    f[0] = (unsigned char)(len >> 24);
+    f[1] = (unsigned char)(len >> 16);
+    f[2] = (unsigned char)(len >> 8);
+    f[3] = (unsigned char)len;
+    memcpy(f + 4, xml, n);
+    OK(epp_session_feed_input(s, f, n + 4, now, &used));
+    CHECK(used == n + 4);
+    free(f);
+}
+
+/* Takes every pending output byte; returns the frames' XML, each frame
+ * NUL-terminated and the whole list ended by an empty string. */
+static char *drain(epp_session *s) {
+    const uint8_t *p = NULL;
+    size_t n = 0, pos = 0, outlen = 0;
+    char *out;
+    OK(epp_session_take_output(s, &p, &n));
+    out = calloc(n + 2, 1);
+    while (pos + 4 <= n) {
+        size_t flen = ((size_t)p[pos] << 24) | ((size_t)p[pos + 1] << 16) |
+                      ((size_t)p[pos + 2] << 8) | (size_t)p[pos + 3];
+        CHECK(flen >= 5 && pos + flen <= n);
+        if (flen < 5 || pos + flen > n)
+            break;
+        memcpy(out + outlen, p + pos + 4, flen - 4);
+        outlen += flen - 4;
+        out[outlen++] = '\0';
+        pos += flen;
+    }
+    CHECK(pos == n);
+    out[outlen] = '\0';
+    OK(epp_session_consume_output(s, n));
+    return out;
+}
+
+/* Drains the output and checks it is exactly one frame containing every
+ * needle. */
+static void expect_frame(epp_session *s, const char *needle1, const char *needle2) {
+    char *out = drain(s);
+    CHECK(out[0] != '\0');
+    CHECK(out[strlen(out) + 1] == '\0'); /* one frame */
+    if (needle1 && !strstr(out, needle1)) {
+        fprintf(stderr, "frame lacks %s: %s\n", needle1, out);
+        check_failures++;
+    }
+    if (needle2 && !strstr(out, needle2)) {
+        fprintf(stderr, "frame lacks %s: %s\n", needle2, out);
+        check_failures++;
+    }
+    free(out);
+}
+
+static epp_request *next_request(epp_session *s, epp_request_kind want) {
+    epp_request *r = NULL;
+    epp_request_kind k = 0;
+    OK(epp_session_poll_queue(s, &r));
+    CHECK(r != NULL);
+    if (!r)
+        return NULL;
+    OK(epp_request_get_kind(r, &k));
+    CHECK(k == want);
+    return r;
+}
+
+static uint64_t req_id(const epp_request *r) {
+    uint64_t id = 0;
+    OK(epp_request_get_id(r, &id));
+    return id;
+}
+
+static void expect_queue_empty(epp_session *s) {
+    epp_request *r = (epp_request *)1;
+    OK(epp_session_poll_queue(s, &r));
+    CHECK(r == NULL);
+}
+
+/* A session logged in as registrar1; the greeting and login response are
+ * drained. */
+static epp_session *logged_in(const epp_config *c) {
+    epp_session *s = NULL;
+    epp_request *r;
+    uint16_t code = 0;
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "ABC-1"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    CHECK(code == 1000);
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1000\">", NULL);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_version(void) {
+    char macro[64];
+    const char *v = epp_version();
+    snprintf(macro, sizeof macro, "%d.%d.%d", EPP_VERSION_MAJOR,
+             EPP_VERSION_MINOR, EPP_VERSION_PATCH);
+    CHECK(v != NULL);
+    CHECK(strcmp(v, macro) == 0);
+    CHECK(strcmp(v, EXPECTED_VERSION) == 0);
+    CHECK(strcmp(macro, EXPECTED_VERSION) == 0);
+}
+
+/* Every epp_result value, in ascending order. */
+static const epp_result ALL_RESULTS[] = {
+    EPP_RESULT_OK,
+    EPP_RESULT_PANIC,
+    EPP_RESULT_NULL_PARAMETER,
+    EPP_RESULT_INVALID_LENGTH,
+    EPP_RESULT_INSUFFICIENT_SIZE,
+    EPP_RESULT_INVALID_UTF8,
+    EPP_RESULT_INVALID_ARGUMENT,
+    EPP_RESULT_INDEX_OUT_OF_RANGE,
+    EPP_RESULT_NOT_APPLICABLE,
+    EPP_RESULT_INVALID_CONFIG,
+    EPP_RESULT_SESSION_CLOSED,
+    EPP_RESULT_UNKNOWN_REQUEST,
+    EPP_RESULT_WRONG_ANSWER,
+    EPP_RESULT_INVALID_XML,
+    EPP_RESULT_INVALID_ANSWER,
+};
+#define N_RESULTS (sizeof ALL_RESULTS / sizeof ALL_RESULTS[0])
+
+static void test_result_describe(void) {
+    char buf[EPP_RESULT_DESCRIBE_MAX];
+    size_t n = 12345, i, described = 0;
+    unsigned v;
+    /* The list above is complete: describe accepts exactly its values. */
+    for (v = 0; v < 100000; v++) {
+        epp_result r = epp_result_describe(v, buf, sizeof buf, &n);
+        if (r == EPP_RESULT_OK) {
+            bool listed = false;
+            for (i = 0; i < N_RESULTS; i++)
+                listed |= ALL_RESULTS[i] == v;
+            CHECK(listed);
+            CHECK(n > 0 && n < sizeof buf && strlen(buf) == n);
+            described++;
+        } else {
+            CHECK(r == EPP_RESULT_INVALID_ARGUMENT);
+        }
+    }
+    CHECK(described == N_RESULTS);
+
+    OK(epp_result_describe(EPP_RESULT_OK, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "success") == 0 && n == 7);
+    /* Too small: nothing written, out-parameter untouched. */
+    memset(buf, 'x', sizeof buf);
+    n = 999;
+    EXPECT(epp_result_describe(EPP_RESULT_OK, buf, 7, &n), EPP_RESULT_INSUFFICIENT_SIZE);
+    CHECK(buf[0] == 'x' && n == 999);
+    OK(epp_result_describe(EPP_RESULT_OK, buf, 8, &n)); /* exactly fits */
+    EXPECT(epp_result_describe(EPP_RESULT_OK, buf, 0, &n), EPP_RESULT_INSUFFICIENT_SIZE);
+    EXPECT(epp_result_describe(EPP_RESULT_OK, NULL, 8, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_result_describe(EPP_RESULT_OK, buf, 8, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_result_describe(EPP_RESULT_OK, buf, SIZE_MAX, &n), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_result_describe(12345, buf, sizeof buf, &n), EPP_RESULT_INVALID_ARGUMENT);
+    CHECK(n == 8 - 1);
+}
+
+static void test_config_builder(void) {
+    epp_config_builder *b = NULL, *untouched = (epp_config_builder *)&b;
+    epp_config *c = NULL, *c2 = NULL;
+    epp_session *s = NULL;
+    const char *p = NULL;
+    size_t n = 0;
+    char *out;
+
+    /* Argument checks. */
+    EXPECT(epp_config_builder_new(NULL, 0, &b), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_config_builder_new(S("server"), NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_config_builder_new("server", SIZE_MAX, &b), EPP_RESULT_INVALID_LENGTH);
+    b = untouched;
+    EXPECT(epp_config_builder_new(S("bad \xff utf-8"), &b), EPP_RESULT_INVALID_UTF8);
+    CHECK(b == untouched);
+
+    OK(epp_config_builder_new(S("Example Registry EPP"), &b));
+    /* No object URI yet: refused, with a reason. */
+    c = (epp_config *)untouched;
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    CHECK(c == (epp_config *)untouched);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && n > 0 && has(p, n, "object_uris"));
+
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    OK(epp_config_builder_add_version(b, S("1.0")));
+    OK(epp_config_builder_add_language(b, S("en")));
+    OK(epp_config_builder_add_language(b, S("fr")));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_FRAME_SIZE, 65536));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_IN_FLIGHT, 8));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_PENDING_OUTPUT, 1 << 20));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_FAILED_LOGINS, 2));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_LOGIN_DEADLINE_MS, 30000));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_IDLE_TIMEOUT_MS, 120000));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_DEPTH, 32));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_ATTRIBUTES, 16));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_TEXT, 4096));
+    EXPECT(epp_config_builder_set_limit(b, 0, 1), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_config_builder_set_limit(b, 999, 1), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_FRAME_SIZE, 1ull << 40),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_config_builder_set_limit(NULL, EPP_LIMIT_MAX_FRAME_SIZE, 1), EPP_RESULT_NULL_PARAMETER);
+
+    /* DCP: access, two statements (the first replaces the default), a
+     * recDesc, an expiry. */
+    EXPECT(epp_config_builder_add_dcp_ours_description(b, S("not yet")), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_config_builder_set_dcp_access(b, EPP_DCP_ACCESS_PERSONAL_AND_OTHER));
+    EXPECT(epp_config_builder_set_dcp_access(b, 77), EPP_RESULT_INVALID_ARGUMENT);
+    OK(epp_config_builder_add_dcp_statement(b, EPP_DCP_PURPOSE_ADMIN | EPP_DCP_PURPOSE_PROV,
+                                            EPP_DCP_RECIPIENT_OURS | EPP_DCP_RECIPIENT_PUBLIC,
+                                            EPP_DCP_RETENTION_STATED));
+    OK(epp_config_builder_add_dcp_ours_description(b, S("Registry staff")));
+    OK(epp_config_builder_add_dcp_statement(b, EPP_DCP_PURPOSE_CONTACT, EPP_DCP_RECIPIENT_SAME,
+                                            EPP_DCP_RETENTION_LEGAL));
+    EXPECT(epp_config_builder_add_dcp_statement(b, 1u << 20, EPP_DCP_RECIPIENT_SAME,
+                                                EPP_DCP_RETENTION_LEGAL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_config_builder_add_dcp_statement(b, EPP_DCP_PURPOSE_ADMIN, 1u << 20,
+                                                EPP_DCP_RETENTION_LEGAL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_config_builder_add_dcp_statement(b, EPP_DCP_PURPOSE_ADMIN, EPP_DCP_RECIPIENT_SAME, 0),
+           EPP_RESULT_INVALID_ARGUMENT);
+    OK(epp_config_builder_set_dcp_expiry_absolute(b, T0));
+    OK(epp_config_builder_set_dcp_expiry_relative(b, 86400000));
+
+    OK(epp_config_builder_build(b, &c));
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p == NULL && n == 0); /* the last build succeeded */
+    /* The builder builds again, independently. */
+    OK(epp_config_builder_add_language(b, S("not a language!")));
+    EXPECT(epp_config_builder_build(b, &c2), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && has(p, n, "language"));
+    epp_config_builder_free(b);
+
+    /* The greeting shows the settings. */
+    OK(epp_session_new(c, T0, &s));
+    epp_config_free(c); /* the session keeps its own reference */
+    out = drain(s);
+    CHECK(strstr(out, "<svID>Example Registry EPP</svID>") != NULL);
+    CHECK(strstr(out, "<svDate>2027-01-15T08:00:00.000Z</svDate>") != NULL);
+    CHECK(strstr(out, "<lang>en</lang><lang>fr</lang>") != NULL);
+    CHECK(strstr(out, "<extURI>" SECDNS_NS "</extURI>") != NULL);
+    CHECK(strstr(out, "<personalAndOther/>") != NULL);
+    CHECK(strstr(out, "<ours><recDesc>Registry staff</recDesc></ours>") != NULL);
+    CHECK(strstr(out, "<contact/>") != NULL && strstr(out, "<legal/>") != NULL);
+    CHECK(strstr(out, "<relative>PT86400S</relative>") != NULL);
+    free(out);
+    epp_session_free(s);
+
+    /* Freeing NULL is fine. */
+    epp_config_builder_free(NULL);
+    epp_config_free(NULL);
+}
+
+static void test_full_session(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = NULL;
+    epp_request *r;
+    epp_poll_message *m = NULL;
+    epp_session_state st = 0;
+    epp_close_reason why = 99;
+    const char *p;
+    size_t n, count;
+    uint64_t v, timeout;
+    uint16_t code = 0;
+    bool finished = true;
+    char *out;
+
+    OK(epp_session_new(c, T0, &s));
+    OK(epp_session_get_state(s, &st));
+    CHECK(st == EPP_SESSION_STATE_AWAITING_LOGIN);
+    OK(epp_session_get_client_id(s, &p, &n));
+    CHECK(p == NULL && n == 0);
+    OK(epp_session_get_next_timeout(s, &timeout));
+    CHECK(timeout == T0 + 60000);
+
+    /* Greeting. */
+    expect_frame(s, "<greeting><svID>libepp C test server</svID>", "<objURI>" DOMAIN_NS "</objURI>");
+    {
+        const uint8_t *bp = NULL;
+        OK(epp_session_take_output(s, &bp, &n));
+        CHECK(n == 0);
+    }
+
+    /* Login: every getter. */
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "ABC-1"), T0 + 10);
+    OK(epp_session_get_state(s, &st));
+    CHECK(st == EPP_SESSION_STATE_LOGIN_PENDING);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    expect_queue_empty(s);
+    OK(epp_request_get_client_id(r, &p, &n));
+    CHECK(str_is(p, n, "registrar1"));
+    OK(epp_request_get_password(r, &p, &n));
+    CHECK(str_is(p, n, "secret-pw1"));
+    OK(epp_request_get_new_password(r, &p, &n));
+    CHECK(p == NULL && n == 0);
+    OK(epp_request_get_lang(r, &p, &n));
+    CHECK(str_is(p, n, "en"));
+    OK(epp_request_get_obj_uri_count(r, &count));
+    CHECK(count == 1);
+    OK(epp_request_get_obj_uri(r, 0, &p, &n));
+    CHECK(str_is(p, n, DOMAIN_NS));
+    EXPECT(epp_request_get_obj_uri(r, 1, &p, &n), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_request_get_ext_uri_count(r, &count));
+    CHECK(count == 1);
+    OK(epp_request_get_ext_uri(r, 0, &p, &n));
+    CHECK(str_is(p, n, SECDNS_NS));
+    EXPECT(epp_request_get_ext_uri(r, SIZE_MAX, &p, &n), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_request_get_extension_xml(r, &p, &n));
+    CHECK(p == NULL);
+    OK(epp_request_get_client_transaction_id(r, &p, &n));
+    CHECK(str_is(p, n, "ABC-1"));
+    /* Getters of other kinds. */
+    EXPECT(epp_request_get_message_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_object_xml(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_close_reason(r, &why), EPP_RESULT_NOT_APPLICABLE);
+    CHECK(why == 99);
+    OK(epp_session_get_next_timeout(s, &timeout));
+    CHECK(timeout == EPP_TIMEOUT_NONE); /* the host holds a request */
+    /* Wrong answers. */
+    EXPECT(epp_session_answer_poll_empty(s, req_id(r)), EPP_RESULT_WRONG_ANSWER);
+    EXPECT(epp_session_answer_login(s, req_id(r) + 100, EPP_LOGIN_ANSWER_ACCEPTED, &code),
+           EPP_RESULT_UNKNOWN_REQUEST);
+    EXPECT(epp_session_answer_login(s, req_id(r), 99, &code), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, NULL),
+           EPP_RESULT_NULL_PARAMETER);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p != NULL && n > 0);
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    CHECK(code == 1000);
+    EXPECT(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code),
+           EPP_RESULT_UNKNOWN_REQUEST);
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1000\">", "<clTRID>ABC-1</clTRID><svTRID>CTEST-42-");
+    OK(epp_session_get_state(s, &st));
+    CHECK(st == EPP_SESSION_STATE_LOGGED_IN);
+    OK(epp_session_get_client_id(s, &p, &n));
+    CHECK(str_is(p, n, "registrar1"));
+    OK(epp_session_get_next_timeout(s, &timeout));
+    CHECK(timeout == T0 + 10 + 600000);
+
+    /* Hello: answered by libepp itself. */
+    feed_xml(s, HELLO_XML, T0 + 20);
+    expect_queue_empty(s);
+    expect_frame(s, "<greeting>", NULL);
+
+    /* Poll req: a message. */
+    feed_xml(s, POLL_REQ_XML, T0 + 30);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_request_get_client_transaction_id(r, &p, &n));
+    CHECK(str_is(p, n, "P-1"));
+    EXPECT(epp_request_get_password(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_poll_message_new(7, 2, T0, S("Transfer requested."), &m));
+    OK(epp_poll_message_set_lang(m, S("en")));
+    OK(epp_poll_message_set_res_data(m, NULL, 0));
+    OK(epp_poll_message_set_extension(m, NULL, 0));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    epp_poll_message_free(m);
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1301\">", "<msgQ count=\"2\" id=\"7\"><qDate>2027-01-15T08:00:00.000Z</qDate><msg lang=\"en\">Transfer requested.</msg></msgQ>");
+
+    /* Poll ack. */
+    feed_xml(s, POLL_ACK_XML("7"), T0 + 40);
+    r = next_request(s, EPP_REQUEST_KIND_POLL_ACK);
+    OK(epp_request_get_message_id(r, &v));
+    CHECK(v == 7);
+    OK(epp_session_answer_ack(s, req_id(r), 1));
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1000\">", "<msgQ count=\"1\" id=\"7\"/>");
+
+    /* Ack of an unknown message. */
+    feed_xml(s, POLL_ACK_XML("8"), T0 + 41);
+    r = next_request(s, EPP_REQUEST_KIND_POLL_ACK);
+    OK(epp_session_answer_ack_unknown(s, req_id(r)));
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"2303\">", NULL);
+
+    /* Poll req: empty. */
+    feed_xml(s, POLL_REQ_XML, T0 + 50);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_session_answer_poll_empty(s, req_id(r)));
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1300\">", NULL);
+
+    /* Logout. */
+    feed_xml(s, LOGOUT_XML, T0 + 60);
+    expect_frame(s, "<result code=\"1500\">", "<clTRID>L-1</clTRID>");
+    r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+    OK(epp_request_get_close_reason(r, &why));
+    CHECK(why == EPP_CLOSE_REASON_LOGOUT);
+    OK(epp_request_get_close_reason_text(r, &p, &n));
+    CHECK(str_is(p, n, "client logged out"));
+    EXPECT(epp_request_get_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_client_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
+    epp_request_free(r);
+    expect_queue_empty(s);
+
+    OK(epp_session_get_state(s, &st));
+    CHECK(st == EPP_SESSION_STATE_CLOSED);
+    OK(epp_session_is_finished(s, &finished));
+    CHECK(finished);
+    OK(epp_session_get_close_reason(s, &why));
+    CHECK(why == EPP_CLOSE_REASON_LOGOUT);
+    OK(epp_session_get_close_reason_text(s, &p, &n));
+    CHECK(str_is(p, n, "client logged out"));
+    EXPECT(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_FRAME_LENGTH, &v), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_session_get_next_timeout(s, &timeout));
+    CHECK(timeout == EPP_TIMEOUT_NONE);
+
+    /* Input after the end: refused, sticky, with a reason. */
+    {
+        size_t used = 77;
+        const uint8_t junk[4] = {0, 0, 0, 9};
+        EXPECT(epp_session_feed_input(s, junk, sizeof junk, T0 + 70, &used), EPP_RESULT_SESSION_CLOSED);
+        CHECK(used == 77);
+        OK(epp_session_get_last_error(s, &p, &n));
+        CHECK(p != NULL && has(p, n, "closed"));
+    }
+    out = drain(s);
+    CHECK(out[0] == '\0');
+    free(out);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_commands_and_responses(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = logged_in(c);
+    epp_request *r, *r2;
+    epp_response *resp = NULL;
+    epp_command_verb verb = 0;
+    epp_transfer_op op = 99;
+    const char *p;
+    size_t n;
+    uint64_t id;
+
+    /* A check command. */
+    feed_xml(s, CHECK_XML, T0 + 100);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    OK(epp_request_get_command_verb(r, &verb));
+    CHECK(verb == EPP_COMMAND_VERB_CHECK);
+    OK(epp_request_get_transfer_op(r, &op));
+    CHECK(op == EPP_TRANSFER_OP_NONE);
+    OK(epp_request_get_object_uri(r, &p, &n));
+    CHECK(str_is(p, n, DOMAIN_NS));
+    OK(epp_request_get_object_xml(r, &p, &n));
+    CHECK(has(p, n, "<domain:name>example.com</domain:name>"));
+    OK(epp_request_get_ext_uri_count(r, &n));
+    CHECK(n == 0);
+    OK(epp_request_get_extension_xml(r, &p, &n));
+    CHECK(p == NULL && n == 0);
+    OK(epp_request_get_client_transaction_id(r, &p, &n));
+    CHECK(str_is(p, n, "C-1"));
+    EXPECT(epp_request_get_obj_uri_count(r, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_client_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    id = req_id(r);
+
+    /* Response builder: argument checks. */
+    EXPECT(epp_response_new(1234, &resp), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_response_new(1000, NULL), EPP_RESULT_NULL_PARAMETER);
+    CHECK(resp == NULL);
+
+    /* Bad XML in a value: refused, the request stays outstanding. */
+    OK(epp_response_new(2303, &resp));
+    OK(epp_response_add_value(resp, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">unclosed")));
+    EXPECT(epp_session_answer_command(s, id, resp), EPP_RESULT_INVALID_XML);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p != NULL && n > 0);
+    epp_response_free(resp);
+
+    /* A bad language tag. */
+    OK(epp_response_new(1000, &resp));
+    OK(epp_response_set_lang(resp, S("not a language!")));
+    EXPECT(epp_session_answer_command(s, id, resp), EPP_RESULT_INVALID_ANSWER);
+    epp_response_free(resp);
+
+    /* A full response: two results, values, extValue, resData. */
+    OK(epp_response_new(1000, &resp));
+    OK(epp_response_set_message(resp, S("Checked")));
+    OK(epp_response_set_lang(resp, S("en")));
+    OK(epp_response_set_res_data(resp, S("<domain:chkData xmlns:domain=\"" DOMAIN_NS "\">"
+                                         "<domain:cd><domain:name avail=\"1\">example.com</domain:name>"
+                                         "</domain:cd></domain:chkData>")));
+    OK(epp_response_set_extension(resp, NULL, 0));
+    OK(epp_response_add_result(resp, 2306));
+    OK(epp_response_add_value(resp, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">a.example</domain:name>")));
+    OK(epp_response_add_ext_value(resp, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">b.example</domain:name>"),
+                                  S("reserved name")));
+    EXPECT(epp_response_add_result(resp, 3000), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_response_set_message(resp, NULL, 5), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_response_set_message(resp, S("\xc3\x28")), EPP_RESULT_INVALID_UTF8);
+    EXPECT(epp_session_answer_poll_empty(s, id), EPP_RESULT_WRONG_ANSWER);
+    OK(epp_session_answer_command(s, id, resp));
+    EXPECT(epp_session_answer_command(s, id, resp), EPP_RESULT_UNKNOWN_REQUEST);
+    epp_response_free(resp);
+    epp_request_free(r);
+    {
+        char *out = drain(s);
+        CHECK(strstr(out, "<result code=\"1000\"><msg") != NULL && strstr(out, ">Checked</msg></result>") != NULL);
+        CHECK(strstr(out, "<result code=\"2306\">") != NULL);
+        CHECK(strstr(out, "<value><domain:name") != NULL);
+        CHECK(strstr(out, "<reason>reserved name</reason>") != NULL);
+        CHECK(strstr(out, "<resData><domain:chkData") != NULL);
+        CHECK(strstr(out, "<clTRID>C-1</clTRID>") != NULL);
+        free(out);
+    }
+
+    /* Pipelining: two commands, answered out of order, written in order. */
+    feed_xml(s, TRANSFER_XML, T0 + 200);
+    feed_xml(s, CHECK_XML, T0 + 201);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    r2 = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    OK(epp_request_get_command_verb(r, &verb));
+    CHECK(verb == EPP_COMMAND_VERB_TRANSFER);
+    OK(epp_request_get_transfer_op(r, &op));
+    CHECK(op == EPP_TRANSFER_OP_QUERY);
+    OK(epp_request_get_client_transaction_id(r, &p, &n));
+    CHECK(p == NULL && n == 0);
+    {
+        size_t outstanding = 0;
+        OK(epp_session_get_outstanding(s, &outstanding));
+        CHECK(outstanding == 2);
+    }
+    OK(epp_response_new(2101, &resp));
+    OK(epp_session_answer_command(s, req_id(r2), resp));
+    expect_queue_empty(s);
+    {
+        char *out = drain(s);
+        CHECK(out[0] == '\0'); /* waits for the transfer's answer */
+        free(out);
+    }
+    OK(epp_session_answer_failure(s, req_id(r), S("database down")));
+    epp_response_free(resp);
+    epp_request_free(r);
+    epp_request_free(r2);
+    {
+        char *out = drain(s);
+        char *second = out + strlen(out) + 1;
+        CHECK(strstr(out, "<result code=\"2400\"><msg>database down</msg>") != NULL);
+        CHECK(strstr(second, "<result code=\"2101\">") != NULL);
+        free(out);
+    }
+
+    /* A 25xx response closes the session. */
+    feed_xml(s, CHECK_XML, T0 + 300);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    OK(epp_response_new(2500, &resp));
+    OK(epp_session_answer_command(s, req_id(r), resp));
+    epp_response_free(resp);
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"2500\">", NULL);
+    {
+        epp_close_reason why = 0;
+        uint64_t v = 0;
+        OK(epp_session_get_close_reason(s, &why));
+        CHECK(why == EPP_CLOSE_REASON_CLOSING_RESPONSE);
+        OK(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_RESULT_CODE, &v));
+        CHECK(v == 2500);
+        EXPECT(epp_session_get_close_detail(s, 0, &v), EPP_RESULT_INVALID_ARGUMENT);
+        r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+        OK(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_RESULT_CODE, &v));
+        CHECK(v == 2500);
+        epp_request_free(r);
+    }
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_output_and_input_sizes(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = NULL;
+    const uint8_t *p = NULL, *p2 = NULL;
+    size_t n = 0, n2 = 0, used = 99;
+    uint8_t byte = 0;
+
+    OK(epp_session_new(c, T0, &s));
+    OK(epp_session_take_output(s, &p, &n));
+    CHECK(n > 100 && p[0] == 0 && p[1] == 0);
+    /* Partial consumption. */
+    OK(epp_session_consume_output(s, 10));
+    OK(epp_session_take_output(s, &p2, &n2));
+    CHECK(n2 == n - 10);
+    EXPECT(epp_session_consume_output(s, n2 + 1), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_session_consume_output(s, SIZE_MAX), EPP_RESULT_INVALID_LENGTH);
+    OK(epp_session_consume_output(s, n2));
+    OK(epp_session_take_output(s, &p2, &n2));
+    CHECK(n2 == 0);
+    OK(epp_session_consume_output(s, 0));
+    EXPECT(epp_session_take_output(s, NULL, &n2), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_session_take_output(s, &p2, NULL), EPP_RESULT_NULL_PARAMETER);
+
+    /* Input: NULL, huge lengths, missing out-parameter. */
+    EXPECT(epp_session_feed_input(s, NULL, 0, T0, &used), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_session_feed_input(s, &byte, SIZE_MAX, T0, &used), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_session_feed_input(s, &byte, (size_t)PTRDIFF_MAX + 1, T0, &used), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_session_feed_input(s, &byte, 1, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    CHECK(used == 99);
+    /* A header split over calls. */
+    OK(epp_session_feed_input(s, &byte, 1, T0, &used));
+    CHECK(used == 1);
+    OK(epp_session_feed_input(s, &byte, 0, T0, &used));
+    CHECK(used == 0);
+    epp_session_free(s);
+
+    /* A frame length over the limit: 2500, and the details. */
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    {
+        const uint8_t huge[4] = {0x7f, 0, 0, 0};
+        uint64_t v = 0;
+        epp_request *r;
+        OK(epp_session_feed_input(s, huge, 4, T0, &used));
+        expect_frame(s, "<result code=\"2500\">", NULL);
+        OK(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_FRAME_LENGTH, &v));
+        CHECK(v == 0x7f000000u);
+        OK(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_FRAME_LIMIT, &v));
+        CHECK(v == 262144);
+        r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+        OK(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_FRAME_LIMIT, &v));
+        CHECK(v == 262144);
+        EXPECT(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_BYTES_RECEIVED, &v), EPP_RESULT_NOT_APPLICABLE);
+        EXPECT(epp_request_get_close_detail(r, 42, &v), EPP_RESULT_INVALID_ARGUMENT);
+        epp_request_free(r);
+    }
+    epp_session_free(s);
+
+    /* The peer closes inside a frame. */
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    {
+        const uint8_t partial[6] = {0, 0, 0, 50, '<', 'e'};
+        epp_close_reason why = 0;
+        uint64_t v = 0;
+        bool finished = false;
+        OK(epp_session_feed_input(s, partial, sizeof partial, T0, &used));
+        OK(epp_session_handle_eof(s, T0 + 1));
+        OK(epp_session_get_close_reason(s, &why));
+        CHECK(why == EPP_CLOSE_REASON_PEER_CLOSED_MID_FRAME);
+        OK(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_BYTES_RECEIVED, &v));
+        CHECK(v == 6);
+        OK(epp_session_is_finished(s, &finished));
+        CHECK(finished);
+    }
+    epp_session_free(s);
+
+    /* The peer closes between frames. */
+    OK(epp_session_new(c, T0, &s));
+    OK(epp_session_handle_eof(s, T0 + 1));
+    {
+        epp_close_reason why = 0;
+        OK(epp_session_get_close_reason(s, &why));
+        CHECK(why == EPP_CLOSE_REASON_PEER_CLOSED);
+    }
+    epp_session_free(s);
+
+    /* The host closes. */
+    OK(epp_session_new(c, T0, &s));
+    OK(epp_session_close(s));
+    {
+        epp_close_reason why = 0;
+        bool finished = false;
+        OK(epp_session_get_close_reason(s, &why));
+        CHECK(why == EPP_CLOSE_REASON_HOST);
+        OK(epp_session_is_finished(s, &finished));
+        CHECK(finished);
+    }
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_timeouts(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = NULL;
+    uint64_t at = 0;
+    bool closed = true;
+    epp_close_reason why = 0;
+    epp_request *r;
+
+    OK(epp_session_new(c, T0, &s));
+    OK(epp_session_get_next_timeout(s, &at));
+    CHECK(at == T0 + 60000);
+    OK(epp_session_handle_timeout(s, at - 1, &closed));
+    CHECK(!closed);
+    EXPECT(epp_session_handle_timeout(s, at, NULL), EPP_RESULT_NULL_PARAMETER);
+    OK(epp_session_handle_timeout(s, at, &closed));
+    CHECK(closed);
+    OK(epp_session_get_close_reason(s, &why));
+    CHECK(why == EPP_CLOSE_REASON_LOGIN_DEADLINE);
+    r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+    OK(epp_request_get_close_reason(r, &why));
+    CHECK(why == EPP_CLOSE_REASON_LOGIN_DEADLINE);
+    epp_request_free(r);
+    epp_session_free(s);
+
+    s = logged_in(c);
+    OK(epp_session_get_next_timeout(s, &at));
+    CHECK(at == T0 + 600000);
+    OK(epp_session_handle_timeout(s, at, &closed));
+    CHECK(closed);
+    OK(epp_session_get_close_reason(s, &why));
+    CHECK(why == EPP_CLOSE_REASON_IDLE_TIMEOUT);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_failed_logins(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = NULL;
+    epp_request *r;
+    uint16_t code = 0;
+    int i;
+    const uint16_t want[3] = {2200, 2200, 2501};
+
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    for (i = 0; i < 3; i++) {
+        feed_xml(s, LOGIN_XML("registrar1", "wrong-password", "F-1"), T0 + (uint64_t)i);
+        r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+        OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_BAD_CREDENTIALS, &code));
+        CHECK(code == want[i]);
+        epp_request_free(r);
+    }
+    {
+        epp_close_reason why = 0;
+        OK(epp_session_get_close_reason(s, &why));
+        CHECK(why == EPP_CLOSE_REASON_TOO_MANY_FAILED_LOGINS);
+    }
+    epp_session_free(s);
+
+    /* The other login answers. */
+    {
+        const epp_login_answer answers[3] = {EPP_LOGIN_ANSWER_ACCOUNT_DISABLED, EPP_LOGIN_ANSWER_FAILED,
+                                             EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED};
+        const uint16_t codes[3] = {2201, 2400, 2502};
+        for (i = 0; i < 3; i++) {
+            OK(epp_session_new(c, T0, &s));
+            free(drain(s));
+            feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "X-1"), T0);
+            r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+            OK(epp_session_answer_login(s, req_id(r), answers[i], &code));
+            CHECK(code == codes[i]);
+            epp_request_free(r);
+            expect_frame(s, i == 0 ? "<result code=\"2201\">" : i == 1 ? "<result code=\"2400\">"
+                                                                      : "<result code=\"2502\">",
+                         NULL);
+            epp_session_free(s);
+        }
+    }
+    epp_config_free(c);
+}
+
+static void test_registrar_sessions(void) {
+    epp_registrar_sessions *counter = NULL;
+    epp_config *c;
+    epp_session *a, *b = NULL;
+    epp_request *r;
+    size_t count = 99, max = 0;
+    uint16_t code = 0;
+
+    EXPECT(epp_registrar_sessions_new(1, NULL), EPP_RESULT_NULL_PARAMETER);
+    OK(epp_registrar_sessions_new(1, &counter));
+    OK(epp_registrar_sessions_get_max_per_client(counter, &max));
+    CHECK(max == 1);
+    c = make_config(counter, false);
+    EXPECT(epp_registrar_sessions_count(NULL, S("registrar1"), &count), EPP_RESULT_NULL_PARAMETER);
+
+    a = logged_in(c);
+    OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
+    CHECK(count == 1);
+    OK(epp_registrar_sessions_count(counter, S("registrar2"), &count));
+    CHECK(count == 0);
+    EXPECT(epp_registrar_sessions_count(counter, S("\xff"), &count), EPP_RESULT_INVALID_UTF8);
+    EXPECT(epp_registrar_sessions_count(counter, S("registrar1"), NULL), EPP_RESULT_NULL_PARAMETER);
+
+    /* The second session of registrar1 is refused with 2502. */
+    OK(epp_session_new(c, T0, &b));
+    free(drain(b));
+    feed_xml(b, LOGIN_XML("registrar1", "secret-pw1", "B-1"), T0);
+    r = next_request(b, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login(b, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    CHECK(code == 2502);
+    epp_request_free(r);
+    expect_frame(b, "<result code=\"2502\">", NULL);
+    {
+        epp_close_reason why = 0;
+        OK(epp_session_get_close_reason(b, &why));
+        CHECK(why == EPP_CLOSE_REASON_SESSION_LIMIT_EXCEEDED);
+    }
+    epp_session_free(b);
+
+    /* Freeing the first session releases its slot. */
+    epp_session_free(a);
+    OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
+    CHECK(count == 0);
+    /* The counter may be freed before the config that uses it. */
+    epp_registrar_sessions_free(counter);
+    epp_registrar_sessions_free(NULL);
+    a = logged_in(c);
+    epp_session_free(a);
+    epp_config_free(c);
+}
+
+/* Threads: one shared config and counter, sessions made on the main thread
+ * and moved to workers, which log in at the same time. */
+#define N_THREADS 8
+#define MAX_PER_CLIENT 3
+
+struct worker {
+    pthread_t thread;
+    epp_session *session;
+    const epp_registrar_sessions *counter;
+    pthread_barrier_t *barrier;
+    uint16_t code;
+};
+
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    epp_session *s = w->session;
+    epp_request *r;
+    size_t count = 0;
+    free(drain(s));
+    pthread_barrier_wait(w->barrier);
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "T-1"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    if (r) {
+        OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &w->code));
+        epp_request_free(r);
+    }
+    OK(epp_registrar_sessions_count(w->counter, S("registrar1"), &count));
+    CHECK(count >= 1 && count <= MAX_PER_CLIENT);
+    /* Everyone holds their session until all have logged in. */
+    pthread_barrier_wait(w->barrier);
+    free(drain(s));
+    return NULL;
+}
+
+static void test_threads(void) {
+    epp_registrar_sessions *counter = NULL;
+    epp_config *c;
+    struct worker w[N_THREADS];
+    pthread_barrier_t barrier;
+    int i, accepted = 0, refused = 0;
+    size_t count = 99;
+
+    OK(epp_registrar_sessions_new(MAX_PER_CLIENT, &counter));
+    c = make_config(counter, false);
+    pthread_barrier_init(&barrier, NULL, N_THREADS);
+    for (i = 0; i < N_THREADS; i++) {
+        memset(&w[i], 0, sizeof w[i]);
+        OK(epp_session_new(c, T0, &w[i].session));
+        w[i].counter = counter;
+        w[i].barrier = &barrier;
+    }
+    for (i = 0; i < N_THREADS; i++)
+        CHECK(pthread_create(&w[i].thread, NULL, worker_main, &w[i]) == 0);
+    for (i = 0; i < N_THREADS; i++) {
+        pthread_join(w[i].thread, NULL);
+        accepted += w[i].code == 1000;
+        refused += w[i].code == 2502;
+    }
+    CHECK(accepted == MAX_PER_CLIENT);
+    CHECK(refused == N_THREADS - MAX_PER_CLIENT);
+    OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
+    CHECK(count == MAX_PER_CLIENT);
+    for (i = 0; i < N_THREADS; i++)
+        epp_session_free(w[i].session);
+    OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
+    CHECK(count == 0);
+    pthread_barrier_destroy(&barrier);
+    epp_config_free(c);
+    epp_registrar_sessions_free(counter);
+}
+
+static void test_transaction_log(void) {
+    epp_config *c = make_config(NULL, true);
+    epp_session *s = logged_in(c);
+    epp_transaction *t = NULL;
+    const char *p;
+    size_t n;
+    uint16_t code = 0;
+    uint64_t at = 0;
+    bool saw_login = false;
+
+    for (;;) {
+        OK(epp_session_poll_transaction(s, &t));
+        if (!t)
+            break;
+        OK(epp_transaction_get_command(t, &p, &n));
+        if (str_is(p, n, "login")) {
+            saw_login = true;
+            OK(epp_transaction_get_result_code(t, &code));
+            CHECK(code == 1000);
+            OK(epp_transaction_get_client_id(t, &p, &n));
+            CHECK(str_is(p, n, "registrar1"));
+            OK(epp_transaction_get_client_transaction_id(t, &p, &n));
+            CHECK(str_is(p, n, "ABC-1"));
+            OK(epp_transaction_get_server_transaction_id(t, &p, &n));
+            CHECK(p != NULL && n > 9 && memcmp(p, "CTEST-42-", 9) == 0);
+            OK(epp_transaction_get_received_at(t, &at));
+            CHECK(at == T0);
+        }
+        epp_transaction_free(t);
+    }
+    CHECK(saw_login);
+    EXPECT(epp_session_poll_transaction(s, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_command(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_result_code(NULL, &code), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_client_id(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_client_transaction_id(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_server_transaction_id(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_transaction_get_received_at(NULL, &at), EPP_RESULT_NULL_PARAMETER);
+    epp_transaction_free(NULL);
+    epp_session_free(s);
+
+    /* Without the log: nothing. */
+    epp_config_free(c);
+    c = make_config(NULL, false);
+    s = logged_in(c);
+    t = (epp_transaction *)1;
+    OK(epp_session_poll_transaction(s, &t));
+    CHECK(t == NULL);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_request_outlives_session(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = NULL;
+    epp_request *r;
+    const char *p;
+    size_t n;
+    OK(epp_session_new(c, T0, &s));
+    feed_xml(s, LOGIN_XML("registrar9", "pw-of-nine", "Z-1"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    epp_session_free(s);
+    epp_config_free(c);
+    OK(epp_request_get_client_id(r, &p, &n));
+    CHECK(str_is(p, n, "registrar9"));
+    OK(epp_request_get_password(r, &p, &n));
+    CHECK(str_is(p, n, "pw-of-nine"));
+    epp_request_free(r);
+}
+
+/* Every export given NULL where a handle or out-parameter belongs. */
+static void test_null_arguments(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = logged_in(c);
+    epp_request *r;
+    epp_config_builder *b = NULL;
+    epp_response *resp = NULL;
+    epp_poll_message *m = NULL;
+    const char *p = (const char *)"sentinel";
+    size_t n = 4242;
+    uint64_t v = 0;
+    uint16_t code = 0;
+    bool flag = false;
+    const uint8_t *bp;
+    epp_session *sout = NULL;
+
+    OK(epp_config_builder_new(S("null test server"), &b));
+    OK(epp_response_new(1000, &resp));
+    OK(epp_poll_message_new(1, 1, T0, S("m"), &m));
+    feed_xml(s, CHECK_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+
+#define NUL(call) EXPECT(call, EPP_RESULT_NULL_PARAMETER)
+    /* config builder */
+    NUL(epp_config_builder_add_version(NULL, S("1.0")));
+    NUL(epp_config_builder_add_version(b, NULL, 3));
+    NUL(epp_config_builder_add_language(NULL, S("en")));
+    NUL(epp_config_builder_add_language(b, NULL, 0));
+    NUL(epp_config_builder_add_object_uri(NULL, S(DOMAIN_NS)));
+    NUL(epp_config_builder_add_object_uri(b, NULL, 0));
+    NUL(epp_config_builder_add_extension_uri(NULL, S(SECDNS_NS)));
+    NUL(epp_config_builder_add_extension_uri(b, NULL, 1));
+    NUL(epp_config_builder_set_dcp_access(NULL, EPP_DCP_ACCESS_ALL));
+    NUL(epp_config_builder_add_dcp_statement(NULL, EPP_DCP_PURPOSE_ADMIN, EPP_DCP_RECIPIENT_OURS,
+                                             EPP_DCP_RETENTION_NONE));
+    NUL(epp_config_builder_add_dcp_ours_description(NULL, S("x")));
+    NUL(epp_config_builder_add_dcp_ours_description(b, NULL, 0));
+    NUL(epp_config_builder_set_dcp_expiry_absolute(NULL, T0));
+    NUL(epp_config_builder_set_dcp_expiry_relative(NULL, 1));
+    NUL(epp_config_builder_set_registrar_sessions(NULL, NULL));
+    OK(epp_config_builder_set_registrar_sessions(b, NULL)); /* detaches */
+    NUL(epp_config_builder_set_sv_trid_prefix(NULL, S("P")));
+    NUL(epp_config_builder_set_sv_trid_prefix(b, NULL, 0));
+    NUL(epp_config_builder_set_sv_trid_epoch(NULL, 1));
+    NUL(epp_config_builder_set_transaction_log(NULL, true));
+    NUL(epp_config_builder_build(NULL, NULL));
+    NUL(epp_config_builder_build(b, NULL));
+    NUL(epp_config_builder_get_last_error(NULL, &p, &n));
+    NUL(epp_config_builder_get_last_error(b, NULL, &n));
+    NUL(epp_config_builder_get_last_error(b, &p, NULL));
+    NUL(epp_registrar_sessions_get_max_per_client(NULL, &n));
+    /* session */
+    NUL(epp_session_new(NULL, T0, &sout));
+    NUL(epp_session_new(c, T0, NULL));
+    NUL(epp_session_feed_input(NULL, (const uint8_t *)"x", 1, T0, &n));
+    NUL(epp_session_take_output(NULL, &bp, &n));
+    NUL(epp_session_consume_output(NULL, 0));
+    NUL(epp_session_poll_queue(NULL, &r));
+    NUL(epp_session_poll_queue(s, NULL));
+    NUL(epp_session_poll_transaction(NULL, NULL));
+    NUL(epp_session_answer_login(NULL, 1, EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    NUL(epp_session_answer_poll_empty(NULL, 1));
+    NUL(epp_session_answer_poll_message(NULL, 1, m));
+    NUL(epp_session_answer_poll_message(s, req_id(r), NULL));
+    NUL(epp_session_answer_ack(NULL, 1, 0));
+    NUL(epp_session_answer_ack_unknown(NULL, 1));
+    NUL(epp_session_answer_command(NULL, 1, resp));
+    NUL(epp_session_answer_command(s, req_id(r), NULL));
+    NUL(epp_session_answer_failure(NULL, 1, NULL, 0));
+    NUL(epp_session_answer_failure(s, req_id(r), NULL, 3));
+    NUL(epp_session_handle_eof(NULL, T0));
+    NUL(epp_session_close(NULL));
+    NUL(epp_session_get_next_timeout(NULL, &v));
+    NUL(epp_session_get_next_timeout(s, NULL));
+    NUL(epp_session_handle_timeout(NULL, T0, &flag));
+    NUL(epp_session_get_state(NULL, NULL));
+    NUL(epp_session_get_state(s, NULL));
+    NUL(epp_session_is_finished(NULL, &flag));
+    NUL(epp_session_is_finished(s, NULL));
+    NUL(epp_session_get_outstanding(NULL, &n));
+    NUL(epp_session_get_outstanding(s, NULL));
+    NUL(epp_session_get_client_id(NULL, &p, &n));
+    NUL(epp_session_get_client_id(s, NULL, &n));
+    NUL(epp_session_get_client_id(s, &p, NULL));
+    NUL(epp_session_get_close_reason(NULL, NULL));
+    NUL(epp_session_get_close_reason(s, NULL));
+    NUL(epp_session_get_close_detail(NULL, EPP_CLOSE_DETAIL_RESULT_CODE, &v));
+    NUL(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_RESULT_CODE, NULL));
+    NUL(epp_session_get_close_reason_text(NULL, &p, &n));
+    NUL(epp_session_get_close_reason_text(s, &p, NULL));
+    NUL(epp_session_get_last_error(NULL, &p, &n));
+    NUL(epp_session_get_last_error(s, NULL, &n));
+    /* request */
+    NUL(epp_request_get_kind(NULL, NULL));
+    NUL(epp_request_get_kind(r, NULL));
+    NUL(epp_request_get_id(NULL, &v));
+    NUL(epp_request_get_id(r, NULL));
+    NUL(epp_request_get_client_id(NULL, &p, &n));
+    NUL(epp_request_get_password(NULL, &p, &n));
+    NUL(epp_request_get_new_password(NULL, &p, &n));
+    NUL(epp_request_get_lang(NULL, &p, &n));
+    NUL(epp_request_get_obj_uri_count(NULL, &n));
+    NUL(epp_request_get_obj_uri(NULL, 0, &p, &n));
+    NUL(epp_request_get_ext_uri_count(NULL, &n));
+    NUL(epp_request_get_ext_uri_count(r, NULL));
+    NUL(epp_request_get_ext_uri(NULL, 0, &p, &n));
+    NUL(epp_request_get_extension_xml(NULL, &p, &n));
+    NUL(epp_request_get_extension_xml(r, NULL, &n));
+    NUL(epp_request_get_client_transaction_id(NULL, &p, &n));
+    NUL(epp_request_get_message_id(NULL, &v));
+    NUL(epp_request_get_command_verb(NULL, NULL));
+    NUL(epp_request_get_command_verb(r, NULL));
+    NUL(epp_request_get_transfer_op(NULL, NULL));
+    NUL(epp_request_get_transfer_op(r, NULL));
+    NUL(epp_request_get_object_uri(NULL, &p, &n));
+    NUL(epp_request_get_object_uri(r, &p, NULL));
+    NUL(epp_request_get_object_xml(NULL, &p, &n));
+    NUL(epp_request_get_close_reason(NULL, NULL));
+    NUL(epp_request_get_close_detail(NULL, EPP_CLOSE_DETAIL_RESULT_CODE, &v));
+    NUL(epp_request_get_close_reason_text(NULL, &p, &n));
+    /* response and poll message */
+    NUL(epp_response_add_result(NULL, 1000));
+    NUL(epp_response_set_message(NULL, S("x")));
+    NUL(epp_response_set_lang(NULL, S("en")));
+    NUL(epp_response_set_lang(resp, NULL, 2));
+    NUL(epp_response_add_value(NULL, S("<a/>")));
+    NUL(epp_response_add_value(resp, NULL, 0));
+    NUL(epp_response_add_ext_value(NULL, S("<a/>"), S("r")));
+    NUL(epp_response_add_ext_value(resp, S("<a/>"), NULL, 0));
+    NUL(epp_response_set_res_data(NULL, NULL, 0));
+    NUL(epp_response_set_res_data(resp, NULL, 1));
+    NUL(epp_response_set_extension(NULL, NULL, 0));
+    NUL(epp_poll_message_new(1, 1, T0, NULL, 0, &m));
+    NUL(epp_poll_message_new(1, 1, T0, S("x"), NULL));
+    NUL(epp_poll_message_set_lang(NULL, S("en")));
+    NUL(epp_poll_message_set_res_data(NULL, NULL, 0));
+    NUL(epp_poll_message_set_extension(NULL, NULL, 0));
+    NUL(epp_poll_message_set_extension(m, NULL, 7));
+    NUL(epp_test_session_panic(NULL));
+#undef NUL
+    /* Out-parameters were left alone. */
+    CHECK(n == 4242 && p != NULL && strcmp(p, "sentinel") == 0);
+    CHECK(sout == NULL && v == 0 && code == 0 && !flag);
+
+    /* The session is still fine: answer and check. */
+    OK(epp_session_answer_command(s, req_id(r), resp));
+    expect_frame(s, "<result code=\"1000\">", NULL);
+
+    /* Frees accept NULL. */
+    epp_request_free(NULL);
+    epp_response_free(NULL);
+    epp_poll_message_free(NULL);
+    epp_session_free(NULL);
+
+    epp_request_free(r);
+    epp_response_free(resp);
+    epp_poll_message_free(m);
+    epp_config_builder_free(b);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_poll_message_checks(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = logged_in(c);
+    epp_request *r;
+    epp_poll_message *m = NULL;
+
+    feed_xml(s, POLL_REQ_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_poll_message_new(3, 1, T0, S("with data"), &m));
+    OK(epp_poll_message_set_lang(m, S("no such language!")));
+    EXPECT(epp_session_answer_poll_message(s, req_id(r), m), EPP_RESULT_INVALID_ANSWER);
+    OK(epp_poll_message_set_lang(m, S("fr")));
+    OK(epp_poll_message_set_res_data(m, S("<domain:trnData xmlns:domain=\"" DOMAIN_NS "\"><domain:name>")));
+    EXPECT(epp_session_answer_poll_message(s, req_id(r), m), EPP_RESULT_INVALID_XML);
+    OK(epp_poll_message_set_res_data(m, S("<domain:trnData xmlns:domain=\"" DOMAIN_NS "\">"
+                                          "<domain:name>example.com</domain:name></domain:trnData>")));
+    OK(epp_poll_message_set_extension(m, NULL, 0));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    expect_frame(s, "<msg lang=\"fr\">with data</msg>", "<resData><domain:trnData");
+    epp_poll_message_free(m);
+    epp_request_free(r);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_panic(void) {
+    epp_config *c = make_config(NULL, false);
+    epp_session *s = logged_in(c);
+    epp_request *r = NULL;
+    const char *p = NULL;
+    size_t n = 0, used = 0;
+    epp_session_state st = 0;
+    const uint8_t *bp;
+
+    /* A panic in a call given no handle. */
+    EXPECT(epp_test_panic(), EPP_RESULT_PANIC);
+    /* A panic in a session: reported, never unwound into C... */
+    EXPECT(epp_test_session_panic(s), EPP_RESULT_PANIC);
+    /* ...and the session is poisoned. */
+    EXPECT(epp_session_feed_input(s, (const uint8_t *)"x", 1, T0, &used), EPP_RESULT_PANIC);
+    EXPECT(epp_session_take_output(s, &bp, &n), EPP_RESULT_PANIC);
+    EXPECT(epp_session_poll_queue(s, &r), EPP_RESULT_PANIC);
+    EXPECT(epp_session_get_state(s, &st), EPP_RESULT_PANIC);
+    EXPECT(epp_session_get_client_id(s, &p, &n), EPP_RESULT_PANIC);
+    EXPECT(epp_session_answer_poll_empty(s, 1), EPP_RESULT_PANIC);
+    EXPECT(epp_session_close(s), EPP_RESULT_PANIC);
+    EXPECT(epp_test_session_panic(s), EPP_RESULT_PANIC);
+    CHECK(r == NULL && st == 0 && used == 0);
+    /* The error text says what happened. */
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p != NULL && has(p, n, "panic") && has(p, n, "forced panic"));
+    epp_session_free(s);
+
+    /* Other sessions of the same config are unaffected. */
+    s = logged_in(c);
+    OK(epp_session_get_state(s, &st));
+    CHECK(st == EPP_SESSION_STATE_LOGGED_IN);
+    epp_session_free(s);
+    epp_config_free(c);
+}
+
+static void test_every_result_seen(void) {
+    size_t i;
+    for (i = 0; i < N_RESULTS; i++) {
+        if (!result_seen[ALL_RESULTS[i]]) {
+            fprintf(stderr, "no test produced %s (%u)\n", describe(ALL_RESULTS[i]),
+                    (unsigned)ALL_RESULTS[i]);
+            check_failures++;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+struct test {
+    const char *name;
+    void (*fn)(void);
+};
+
+int main(void) {
+    static const struct test tests[] = {
+        {"version macros match epp_version() and Cargo.toml", test_version},
+        {"epp_result_describe", test_result_describe},
+        {"config builder", test_config_builder},
+        {"full session: greeting, login, hello, poll req/ack, logout", test_full_session},
+        {"commands, responses, pipelining, closing responses", test_commands_and_responses},
+        {"output and input sizes, frame limits, eof, host close", test_output_and_input_sizes},
+        {"timeouts", test_timeouts},
+        {"failed logins and every login answer", test_failed_logins},
+        {"registrar session counter (2502)", test_registrar_sessions},
+        {"threads share a config and a counter", test_threads},
+        {"transaction log", test_transaction_log},
+        {"requests outlive their session", test_request_outlives_session},
+        {"NULL arguments", test_null_arguments},
+        {"poll message checks", test_poll_message_checks},
+        {"forced panic", test_panic},
+        {"every epp_result is produced by some test", test_every_result_seen},
+    };
+    size_t i, n = sizeof tests / sizeof tests[0];
+    int passed = 0, failed = 0;
+    for (i = 0; i < n; i++) {
+        check_failures = 0;
+        tests[i].fn();
+        if (check_failures == 0) {
+            printf("ok %zu - %s\n", i + 1, tests[i].name);
+            passed++;
+        } else {
+            printf("not ok %zu - %s (%d failed checks)\n", i + 1, tests[i].name, check_failures);
+            failed++;
+        }
+        fflush(stdout);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
