@@ -28,17 +28,6 @@ fn script() -> Vec<u8> {
     v
 }
 
-/// Tiny deterministic PRNG (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 fn run(chunks: &[usize]) -> Vec<u8> {
     let mut s = Session::new(config(), t0());
     let mut host = Host::demo();

@@ -5,8 +5,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use epp::{
-    AckAnswer, LoginAnswer, PollAnswer, PollMessage, Request, Response, ResultCode, ServerConfig,
-    Session,
+    AckAnswer, Limits, LoginAnswer, PollAnswer, PollMessage, RegistrarSessions, Request, Response,
+    ResultCode, ServerConfig, ServerConfigBuilder, Session,
 };
 use std::sync::Arc;
 
@@ -24,15 +24,46 @@ pub fn at(secs: u64) -> SystemTime {
     t0() + Duration::from_secs(secs)
 }
 
-pub fn config() -> Arc<ServerConfig> {
+/// The test server's configuration: three objURIs, secDNS, svTRID epoch 7.
+pub fn config_builder() -> ServerConfigBuilder {
     ServerConfig::builder("libepp test server")
         .object_uri(DOMAIN)
         .object_uri(HOST)
         .object_uri(CONTACT)
         .extension_uri(SECDNS)
         .sv_trid_epoch(7)
+}
+
+pub fn config() -> Arc<ServerConfig> {
+    config_builder().build().unwrap()
+}
+
+pub fn with_limits(l: Limits) -> Arc<ServerConfig> {
+    config_builder().limits(l).build().unwrap()
+}
+
+pub fn with_counter(counter: &Arc<RegistrarSessions>) -> Arc<ServerConfig> {
+    config_builder()
+        .registrar_sessions(counter.clone())
         .build()
         .unwrap()
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
 }
 
 /// Frames `xml` per RFC 5734.

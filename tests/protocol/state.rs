@@ -1,7 +1,6 @@
 //! protocol.md, "Session state machine" (every row), the timers, and
 //! "Greeting".
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use epp::{
@@ -12,30 +11,6 @@ use epp::{
 
 use crate::common::*;
 use crate::support::*;
-
-fn with_limits(l: Limits) -> Arc<ServerConfig> {
-    ServerConfig::builder("libepp test server")
-        .object_uri(DOMAIN)
-        .object_uri(HOST)
-        .object_uri(CONTACT)
-        .extension_uri(SECDNS)
-        .sv_trid_epoch(7)
-        .limits(l)
-        .build()
-        .unwrap()
-}
-
-fn with_counter(counter: &Arc<RegistrarSessions>) -> Arc<ServerConfig> {
-    ServerConfig::builder("libepp test server")
-        .object_uri(DOMAIN)
-        .object_uri(HOST)
-        .object_uri(CONTACT)
-        .extension_uri(SECDNS)
-        .sv_trid_epoch(7)
-        .registrar_sessions(counter.clone())
-        .build()
-        .unwrap()
-}
 
 /// The session is over: closed once its output is taken, reports `reason`,
 /// and takes no more input.

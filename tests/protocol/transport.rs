@@ -1,7 +1,7 @@
 //! protocol.md, "Transport (RFC 5734)" and the client habits about framing
 //! in "What real clients do".
 
-use epp::{CloseReason, Limits, ResultCode, ServerConfig, SessionError, SessionState};
+use epp::{CloseReason, Limits, ResultCode, SessionError, SessionState};
 
 use crate::common::*;
 use crate::support::*;
@@ -11,18 +11,6 @@ const DEFAULT_MAX: u32 = 256 * 1024;
 
 fn header(len: u32) -> [u8; 4] {
     len.to_be_bytes()
-}
-
-fn with_limits(l: Limits) -> std::sync::Arc<ServerConfig> {
-    ServerConfig::builder("libepp test server")
-        .object_uri(DOMAIN)
-        .object_uri(HOST)
-        .object_uri(CONTACT)
-        .extension_uri(SECDNS)
-        .sv_trid_epoch(7)
-        .limits(l)
-        .build()
-        .unwrap()
 }
 
 /// The one 2500 a bad length gets, then the session is over.

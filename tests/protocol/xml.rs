@@ -1,22 +1,10 @@
 //! protocol.md, "XML": what is accepted, what is refused with 2001, and the
 //! schema strictness of session commands.
 
-use epp::{Limits, Request, ResultCode, ServerConfig};
+use epp::{Limits, Request, ResultCode};
 
 use crate::common::*;
 use crate::support::*;
-
-fn with_limits(l: Limits) -> std::sync::Arc<ServerConfig> {
-    ServerConfig::builder("libepp test server")
-        .object_uri(DOMAIN)
-        .object_uri(HOST)
-        .object_uri(CONTACT)
-        .extension_uri(SECDNS)
-        .sv_trid_epoch(7)
-        .limits(l)
-        .build()
-        .unwrap()
-}
 
 /// `<epp>` around `inner`, in the EPP default namespace, no declaration.
 fn bare(inner: &str) -> String {
