@@ -99,6 +99,20 @@ fn main() {
         r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><poll op="req"/><clTRID>ABC-12345-XYZ</clTRID></command></epp>"#,
     );
     let iters = 200_000;
+    // EPP_BENCH_PROFILE=hello|poll: one loop only, long, for a profiler.
+    if let Ok(which) = std::env::var("EPP_BENCH_PROFILE") {
+        let mut s = logged_in(&cfg);
+        let frame = if which == "poll" { &poll } else { &hello };
+        for _ in 0..5_000_000 {
+            s.feed_input(frame, now()).unwrap();
+            if let Some(Request::Poll(p)) = s.poll_queue() {
+                s.answer_poll(p.id, PollAnswer::Empty).unwrap();
+            }
+            let n = s.output().len();
+            s.consume_output(n);
+        }
+        return;
+    }
 
     println!("libepp core benchmark ({iters} iterations each; ratios are within this run)");
     let mut s = logged_in(&cfg);

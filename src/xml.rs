@@ -521,10 +521,17 @@ impl<'a, 's> Cursor<'a, 's> {
     }
 
     fn lookup(&self, prefix: &str) -> Option<&Cow<'a, str>> {
+        // Prefixes are short: compare lengths and bytes inline rather than
+        // paying a memcmp call per binding (this is the hottest loop of a
+        // small frame).
+        let p = prefix.as_bytes();
         self.bindings
             .iter()
             .rev()
-            .find(|b| b.prefix == prefix)
+            .find(|b| {
+                let q = b.prefix.as_bytes();
+                q.len() == p.len() && q.iter().zip(p).all(|(x, y)| x == y)
+            })
             .map(|b| &b.uri)
     }
 
