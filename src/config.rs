@@ -288,6 +288,12 @@ impl ServerConfig {
         &self.limits
     }
 
+    /// Whether sessions keep a transaction log
+    /// ([`ServerConfigBuilder::transaction_log`]).
+    pub fn transaction_log(&self) -> bool {
+        self.transaction_log
+    }
+
     /// The shared registrar session counter, if one is configured.
     pub fn registrar_sessions(&self) -> Option<&Arc<RegistrarSessions>> {
         self.sessions.as_ref()

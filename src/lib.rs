@@ -66,6 +66,7 @@
 mod config;
 mod error;
 /// The C API (`include/epp.h`): opaque handles, `epp_result` codes, a panic boundary on every export.
+#[cfg(feature = "capi")]
 pub mod ffi;
 mod parse;
 mod render;

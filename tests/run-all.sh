@@ -28,5 +28,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 step "tests"
 cargo test --workspace --locked
 
+step "Python package (python/tests/run.sh)"
+bash python/tests/run.sh
+
 step "C API (tests/c/run.sh)"
 bash tests/c/run.sh

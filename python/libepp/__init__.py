@@ -1,0 +1,76 @@
+"""libepp: EPP (RFC 5730/5734) server sessions without I/O, and an asyncio EPP server.
+
+The core is the Rust session engine libepp; this package binds it:
+
+- :class:`Config` is the server's configuration (svID, object and extension URIs, limits);
+- :class:`Session` is one connection's session: feed it the bytes read from the peer
+  (:meth:`Session.feed_input`), write what :meth:`Session.take_output` returns, and answer every
+  request that :meth:`Session.poll_queue` (or iterating over the session) hands out through the
+  request's own methods;
+- :mod:`libepp.asyncio` runs a complete EPP server around a handler object.
+
+Time is an argument (``now``: Unix seconds as a float, a ``datetime``, or ``None`` for the current
+time), and deadlines come back as Unix seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from ._libepp import (
+    EPP_NS,
+    RESULT_CODES,
+    AlreadyAnsweredError,
+    CloseReason,
+    CommandRequest,
+    Config,
+    ConfigError,
+    EppError,
+    InvalidAnswerError,
+    InvalidXmlError,
+    LoginRequest,
+    PollAckRequest,
+    PollMessage,
+    PollRequest,
+    RegistrarSessions,
+    RequestIterator,
+    Response,
+    Session,
+    SessionClosedError,
+    SessionEnd,
+    TransactionRecord,
+    UnknownRequestError,
+    WrongAnswerError,
+    __version__,
+)
+
+#: Anything :meth:`Session.poll_queue` returns.
+Request = Union[LoginRequest, PollRequest, PollAckRequest, CommandRequest, SessionEnd]
+
+__all__ = [
+    "EPP_NS",
+    "RESULT_CODES",
+    "AlreadyAnsweredError",
+    "CloseReason",
+    "CommandRequest",
+    "Config",
+    "ConfigError",
+    "EppError",
+    "InvalidAnswerError",
+    "InvalidXmlError",
+    "LoginRequest",
+    "PollAckRequest",
+    "PollMessage",
+    "PollRequest",
+    "RegistrarSessions",
+    "Request",
+    "RequestIterator",
+    "Response",
+    "Session",
+    "SessionClosedError",
+    "SessionEnd",
+    "TransactionRecord",
+    "UnknownRequestError",
+    "WrongAnswerError",
+    "__version__",
+]

@@ -1,0 +1,421 @@
+"""Type stubs of libepp._libepp, the Rust extension (checked against it with mypy stubtest)."""
+
+import datetime
+from typing import ClassVar, final, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, overload
+
+__all__ = [
+    "__version__",
+    "EPP_NS",
+    "RESULT_CODES",
+    "Config",
+    "RegistrarSessions",
+    "Session",
+    "RequestIterator",
+    "LoginRequest",
+    "PollRequest",
+    "PollAckRequest",
+    "CommandRequest",
+    "SessionEnd",
+    "CloseReason",
+    "TransactionRecord",
+    "PollMessage",
+    "Response",
+    "EppError",
+    "ConfigError",
+    "SessionClosedError",
+    "UnknownRequestError",
+    "AlreadyAnsweredError",
+    "WrongAnswerError",
+    "InvalidXmlError",
+    "InvalidAnswerError",
+]
+
+__version__: str
+EPP_NS: str
+#: Every RFC 5730 result code with its standard text.
+RESULT_CODES: Dict[int, str]
+
+#: A point in time: Unix seconds, a datetime, or None for now.
+_Time = Union[float, datetime.datetime, None]
+_Bytes = Union[bytes, bytearray, memoryview]
+
+_SessionState = Literal["awaiting_login", "login_pending", "logged_in", "closing", "closed"]
+_CloseKind = Literal[
+    "logout",
+    "login_deadline",
+    "idle_timeout",
+    "bad_frame_length",
+    "peer_closed",
+    "peer_closed_mid_frame",
+    "too_many_failed_logins",
+    "session_limit_exceeded",
+    "closing_response",
+    "host",
+]
+_Verb = Literal["check", "info", "create", "update", "delete", "renew", "transfer"]
+_TransferOp = Literal["request", "approve", "cancel", "query", "reject"]
+
+# --- exceptions ---------------------------------------------------------------
+
+class EppError(Exception):
+    """Base class of every error libepp raises."""
+
+class ConfigError(EppError):
+    field: str
+    reason: str
+
+class SessionClosedError(EppError):
+    reason: "CloseReason"
+
+class UnknownRequestError(EppError):
+    request_id: int
+
+class AlreadyAnsweredError(UnknownRequestError): ...
+
+class WrongAnswerError(EppError):
+    request_id: int
+    kind: str
+    answer: str
+
+class InvalidXmlError(EppError):
+    field: str
+    reason: str
+
+class InvalidAnswerError(EppError):
+    reason: str
+
+# --- configuration ------------------------------------------------------------
+
+@final
+class RegistrarSessions:
+    def __new__(cls, max_per_client: int) -> RegistrarSessions: ...
+    def count(self, client_id: str) -> int: ...
+    @property
+    def max_per_client(self) -> int: ...
+
+@final
+class Config:
+    def __new__(
+        cls,
+        server_id: str,
+        *,
+        object_uris: Optional[Sequence[str]] = None,
+        extension_uris: Optional[Sequence[str]] = None,
+        languages: Optional[Sequence[str]] = None,
+        versions: Optional[Sequence[str]] = None,
+        max_frame_size: Optional[int] = None,
+        max_in_flight: Optional[int] = None,
+        max_pending_output: Optional[int] = None,
+        max_failed_logins: Optional[int] = None,
+        login_deadline: Optional[float] = None,
+        idle_timeout: Optional[float] = None,
+        max_xml_depth: Optional[int] = None,
+        max_xml_attributes: Optional[int] = None,
+        max_xml_text: Optional[int] = None,
+        registrar_sessions: Optional[RegistrarSessions] = None,
+        sv_trid_prefix: Optional[str] = None,
+        sv_trid_epoch: Optional[int] = None,
+        transaction_log: bool = False,
+    ) -> Config: ...
+    @property
+    def server_id(self) -> str: ...
+    @property
+    def object_uris(self) -> List[str]: ...
+    @property
+    def extension_uris(self) -> List[str]: ...
+    @property
+    def languages(self) -> List[str]: ...
+    @property
+    def versions(self) -> List[str]: ...
+    @property
+    def transaction_log(self) -> bool: ...
+    @property
+    def registrar_sessions(self) -> Optional[RegistrarSessions]: ...
+    @property
+    def limits(self) -> Dict[str, Union[int, float]]: ...
+    def greeting_xml(self, now: _Time = None) -> str: ...
+
+# --- values -------------------------------------------------------------------
+
+@final
+class CloseReason:
+    """Why a session ended; compares equal to its kind (``reason == "logout"``)."""
+
+    @property
+    def kind(self) -> _CloseKind: ...
+    @property
+    def code(self) -> Optional[int]: ...
+    @property
+    def length(self) -> Optional[int]: ...
+    @property
+    def limit(self) -> Optional[int]: ...
+    @property
+    def received(self) -> Optional[int]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class TransactionRecord:
+    @property
+    def command(self) -> str: ...
+    @property
+    def code(self) -> Optional[int]: ...
+    @property
+    def client_id(self) -> Optional[str]: ...
+    @property
+    def client_transaction_id(self) -> Optional[str]: ...
+    @property
+    def server_transaction_id(self) -> Optional[str]: ...
+    @property
+    def received_at(self) -> float: ...
+
+@final
+class PollMessage:
+    def __new__(
+        cls,
+        id: int,
+        count: int,
+        queued_at: Union[float, datetime.datetime],
+        text: str,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+    ) -> PollMessage: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def queued_at(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def lang(self) -> Optional[str]: ...
+    @property
+    def res_data(self) -> Optional[str]: ...
+    @property
+    def extension(self) -> Optional[str]: ...
+
+@final
+class Response:
+    def __new__(
+        cls,
+        code: int = 1000,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+    ) -> Response: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def message(self) -> Optional[str]: ...
+    @property
+    def lang(self) -> Optional[str]: ...
+    @property
+    def res_data(self) -> Optional[str]: ...
+    @property
+    def extension(self) -> Optional[str]: ...
+    @property
+    def values(self) -> List[str]: ...
+    @property
+    def ext_values(self) -> List[Tuple[str, str]]: ...
+
+# --- the session --------------------------------------------------------------
+
+_Request = Union["LoginRequest", "PollRequest", "PollAckRequest", "CommandRequest", "SessionEnd"]
+
+@final
+class Session:
+    def __new__(cls, config: Config, now: _Time = None) -> Session: ...
+    @property
+    def config(self) -> Config: ...
+    def feed_input(self, data: _Bytes, now: _Time = None) -> int: ...
+    def handle_eof(self, now: _Time = None) -> None: ...
+    def close(self) -> None: ...
+    def next_timeout(self) -> Optional[float]: ...
+    def handle_timeout(self, now: _Time = None) -> bool: ...
+    def output(self) -> bytes: ...
+    def consume_output(self, n: int) -> None: ...
+    def take_output(self) -> bytes: ...
+    def poll_queue(self) -> Optional[_Request]: ...
+    def drain_queue(self) -> List[_Request]: ...
+    def __iter__(self) -> RequestIterator: ...
+    def poll_transaction(self) -> Optional[TransactionRecord]: ...
+    def drain_transactions(self) -> List[TransactionRecord]: ...
+    @property
+    def state(self) -> _SessionState: ...
+    @property
+    def client_id(self) -> Optional[str]: ...
+    @property
+    def close_reason(self) -> Optional[CloseReason]: ...
+    @property
+    def is_finished(self) -> bool: ...
+    @property
+    def outstanding(self) -> int: ...
+
+@final
+class RequestIterator:
+    def __iter__(self) -> RequestIterator: ...
+    def __next__(self) -> _Request: ...
+
+# --- requests -----------------------------------------------------------------
+
+@final
+class LoginRequest:
+    kind: ClassVar[Literal["login"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def new_password(self) -> Optional[str]: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def object_uris(self) -> List[str]: ...
+    @property
+    def extension_uris(self) -> List[str]: ...
+    @property
+    def extension_xml(self) -> Optional[str]: ...
+    @property
+    def client_transaction_id(self) -> Optional[str]: ...
+    def accept(self) -> int: ...
+    def reject_credentials(self) -> int: ...
+    def account_disabled(self) -> int: ...
+    def session_limit_exceeded(self) -> int: ...
+    def fail(self, message: Optional[str] = None) -> None: ...
+
+@final
+class PollRequest:
+    kind: ClassVar[Literal["poll"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_transaction_id(self) -> Optional[str]: ...
+    def message(
+        self,
+        id: int,
+        count: int,
+        queued_at: Union[float, datetime.datetime],
+        text: str,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+    ) -> None: ...
+    def empty(self) -> None: ...
+    @overload
+    def respond(self, code: Response) -> None: ...
+    @overload
+    def respond(
+        self,
+        code: int = 1000,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+    ) -> None: ...
+    def fail(self, message: Optional[str] = None) -> None: ...
+
+@final
+class PollAckRequest:
+    kind: ClassVar[Literal["poll_ack"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def message_id(self) -> int: ...
+    @property
+    def client_transaction_id(self) -> Optional[str]: ...
+    def acked(self, remaining: int) -> None: ...
+    def unknown(self) -> None: ...
+    @overload
+    def respond(self, code: Response) -> None: ...
+    @overload
+    def respond(
+        self,
+        code: int = 1000,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+    ) -> None: ...
+    def fail(self, message: Optional[str] = None) -> None: ...
+
+@final
+class CommandRequest:
+    kind: ClassVar[Literal["command"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def verb(self) -> _Verb: ...
+    @property
+    def transfer_op(self) -> Optional[_TransferOp]: ...
+    @property
+    def object_uri(self) -> str: ...
+    @property
+    def object_xml(self) -> str: ...
+    @property
+    def extension_uris(self) -> List[str]: ...
+    @property
+    def extension_xml(self) -> Optional[str]: ...
+    @property
+    def client_transaction_id(self) -> Optional[str]: ...
+    @overload
+    def respond(self, code: Response) -> None: ...
+    @overload
+    def respond(
+        self,
+        code: int = 1000,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+    ) -> None: ...
+    def fail(self, message: Optional[str] = None) -> None: ...
+
+@final
+class SessionEnd:
+    kind: ClassVar[Literal["session_end"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def reason(self) -> CloseReason: ...

@@ -1,0 +1,600 @@
+"""An asyncio EPP server on libepp: write a handler, get a registry front end.
+
+::
+
+    class Registry:
+        def authenticate(self, client_id, password, new_password):
+            return password == "secret-pw1"
+
+        def poll(self, client_id):
+            return None  # no messages: 1300
+
+        def ack(self, client_id, msg_id):
+            return None  # unknown message: 2303
+
+        def command(self, client_id, request):
+            return 2101  # unimplemented command
+
+    server = await libepp.asyncio.serve(Registry(), "127.0.0.1", 7000)
+    async with server:
+        await server.serve_forever()
+
+Every connection gets its own :class:`libepp.Session`; libepp handles the protocol (framing, the
+greeting, hello, login and logout, the state machine, transaction ids, limits) and asks the
+handler only what needs a decision. Handler methods may be plain functions or coroutines; each is
+called with the request's connection available through :func:`current_connection`.
+
+The handler (every method optional except ``authenticate``):
+
+``authenticate(client_id, password, new_password)``
+    ``True`` (or ``"accept"``) logs the client in; ``False`` or ``None`` (or ``"reject"``) is 2200
+    (2501 and close after too many failures); ``"account_disabled"`` is 2201,
+    ``"session_limit_exceeded"`` 2502 and close, ``"fail"`` 2400.
+``poll(client_id)``
+    The client's oldest message as a :class:`libepp.PollMessage` (or a dict of its arguments), or
+    ``None`` when the queue is empty (1300). Without ``poll``: always empty.
+``ack(client_id, msg_id)``
+    The number of messages left after removing ``msg_id`` (1000), or ``None`` when the client has
+    no such message (2303). Without ``ack``: always 2303.
+``command(client_id, request)``
+    The answer to a :class:`libepp.CommandRequest`: a result code (``1000``), a tuple of
+    ``CommandRequest.respond`` arguments (``(1000, None, ...)`` or a ``dict`` of them), a
+    :class:`libepp.Response`, or ``None`` after answering ``request`` directly. Without
+    ``command``: 2101 (unimplemented command).
+``on_connect(connection)``
+    Called before the greeting is sent; return ``False`` to drop the connection.
+``on_close(connection, reason)``
+    Called once the connection is closed, with the session's :class:`libepp.CloseReason` (or
+    ``None`` when the server shut down or the socket failed before the session ended).
+``on_transaction(connection, record)``
+    Called with each :class:`libepp.TransactionRecord` when the configuration keeps a transaction
+    log (``Config(transaction_log=True)``).
+
+A handler method that raises is logged and its request answered 2400 (command failed); the
+connection goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio as _asyncio
+import contextvars
+import inspect
+import logging
+import ssl as _ssl
+import time
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+from ._libepp import (
+    CommandRequest,
+    Config,
+    EppError,
+    LoginRequest,
+    PollAckRequest,
+    PollMessage,
+    PollRequest,
+    Response,
+    Session,
+    SessionEnd,
+)
+
+__all__ = ["Connection", "Server", "current_connection", "serve"]
+
+log = logging.getLogger("libepp.asyncio")
+
+#: Bytes read from the socket at a time.
+READ_CHUNK = 64 * 1024
+#: Input read but not yet taken by the session (backpressure) is kept up to this much.
+MAX_PENDING_INPUT = 256 * 1024
+#: After the session ends: how long to keep reading (and dropping) the peer's input before
+#: closing, so that unread input does not turn the close into a reset that destroys the last
+#: response on its way.
+LINGER = 1.0
+LINGER_BYTES = 256 * 1024
+#: On Server.close(): how long to try writing responses already rendered.
+SHUTDOWN_FLUSH = 2.0
+
+_LOGIN_OUTCOMES = {
+    "accept": "accept",
+    "accepted": "accept",
+    "reject": "reject_credentials",
+    "rejected": "reject_credentials",
+    "bad_credentials": "reject_credentials",
+    "reject_credentials": "reject_credentials",
+    "disabled": "account_disabled",
+    "account_disabled": "account_disabled",
+    "session_limit_exceeded": "session_limit_exceeded",
+    "fail": "fail",
+    "failed": "fail",
+}
+
+_current: contextvars.ContextVar[Connection] = contextvars.ContextVar("libepp_connection")
+
+
+def current_connection() -> Connection:
+    """The connection whose request the handler is deciding (inside a handler call)."""
+    try:
+        return _current.get()
+    except LookupError:
+        raise RuntimeError("current_connection() is only available inside a handler call") from None
+
+
+async def _maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def _within(aw: Any, timeout: Optional[float]) -> Tuple[bool, Any]:
+    """Runs ``aw`` for at most ``timeout`` seconds: (True, result), or (False, None) after
+    cancelling it. Unlike ``asyncio.wait_for`` on Python < 3.12, it never swallows a
+    cancellation of the calling task that races with the completion of ``aw``."""
+    task = _asyncio.ensure_future(aw)
+    try:
+        done, _ = await _asyncio.wait({task}, timeout=timeout)
+    except _asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task in done:
+        return True, task.result()
+    task.cancel()
+    return False, None
+
+
+class Connection:
+    """One client connection, as the handler's hooks see it."""
+
+    def __init__(self, server: Server, session: Session, reader: _asyncio.StreamReader,
+                 writer: _asyncio.StreamWriter, number: int) -> None:
+        self.server = server
+        #: The connection's :class:`libepp.Session`.
+        self.session = session
+        #: A number unique within the server.
+        self.number = number
+        #: The peer's address, as the socket reports it.
+        self.peer: Any = writer.get_extra_info("peername")
+        self._reader = reader
+        self._writer = writer
+        self._closing = False
+        self._shutdown = False
+        # Set by close() and Server.close(): wakes the driver out of its wait for input.
+        self._stop: _asyncio.Future[None] = _asyncio.get_running_loop().create_future()
+        self._read_task: Optional[_asyncio.Future[bytes]] = None
+        #: Free for the handler's own per-connection state.
+        self.state: Dict[str, Any] = {}
+
+    @property
+    def client_id(self) -> Optional[str]:
+        """The logged-in client, if any."""
+        return self.session.client_id
+
+    @property
+    def tls(self) -> bool:
+        """Whether the connection runs over TLS."""
+        return self._writer.get_extra_info("sslcontext") is not None
+
+    @property
+    def peer_certificate(self) -> Optional[Dict[str, Any]]:
+        """The client certificate (as ``ssl.SSLSocket.getpeercert()`` gives it), if one was verified."""
+        obj = self._writer.get_extra_info("ssl_object")
+        if obj is None:
+            return None
+        cert = obj.getpeercert()
+        return cert or None
+
+    def close(self) -> None:
+        """Ends the session now: nothing more is written and the connection closes."""
+        self._closing = True
+        self.session.close()
+        self._wake()
+
+    def _wake(self) -> None:
+        if not self._stop.done():
+            self._stop.set_result(None)
+
+    def _begin_shutdown(self) -> None:
+        """Server.close(): write what is already rendered (briefly), then close."""
+        self._shutdown = True
+        self._wake()
+
+    def __repr__(self) -> str:
+        return "<Connection #%d peer=%r client_id=%r state=%s>" % (
+            self.number, self.peer, self.client_id, self.session.state)
+
+    # ------------------------------------------------------------------
+    # the driver
+    # ------------------------------------------------------------------
+
+    async def _call(self, name: str, *args: Any) -> Any:
+        fn = getattr(self.server.handler, name, None)
+        if fn is None:
+            return None
+        token = _current.set(self)
+        try:
+            return await _maybe_await(fn(*args))
+        finally:
+            _current.reset(token)
+
+    async def _run(self) -> None:
+        session = self.session
+        pending = bytearray()
+        eof = False
+        eof_told = False
+        try:
+            if await self._call("on_connect", self) is False:
+                session.close()
+                return
+            while not self._closing:
+                progress = False
+                if not self._shutdown:
+                    progress = await self._pump(pending)
+                    if eof and not eof_told and (not pending or session.close_reason is not None):
+                        # Everything the peer sent before closing has been taken: tell the session.
+                        session.handle_eof()
+                        eof_told = True
+                        progress = True
+                        await self._pump(pending)
+                if self._closing:
+                    break
+                if self._shutdown:
+                    await self._flush(SHUTDOWN_FLUSH)
+                    session.close()
+                    break
+                if not await self._flush(self.server.config.limits["idle_timeout"]):
+                    break
+                if session.is_finished:
+                    await self._linger(eof)
+                    break
+                if progress:
+                    continue
+                ending = session.close_reason is not None
+                can_read = not eof and not ending and len(pending) < MAX_PENDING_INPUT
+                deadline = session.next_timeout()
+                if not can_read and deadline is None:
+                    if not ending:
+                        log.error("%r: no progress possible; closing", self)
+                    break
+                wait = None if deadline is None else max(0.0, deadline - time.time()) + 0.001
+                waiting: Set[_asyncio.Future[Any]] = {self._stop}
+                if can_read:
+                    if self._read_task is None:
+                        self._read_task = _asyncio.ensure_future(self._reader.read(READ_CHUNK))
+                    waiting.add(self._read_task)
+                done, _ = await _asyncio.wait(waiting, timeout=wait,
+                                              return_when=_asyncio.FIRST_COMPLETED)
+                if self._read_task is not None and self._read_task in done:
+                    data = self._read_task.result()
+                    self._read_task = None
+                    if data:
+                        pending += data
+                    else:
+                        eof = True
+                elif not done:
+                    session.handle_timeout()
+        except (ConnectionError, OSError, _ssl.SSLError) as exc:
+            log.debug("%r: socket error: %s", self, exc)
+        finally:
+            reason = session.close_reason
+            session.close()
+            if self._read_task is not None:
+                self._read_task.cancel()
+                self._read_task = None
+            try:
+                self._writer.close()
+            except Exception:  # pragma: no cover - already broken
+                pass
+            try:
+                await _within(self._writer.wait_closed(), LINGER)
+            except (Exception, _asyncio.CancelledError):
+                pass
+            self.server._connections.discard(self)
+            try:
+                await self._call("on_close", self, reason)
+            except Exception:
+                log.exception("%r: on_close failed", self)
+
+    async def _pump(self, pending: bytearray) -> bool:
+        """Feeds pending input and answers requests until neither makes progress."""
+        session = self.session
+        progress = False
+        while True:
+            moved = False
+            if pending:
+                if session.close_reason is not None:
+                    # Nothing after the end of the session is read.
+                    del pending[:]
+                else:
+                    # At most one read's worth at a time, as immutable bytes (which the core takes
+                    # without a copy, and works on with the GIL released when large).
+                    with memoryview(pending) as view:
+                        chunk = bytes(view[:READ_CHUNK])
+                    n = session.feed_input(chunk)
+                    if n:
+                        del pending[:n]
+                        moved = True
+            for request in session:
+                moved = True
+                await self._dispatch(request)
+            if self.server.config.transaction_log:
+                for record in session.drain_transactions():
+                    if not self.server._has("on_transaction"):
+                        continue
+                    try:
+                        await self._call("on_transaction", self, record)
+                    except Exception:
+                        log.exception("%r: on_transaction failed", self)
+            if not moved:
+                return progress
+            progress = True
+
+    async def _flush(self, timeout: float) -> bool:
+        """Writes pending output; False when the peer is gone or read nothing for ``timeout``."""
+        out = self.session.take_output()
+        if not out:
+            return True
+        self._writer.write(out)
+        ok, _ = await _within(self._writer.drain(), timeout)
+        if not ok:
+            log.info("%r: the peer read nothing for %ss; closing", self, timeout)
+            self.session.close()
+        return ok
+
+    async def _linger(self, eof: bool) -> None:
+        """After the last response: half-close, then drop what the peer still sends, briefly, so
+        that its unread input does not turn the close into a reset."""
+        try:
+            if self._writer.can_write_eof():
+                self._writer.write_eof()
+        except (OSError, RuntimeError):
+            return
+        if eof:
+            return
+
+        async def drain() -> None:
+            total = 0
+            while total < LINGER_BYTES:
+                if self._read_task is None:
+                    self._read_task = _asyncio.ensure_future(self._reader.read(READ_CHUNK))
+                data = await self._read_task
+                self._read_task = None
+                if not data:
+                    return
+                total += len(data)
+
+        try:
+            await _within(drain(), LINGER)
+        except (ConnectionError, OSError, _ssl.SSLError):
+            pass
+
+    async def _dispatch(self, request: Any) -> None:
+        if isinstance(request, SessionEnd):
+            return
+        try:
+            if isinstance(request, LoginRequest):
+                await self._login(request)
+            elif isinstance(request, PollRequest):
+                await self._poll(request)
+            elif isinstance(request, PollAckRequest):
+                await self._ack(request)
+            elif isinstance(request, CommandRequest):
+                await self._command(request)
+            else:  # pragma: no cover - a request kind newer than this module
+                request.fail()
+        except Exception as exc:
+            if isinstance(exc, EppError):
+                log.error("%r: answer to %r refused: %s", self, request, exc)
+            else:
+                log.exception("%r: handler failed on %r", self, request)
+            if not request.answered:
+                try:
+                    request.fail()
+                except EppError:
+                    pass
+
+    async def _login(self, req: LoginRequest) -> None:
+        if not self.server._has("authenticate"):
+            log.error("handler has no authenticate(): every login is refused")
+            req.reject_credentials()
+            return
+        outcome = await self._call("authenticate", req.client_id, req.password, req.new_password)
+        if req.answered or self._closing:
+            return
+        if outcome is True:
+            req.accept()
+        elif outcome is False or outcome is None:
+            req.reject_credentials()
+        elif isinstance(outcome, str) and outcome in _LOGIN_OUTCOMES:
+            getattr(req, _LOGIN_OUTCOMES[outcome])()
+        else:
+            raise TypeError("authenticate() returned %r: expected a bool or one of %s"
+                            % (outcome, sorted(_LOGIN_OUTCOMES)))
+
+    async def _poll(self, req: PollRequest) -> None:
+        msg = await self._call("poll", req.client_id)
+        if req.answered or self._closing:
+            return
+        if msg is None:
+            req.empty()
+        elif isinstance(msg, PollMessage):
+            req.message(msg.id, msg.count, msg.queued_at, msg.text, lang=msg.lang,
+                        res_data=msg.res_data, extension=msg.extension)
+        elif isinstance(msg, dict):
+            req.message(**msg)
+        elif isinstance(msg, Response):
+            req.respond(msg)
+        else:
+            raise TypeError("poll() returned %r: expected a PollMessage, a dict or None" % (msg,))
+
+    async def _ack(self, req: PollAckRequest) -> None:
+        remaining = await self._call("ack", req.client_id, req.message_id)
+        if req.answered or self._closing:
+            return
+        if remaining is None or remaining is False:
+            req.unknown()
+        elif isinstance(remaining, Response):
+            req.respond(remaining)
+        elif isinstance(remaining, int) and remaining is not True:
+            req.acked(remaining)
+        else:
+            raise TypeError("ack() returned %r: expected the remaining count or None" % (remaining,))
+
+    async def _command(self, req: CommandRequest) -> None:
+        if not self.server._has("command"):
+            req.respond(2101)
+            return
+        answer = await self._call("command", req.client_id, req)
+        if self._closing:
+            return
+        _respond(req, answer)
+
+
+def _respond(req: CommandRequest, answer: Any) -> None:
+    if answer is None:
+        if not req.answered:
+            raise TypeError("command() returned None without answering the request")
+        return
+    if req.answered:
+        raise TypeError("command() answered the request and also returned %r" % (answer,))
+    if isinstance(answer, Response) or (isinstance(answer, int) and not isinstance(answer, bool)):
+        req.respond(answer)
+    elif isinstance(answer, tuple):
+        req.respond(*answer)
+    elif isinstance(answer, dict):
+        req.respond(**answer)
+    else:
+        raise TypeError("command() returned %r: expected a result code, a tuple, a dict, a "
+                        "Response or None" % (answer,))
+
+
+class Server:
+    """A running EPP server (see :func:`serve`). An async context manager: leaving it closes
+    the server and every connection."""
+
+    def __init__(self, handler: Any, config: Config) -> None:
+        self.handler = handler
+        self.config = config
+        self._server: Optional[_asyncio.Server] = None
+        self._connections: Set[Connection] = set()
+        self._tasks: Set[_asyncio.Task[None]] = set()
+        self._count = 0
+        self._closing = False
+
+    def _has(self, name: str) -> bool:
+        return getattr(self.handler, name, None) is not None
+
+    async def _accept(self, reader: _asyncio.StreamReader, writer: _asyncio.StreamWriter) -> None:
+        task = _asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._count += 1
+        try:
+            session = Session(self.config)
+            conn = Connection(self, session, reader, writer, self._count)
+            self._connections.add(conn)
+            if self._closing:
+                conn._begin_shutdown()
+            await conn._run()
+        except _asyncio.CancelledError:
+            # Server.close() cancelled the connection: end this task quietly (asyncio's stream
+            # callback would otherwise log the cancellation as an error).
+            if not self._closing:
+                raise
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    @property
+    def sockets(self) -> Tuple[Any, ...]:
+        """The listening sockets."""
+        return tuple(self._server.sockets) if self._server is not None else ()
+
+    @property
+    def port(self) -> int:
+        """The port of the first listening socket (handy after binding port 0)."""
+        return int(self.sockets[0].getsockname()[1])
+
+    @property
+    def connections(self) -> List[Connection]:
+        """The open connections."""
+        return list(self._connections)
+
+    def is_serving(self) -> bool:
+        return self._server is not None and self._server.is_serving()
+
+    async def serve_forever(self) -> None:
+        """Serves until cancelled (or until :meth:`close`)."""
+        assert self._server is not None
+        try:
+            await self._server.serve_forever()
+        except _asyncio.CancelledError:
+            self.close()
+            await self.wait_closed()
+            raise
+
+    def close(self) -> None:
+        """Stops listening and ends every connection (responses already rendered are still
+        written, for up to two seconds)."""
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._connections):
+            conn._begin_shutdown()
+
+    async def wait_closed(self) -> None:
+        """Waits until the server and every connection are closed (a handler call still running
+        after the flush time is cancelled)."""
+        tasks = list(self._tasks)
+        if tasks:
+            _, late = await _asyncio.wait(tasks, timeout=SHUTDOWN_FLUSH + LINGER + 1)
+            for task in late:
+                task.cancel()
+            if late:
+                await _asyncio.wait(late, timeout=LINGER + 1)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> Server:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+        await self.wait_closed()
+
+    def __repr__(self) -> str:
+        names = [s.getsockname() for s in self.sockets]
+        return "<libepp.asyncio.Server %s on %s, %d connection(s)>" % (
+            self.config.server_id, names, len(self._connections))
+
+
+async def serve(
+    handler: Any,
+    host: Union[str, Sequence[str], None],
+    port: int,
+    ssl: Optional[_ssl.SSLContext] = None,
+    *,
+    config: Optional[Config] = None,
+    ssl_handshake_timeout: Optional[float] = None,
+    **server_kwargs: Any,
+) -> Server:
+    """Starts an EPP server for ``handler`` on ``host``:``port`` (port 0 picks a free one: see
+    :attr:`Server.port`), over TLS when ``ssl`` is an :class:`ssl.SSLContext` (RFC 5734 wants
+    TLS; plain TCP suits tests and a TLS-terminating proxy).
+
+    The configuration is ``config``, else the handler's ``config`` attribute, else a default one
+    (svID "libepp asyncio server"; domain, contact and host objects). Other keyword arguments go
+    to :func:`asyncio.start_server`.
+    """
+    if config is None:
+        config = getattr(handler, "config", None)
+    if config is None:
+        config = Config("libepp asyncio server")
+    if not isinstance(config, Config):
+        raise TypeError("config must be a libepp.Config, not %s" % type(config).__name__)
+    server = Server(handler, config)
+    kwargs: Dict[str, Any] = dict(server_kwargs)
+    if ssl is not None:
+        kwargs["ssl"] = ssl
+        if ssl_handshake_timeout is not None:
+            kwargs["ssl_handshake_timeout"] = ssl_handshake_timeout
+    server._server = await _asyncio.start_server(server._accept, host, port, **kwargs)
+    return server
+

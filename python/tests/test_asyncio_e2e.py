@@ -1,0 +1,553 @@
+"""End to end: the epptools client (PyPI) against libepp.asyncio.serve, over plain TCP and over
+TLS with a CA made by trustme; plus frame-level checks with a raw socket."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import ssl
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import trustme
+from epptools import Client, Config, Connection
+from epptools.exceptions import AuthenticationException, CommandException, ConnectionException
+
+import libepp
+from libepp.asyncio import current_connection
+from conftest import (
+    DOMAIN,
+    HELLO,
+    README,
+    SECDNS,
+    RawClient,
+    code_of,
+    command_xml,
+    frame,
+    login_xml,
+    logout_xml,
+    make_config,
+    poll_xml,
+)
+
+TIMEOUT = 10.0
+
+
+class PlainConnection(Connection):
+    """epptools' Connection with the TLS handshake left out: a plain TCP socket (as in
+    tests/e2e/epptools_client.py). Everything above the socket is epptools as shipped."""
+
+    def open(self) -> None:
+        cfg = self._config
+        self._fatal = None
+        try:
+            sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
+        except OSError as exc:
+            raise ConnectionException("Cannot connect to %s:%d - %s" % (cfg.host, cfg.port, exc))
+        sock.settimeout(max(1.0, float(cfg.read_timeout)))
+        self._sock = sock  # type: ignore[assignment]
+
+
+def plain_client(port: int, clid: str = "registrar1", password: str = "secret-pw1",
+                 ext_uris: Optional[List[str]] = None) -> Client:
+    # ext_uris=None: log in with the greeting's extURIs, as epptools does out of the box (when the
+    # greeting lists none, epptools announces its own defaults, which a server refuses with 2103).
+    cfg = Config(host="127.0.0.1", port=port, clid=clid, password=password,
+                 connect_timeout=TIMEOUT, read_timeout=TIMEOUT, cltrid_prefix="E2E", ext_uris=ext_uris)
+    return Client(cfg, connection=PlainConnection(cfg))
+
+
+def readme_block(n: int) -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    return blocks[n]
+
+
+def readme_registry() -> Any:
+    ns: Dict[str, Any] = {"__name__": "readme"}
+    exec(compile(readme_block(0), str(README), "exec"), ns)
+    return ns["MockRegistry"]()
+
+
+class Registry:
+    """A handler exercising every hook; sync and async methods mixed."""
+
+    config = make_config(transaction_log=True)
+
+    def __init__(self) -> None:
+        self.passwords = {"registrar1": "secret-pw1", "registrar2": "other-pw2", "disabled": "secret-pw1"}
+        self.queue: List[libepp.PollMessage] = [
+            libepp.PollMessage(101, 2, time.time(), "first"),
+            libepp.PollMessage(102, 1, time.time(), "second"),
+        ]
+        self.events: List[Any] = []
+        self.closed = threading.Event()
+        self.transactions: List[libepp.TransactionRecord] = []
+        self.connections: List[Any] = []
+
+    def on_connect(self, conn: Any) -> Optional[bool]:
+        self.events.append(("connect", conn.tls))
+        self.connections.append(conn)
+        return None
+
+    async def on_close(self, conn: Any, reason: Optional[libepp.CloseReason]) -> None:
+        self.events.append(("close", reason.kind if reason is not None else None))
+        self.closed.set()
+
+    def on_transaction(self, conn: Any, record: libepp.TransactionRecord) -> None:
+        self.transactions.append(record)
+
+    async def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> Any:
+        await asyncio.sleep(0)
+        assert current_connection().session.state == "login_pending"
+        if client_id == "disabled":
+            return "account_disabled"
+        return self.passwords.get(client_id) == password
+
+    def poll(self, client_id: str) -> Any:
+        return self.queue[0] if self.queue else None
+
+    async def ack(self, client_id: str, msg_id: int) -> Optional[int]:
+        for i, m in enumerate(self.queue):
+            if m.id == msg_id:
+                del self.queue[i]
+                return len(self.queue)
+        return None
+
+    def command(self, client_id: str, request: libepp.CommandRequest) -> Any:
+        name = re.search(r"<domain:name[^>]*>([^<]*)<", request.object_xml)
+        n = name.group(1) if name else ""
+        if n == "boom.example":
+            raise RuntimeError("handler bug")
+        if n == "bad.example":
+            return "not an answer"
+        if n == "taken.example":
+            return 2302, "%s is taken" % n
+        if n == "dict.example":
+            return {"code": 2306, "message": "policy", "values": ['<domain:name xmlns:domain="%s">%s</domain:name>' % (DOMAIN, n)]}
+        if n == "self.example":
+            request.respond(1000, "answered by the handler")
+            return None
+        if n == "closing.example":
+            return 2500
+        if request.verb == "check":
+            return libepp.Response(1000, res_data=(
+                '<domain:chkData xmlns:domain="%s"><domain:cd><domain:name avail="1">%s</domain:name>'
+                "</domain:cd></domain:chkData>" % (DOMAIN, n)))
+        return 1000
+
+
+def run_session(client: Client, registry_queue_len: int = 2) -> None:
+    """A full registrar session with epptools: greeting, login, hello, poll/ack, commands, logout."""
+    greeting = client.connect()
+    assert greeting.is_greeting()
+    assert SECDNS in greeting.service_ext_uris()
+    resp = client.login()
+    assert resp.code() == 1000 and resp.cl_trid() and resp.sv_trid()
+    assert client.hello().is_greeting()
+    r = client.poll.request()
+    assert r.code() == 1301 and r.message_id() == "101" and r.queue_message() == "first"
+    assert r.message_count() == registry_queue_len
+    r = client.poll.ack("101")
+    assert r.code() == 1000 and r.message_count() == 1
+    r = client.poll.request()
+    assert r.code() == 1301 and r.queue_message() == "second"
+    assert client.poll.ack("102").code() == 1000
+    assert client.poll.request().code() == 1300
+    assert client.domain.check(["free.example"]).availability() == {"free.example": True}
+    client.throw_on_failure(False)
+    assert client.poll.ack("999").code() == 2303
+    r = client.domain.check(["taken.example"])
+    assert r.code() == 2302 and r.message() == "taken.example is taken"
+    assert client.domain.check(["dict.example"]).code() == 2306
+    r = client.domain.check(["self.example"])
+    assert r.code() == 1000 and r.message() == "answered by the handler"
+    r = client.domain.check(["boom.example"])
+    assert r.code() == 2400  # the handler raised: answered 2400, the session goes on
+    assert client.domain.check(["bad.example"]).code() == 2400
+    assert client.domain.create("new.example", years=1).code() == 1000
+    r = client.logout()
+    assert r.code() == 1500
+    client.disconnect()
+
+
+def test_epptools_plain_tcp(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg)
+    run_session(plain_client(srv.port))
+    assert reg.closed.wait(5)
+    assert reg.events == [("connect", False), ("close", "logout")]
+    commands = [t.command for t in reg.transactions]
+    assert commands[:3] == ["login", "hello", "poll req"] and commands[-1] == "logout"
+    assert [t.code for t in reg.transactions if t.command == "check"] == [1000, 2302, 2306, 1000, 2400, 2400]
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
+    ca = trustme.CA()
+    server_cert = ca.issue_cert("127.0.0.1", "localhost")
+    client_cert = ca.issue_cert("registrar1.example")
+    d = tmp_path_factory.mktemp("tls")
+    ca_file = d / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    client_pem = d / "client.pem"
+    client_cert.private_key_and_cert_chain_pem.write_to_path(str(client_pem))
+    return {"ca": ca, "server_cert": server_cert, "ca_file": str(ca_file), "client_pem": str(client_pem)}
+
+
+def server_context(tls: Dict[str, Any], require_client_cert: bool = False) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls["server_cert"].configure_cert(ctx)
+    if require_client_cert:
+        tls["ca"].configure_trust(ctx)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def tls_client(port: int, tls: Dict[str, Any], client_cert: bool = False, password: str = "secret-pw1") -> Client:
+    cfg = Config(host="127.0.0.1", port=port, clid="registrar1", password=password,
+                 connect_timeout=TIMEOUT, read_timeout=TIMEOUT, ca_file=tls["ca_file"],
+                 client_cert=tls["client_pem"] if client_cert else None)
+    return Client(cfg)  # epptools' own TLS Connection, verifying the server against our CA
+
+
+def test_epptools_tls(start_server: Any, tls_files: Dict[str, Any]) -> None:
+    reg = Registry()
+    srv = start_server(reg, ssl=server_context(tls_files))
+    run_session(tls_client(srv.port, tls_files))
+    assert reg.closed.wait(5)
+    assert reg.events == [("connect", True), ("close", "logout")]
+
+
+def test_epptools_tls_rejects_untrusted_server(start_server: Any, tls_files: Dict[str, Any], tmp_path: Path) -> None:
+    other = trustme.CA()
+    other_ca = tmp_path / "other-ca.pem"
+    other.cert_pem.write_to_path(str(other_ca))
+    srv = start_server(Registry(), ssl=server_context(tls_files))
+    cfg = Config(host="127.0.0.1", port=srv.port, clid="registrar1", password="secret-pw1",
+                 connect_timeout=TIMEOUT, read_timeout=TIMEOUT, ca_file=str(other_ca))
+    with pytest.raises(ConnectionException):
+        Client(cfg).connect()
+
+
+def test_epptools_mutual_tls(start_server: Any, tls_files: Dict[str, Any]) -> None:
+    seen: List[Any] = []
+
+    class CertRegistry(Registry):
+        def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> Any:
+            cert = current_connection().peer_certificate
+            seen.append(cert)
+            sans = [v for _, v in (cert or {}).get("subjectAltName", ())]
+            return password == "secret-pw1" and "registrar1.example" in sans
+
+    srv = start_server(CertRegistry(), ssl=server_context(tls_files, require_client_cert=True))
+    client = tls_client(srv.port, tls_files, client_cert=True)
+    client.connect()
+    assert client.login().code() == 1000
+    assert seen and seen[0] is not None
+    assert client.logout().code() == 1500
+    client.disconnect()
+    # without a client certificate the handshake fails
+    with pytest.raises(ConnectionException):
+        c = tls_client(srv.port, tls_files)
+        c.connect()
+        c.login()
+
+
+def test_epptools_bad_password_and_disabled_account(start_server: Any) -> None:
+    srv = start_server(Registry())
+    client = plain_client(srv.port, password="wrong-pw-1")
+    client.connect()
+    with pytest.raises(AuthenticationException):
+        client.login()
+    client.disconnect()
+    client = plain_client(srv.port, clid="disabled")
+    client.connect()
+    with pytest.raises(CommandException) as ei:
+        client.login()
+    assert getattr(ei.value, "epp_code", None) in (2201, None)
+    client.disconnect()
+
+
+def test_readme_mock_registry_with_epptools(start_server: Any) -> None:
+    srv = start_server(readme_registry())
+    client = plain_client(srv.port)
+    assert client.connect().is_greeting()
+    assert client.login().code() == 1000
+    r = client.poll.request()
+    assert r.code() == 1301 and r.queue_message() == "Welcome to the mock registry"
+    assert client.poll.ack(r.message_id()).code() == 1000
+    assert client.poll.request().code() == 1300
+    avail = client.domain.check(["taken.example", "free.example"]).availability()
+    assert avail == {"taken.example": False, "free.example": True}
+    client.throw_on_failure(False)
+    r = client.domain.create("x.example", years=1)
+    assert r.code() == 2101 and r.message() == "only domain:check here"
+    assert client.poll.ack("12345").code() == 2303
+    assert client.logout().code() == 1500
+    client.disconnect()
+
+
+def test_readme_sans_io_loop_with_epptools() -> None:
+    ns: Dict[str, Any] = {"__name__": "readme"}
+    exec(compile(readme_block(1), str(README), "exec"), ns)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    errors: List[BaseException] = []
+
+    def serve_one() -> None:
+        try:
+            sock, _ = listener.accept()
+            ns["serve_connection"](sock)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=serve_one, daemon=True)
+    t.start()
+    try:
+        cfg = Config(host="127.0.0.1", port=port, clid="registrar1", password="secret-pw1",
+                     connect_timeout=TIMEOUT, read_timeout=TIMEOUT, ext_uris=[])
+        client = Client(cfg, connection=PlainConnection(cfg))
+        client.connect()
+        assert client.login().code() == 1000
+        assert client.poll.request().code() == 1300
+        client.throw_on_failure(False)
+        assert client.domain.check(["a.example"]).code() == 2101
+        assert client.logout().code() == 1500
+        client.disconnect()
+        t.join(10)
+        assert not t.is_alive() and not errors
+    finally:
+        listener.close()
+
+
+def greet_and_login(c: RawClient, cltrid: str = "ABC-1") -> None:
+    assert "<greeting>" in c.read_frame()
+    c.send(frame(login_xml(cltrid=cltrid)))
+    assert code_of(c.read_frame()) == 1000
+
+
+def test_raw_pipelining_and_order(start_server: Any) -> None:
+    srv = start_server(Registry())
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    names = ["taken.example", "free.example", "boom.example", "dict.example"] * 10
+    c.send(b"".join(frame(command_xml(names=(n,), cltrid="CMD-%03d" % i)) for i, n in enumerate(names)))
+    expected = {"taken.example": 2302, "free.example": 1000, "boom.example": 2400, "dict.example": 2306}
+    for i, n in enumerate(names):
+        body = c.read_frame()
+        assert code_of(body) == expected[n]
+        assert "<clTRID>CMD-%03d</clTRID>" % i in body
+    c.send(frame(logout_xml()))
+    assert code_of(c.read_frame()) == 1500
+    assert c.closed_by_peer()
+    c.close()
+
+
+def test_raw_large_pipelined_input_backpressure(start_server: Any) -> None:
+    """More than max_in_flight commands and more than the read buffer, in one write."""
+    srv = start_server(Registry(), config=make_config(max_in_flight=4))
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    n = 3000
+    payload = b"".join(frame(command_xml(names=("free.example",), cltrid="CMD-%05d" % i)) for i in range(n))
+    assert len(payload) > 512 * 1024
+    sender = threading.Thread(target=c.send, args=(payload,))
+    sender.start()
+    for i in range(n):
+        body = c.read_frame()
+        assert code_of(body) == 1000 and "<clTRID>CMD-%05d</clTRID>" % i in body
+    sender.join(10)
+    c.close()
+
+
+def test_raw_bad_input(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    assert "<greeting>" in c.read_frame()
+    c.send(frame(b"this is not xml"))
+    assert code_of(c.read_frame()) == 2001
+    c.send(frame(command_xml()))
+    assert code_of(c.read_frame()) == 2002  # not logged in
+    c.send(frame(HELLO))
+    assert "<greeting>" in c.read_frame()
+    c.send(struct.pack("!I", 1 << 31))
+    assert code_of(c.read_frame()) == 2500
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "bad_frame_length")
+
+
+def test_raw_peer_closes_mid_frame(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    c.send(frame(HELLO)[:9])
+    c.sock.shutdown(socket.SHUT_WR)
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "peer_closed_mid_frame")
+
+
+def test_raw_login_deadline_and_idle_timeout(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg, config=make_config(login_deadline=0.3, idle_timeout=0.5))
+    c = RawClient(srv.port)
+    assert "<greeting>" in c.read_frame()
+    t0 = time.monotonic()
+    assert c.closed_by_peer(5)
+    assert 0.2 < time.monotonic() - t0 < 4
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "login_deadline")
+    reg.closed.clear()
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    for _ in range(3):  # activity keeps it open
+        time.sleep(0.2)
+        c.send(frame(HELLO))
+        assert "<greeting>" in c.read_frame()
+    t0 = time.monotonic()
+    assert c.closed_by_peer(5)
+    assert 0.3 < time.monotonic() - t0 < 4
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "idle_timeout")
+
+
+def test_raw_closing_response_and_poll_ack_errors(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    c.send(frame(poll_xml("ack", "abc", "ACK-1")))
+    assert code_of(c.read_frame()) == 2303
+    c.send(frame(command_xml(names=("closing.example",))) + frame(command_xml(cltrid="CMD-LATE")))
+    assert code_of(c.read_frame()) == 2500
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "closing_response")
+
+
+def test_on_connect_can_refuse(start_server: Any) -> None:
+    class Refuse(Registry):
+        def on_connect(self, conn: Any) -> bool:
+            return False
+
+    reg = Refuse()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "host")
+
+
+def test_minimal_handler_defaults(start_server: Any) -> None:
+    class Minimal:
+        def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> bool:
+            return True
+
+    srv = start_server(Minimal())  # the default configuration: no extension URIs
+    client = plain_client(srv.port, ext_uris=[])
+    client.connect()
+    assert client.login().code() == 1000
+    client.throw_on_failure(False)
+    assert client.poll.request().code() == 1300
+    assert client.poll.ack("1").code() == 2303
+    assert client.domain.check(["a.example"]).code() == 2101
+    assert client.logout().code() == 1500
+    client.disconnect()
+
+
+def test_async_handler_with_current_connection_state(start_server: Any) -> None:
+    class Stateful:
+        async def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> str:
+            current_connection().state["logins"] = 1
+            return "accept"
+
+        async def command(self, client_id: str, request: libepp.CommandRequest) -> Any:
+            conn = current_connection()
+            conn.state["n"] = conn.state.get("n", 0) + 1
+            await asyncio.sleep(0.001)
+            return 1000, "command %d of %s on %s" % (conn.state["n"], client_id, conn.session.state)
+
+    srv = start_server(Stateful())
+    client = plain_client(srv.port, ext_uris=[])
+    client.connect()
+    client.login()
+    assert client.domain.check(["a.example"]).message() == "command 1 of registrar1 on logged_in"
+    assert client.domain.check(["a.example"]).message() == "command 2 of registrar1 on logged_in"
+    client.logout()
+    client.disconnect()
+
+
+def test_server_close_ends_open_connections(start_server: Any) -> None:
+    reg = Registry()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    assert len(srv.server.connections) == 1
+    assert "1 connection" in repr(srv.server)
+    srv.call(_close(srv.server))
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert not srv.server.is_serving()
+    with pytest.raises(OSError):
+        RawClient(srv.port, timeout=2).read_frame()
+
+
+async def _close(server: Any) -> None:
+    server.close()
+    await server.wait_closed()
+
+
+def test_serve_in_running_loop_and_context_manager() -> None:
+    async def main() -> None:
+        async with await libepp.asyncio.serve(Registry(), "127.0.0.1", 0) as server:
+            assert server.is_serving() and server.port > 0
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            head = await reader.readexactly(4)
+            body = await reader.readexactly(struct.unpack("!I", head)[0] - 4)
+            assert b"<greeting>" in body
+            writer.close()
+        assert not server.is_serving()
+
+    asyncio.run(main())
+
+
+def test_serve_rejects_bad_config() -> None:
+    async def main() -> None:
+        with pytest.raises(TypeError):
+            await libepp.asyncio.serve(Registry(), "127.0.0.1", 0, config="nope")  # type: ignore[arg-type]
+
+    asyncio.run(main())
+    with pytest.raises(RuntimeError):
+        current_connection()
+
+
+def test_handler_closes_the_connection(start_server: Any) -> None:
+    class Closer(Registry):
+        def command(self, client_id: str, request: libepp.CommandRequest) -> Any:
+            current_connection().close()  # nothing more is written
+            return None
+
+    reg = Closer()
+    srv = start_server(reg)
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    c.send(frame(command_xml()))
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "host")
