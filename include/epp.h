@@ -1415,12 +1415,12 @@ epp_result epp_session_get_close_reason_text(const epp_session *session,
                                              size_t *out_len);
 
 /**
- * Why the most recent failed call given this session failed, as English
- * text (the detail behind `EPP_RESULT_SESSION_CLOSED`,
- * `EPP_RESULT_INVALID_XML`, `EPP_RESULT_PANIC`...); (NULL, 0) when no
- * call has failed that way. Argument errors (NULL, lengths, UTF-8) are
- * not recorded. Works on a poisoned session. Valid until the next call
- * given this session.
+ * Why the latest call that changes this session (every `epp_session_*`
+ * call but the `_get_` getters) failed, as English text: the detail behind
+ * `EPP_RESULT_SESSION_CLOSED`, `EPP_RESULT_INVALID_XML`,
+ * `EPP_RESULT_PANIC`..., or the result's description for an argument
+ * error. (NULL, 0) when that call succeeded. Works on a poisoned session
+ * (the panic's text). Valid until the next call given this session.
  */
 epp_result epp_session_get_last_error(const epp_session *session,
                                       const char **out_ptr,

@@ -31,5 +31,8 @@ cargo test --workspace --locked
 step "Python package (python/tests/run.sh)"
 bash python/tests/run.sh
 
+step "Perl binding (perl/t/run.sh)"
+bash perl/t/run.sh
+
 step "C API (tests/c/run.sh)"
 bash tests/c/run.sh

@@ -92,7 +92,7 @@ impl epp_result {
         epp_result::ALL.iter().copied().find(|r| *r as u32 == v)
     }
 
-    fn text(self) -> &'static str {
+    pub(crate) fn text(self) -> &'static str {
         match self {
             epp_result::Ok => "success",
             epp_result::Panic => "a panic was caught in libepp; the session is unusable",

@@ -45,6 +45,24 @@ impl epp_session {
         }
     }
 
+    /// Forgets the previous call's error: the text always belongs to the
+    /// latest call that changes the session.
+    fn clear_error(&self) {
+        if let Ok(mut slot) = self.last_error.try_borrow_mut() {
+            *slot = None;
+        }
+    }
+
+    /// Makes sure a failed call leaves a text, the result's own description
+    /// when nothing more precise was recorded (argument errors).
+    fn note_failure(&self, r: epp_result) {
+        if let Ok(mut slot) = self.last_error.try_borrow_mut() {
+            if slot.is_none() {
+                *slot = Some(r.text().to_owned());
+            }
+        }
+    }
+
     fn check<T>(&self, r: Result<T, SessionError>) -> Result<T, epp_result> {
         r.map_err(|e| self.fail(e))
     }
@@ -106,7 +124,12 @@ pub(crate) fn session_mut(
         if s.poisoned.get() {
             return Err(epp_result::Panic);
         }
+        s.clear_error();
         match catch_unwind(AssertUnwindSafe(|| f(&mut *s))) {
+            Ok(Err(r)) => {
+                s.note_failure(r);
+                Err(r)
+            }
             Ok(r) => r,
             Err(payload) => Err(poison(s, payload)),
         }
@@ -567,12 +590,12 @@ pub unsafe extern "C" fn epp_session_get_close_reason_text(
     })
 }
 
-/// Why the most recent failed call given this session failed, as English
-/// text (the detail behind `EPP_RESULT_SESSION_CLOSED`,
-/// `EPP_RESULT_INVALID_XML`, `EPP_RESULT_PANIC`...); (NULL, 0) when no
-/// call has failed that way. Argument errors (NULL, lengths, UTF-8) are
-/// not recorded. Works on a poisoned session. Valid until the next call
-/// given this session.
+/// Why the latest call that changes this session (every `epp_session_*`
+/// call but the `_get_` getters) failed, as English text: the detail behind
+/// `EPP_RESULT_SESSION_CLOSED`, `EPP_RESULT_INVALID_XML`,
+/// `EPP_RESULT_PANIC`..., or the result's description for an argument
+/// error. (NULL, 0) when that call succeeded. Works on a poisoned session
+/// (the panic's text). Valid until the next call given this session.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_get_last_error(
     session: *const epp_session,

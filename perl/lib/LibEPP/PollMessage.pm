@@ -1,0 +1,106 @@
+package LibEPP::PollMessage;
+
+use strict;
+use warnings;
+
+our $VERSION = '0.1.0';
+
+use Carp qw(croak);
+use LibEPP ();
+
+my %KNOWN = map { $_ => 1 } qw(id count queued_at text lang res_data extension);
+
+sub new {
+    my ($class, %a) = @_;
+    for my $k (sort keys %a) {
+        croak "LibEPP::PollMessage->new: unknown option '$k'" if !$KNOWN{$k};
+    }
+    for my $k (qw(id count queued_at)) {
+        croak "LibEPP::PollMessage->new: $k must be a non-negative integer"
+            if !defined $a{$k} || $a{$k} !~ /^\d+$/;
+    }
+    croak "LibEPP::PollMessage->new: text is required" if !defined $a{text};
+    my $h;
+    LibEPP::_check(LibEPP::FFI::epp_poll_message_new($a{id}, $a{count}, $a{queued_at},
+                                                     LibEPP::_in($a{text}), \$h),
+                   'epp_poll_message_new');
+    my $self = bless { h => $h, id => $a{id}, count => $a{count} }, $class;
+    $self->set_lang($a{lang})           if defined $a{lang};
+    $self->set_res_data($a{res_data})   if defined $a{res_data};
+    $self->set_extension($a{extension}) if defined $a{extension};
+    return $self;
+}
+
+sub _handle { $_[0]{h} }
+
+sub id    { $_[0]{id} }
+sub count { $_[0]{count} }
+
+sub _call {
+    my ($self, $fn, @args) = @_;
+    no strict 'refs';
+    my $rc = &{"LibEPP::FFI::$fn"}($self->{h}, @args);
+    LibEPP::_check($rc, $fn) if $rc;
+    return $self;
+}
+
+sub set_lang      { $_[0]->_call('epp_poll_message_set_lang', LibEPP::_in($_[1])) }
+sub set_res_data  { $_[0]->_call('epp_poll_message_set_res_data', LibEPP::_in($_[1])) }
+sub set_extension { $_[0]->_call('epp_poll_message_set_extension', LibEPP::_in($_[1])) }
+
+sub DESTROY {
+    my ($self) = @_;
+    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
+    my $h = delete $self->{h} or return;
+    LibEPP::FFI::epp_poll_message_free($h);
+}
+
+sub CLONE_SKIP { 1 }
+
+1;
+
+__END__
+
+=head1 NAME
+
+LibEPP::PollMessage - a service message for a poll answer
+
+=head1 SYNOPSIS
+
+  my $msg = LibEPP::PollMessage->new(
+      id => 42, count => 3, queued_at => $queued_ms, text => 'Transfer requested.');
+  $request->answer_poll_message($msg);
+
+=head1 DESCRIPTION
+
+The oldest message of a client's queue, answered to C<< <poll op="req"> >>
+as 1301 with C<< <msgQ> >>. The answer only reads it.
+
+=head1 METHODS
+
+=head2 LibEPP::PollMessage->new(%args)
+
+C<id> (sent as C<msgQ id>), C<count> (messages in the client's queue,
+this one included), C<queued_at> (Unix milliseconds, sent as
+C<< <qDate> >>), C<text>; optionally C<lang>, C<res_data>, C<extension>
+(the setters below).
+
+=head2 id, count
+
+The values it was made with.
+
+=head2 set_lang($lang)
+
+The language of the text (default C<en>); checked when the message is used.
+
+=head2 set_res_data($xml)
+
+Object-specific data (C<< <resData> >> children); an element in a
+namespace the client did not log in with is moved into C<< <extValue> >>
+(RFC 9038). C<undef> removes it.
+
+=head2 set_extension($xml)
+
+Extension data (C<< <extension> >> children), with the same rule.
+
+=cut

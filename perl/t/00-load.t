@@ -1,0 +1,128 @@
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+BEGIN {
+    use_ok('LibEPP', qw(:all));
+    use_ok($_) for qw(LibEPP::Error LibEPP::Config LibEPP::RegistrarSessions LibEPP::Session
+                      LibEPP::Request LibEPP::Response LibEPP::PollMessage LibEPP::Transaction);
+}
+
+my $v = LibEPP::version();
+like($v, qr/^0\.1\.\d+/, "libepp version $v (the 0.1 ABI)");
+ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
+diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
+
+# Every epp_result has a description and a name.
+my %want = (
+    EPP_RESULT_OK() => 'success', EPP_RESULT_PANIC() => qr/panic/,
+    EPP_RESULT_NULL_PARAMETER() => qr/NULL/, EPP_RESULT_INVALID_LENGTH() => qr/length/,
+    EPP_RESULT_INSUFFICIENT_SIZE() => qr/buffer/, EPP_RESULT_INVALID_UTF8() => qr/UTF-8/,
+    EPP_RESULT_INVALID_ARGUMENT() => qr/argument/, EPP_RESULT_INDEX_OUT_OF_RANGE() => qr/index/,
+    EPP_RESULT_NOT_APPLICABLE() => qr/not applicable/, EPP_RESULT_INVALID_CONFIG() => qr/configuration/,
+    EPP_RESULT_SESSION_CLOSED() => qr/closed/, EPP_RESULT_UNKNOWN_REQUEST() => qr/no outstanding request/,
+    EPP_RESULT_WRONG_ANSWER() => qr/does not fit/, EPP_RESULT_INVALID_XML() => qr/XML/,
+    EPP_RESULT_INVALID_ANSWER() => qr/not acceptable/,
+);
+for my $code (sort { $a <=> $b } keys %want) {
+    my $text = describe_result($code);
+    ok(defined $text && length($text) < EPP_RESULT_DESCRIBE_MAX, "describe_result($code): " . ($text // 'undef'));
+    ref $want{$code} ? like($text, $want{$code}) : is($text, $want{$code});
+    like(result_name($code), qr/^EPP_RESULT_/, "result_name($code) = " . result_name($code));
+}
+is(describe_result(99), undef, 'describe_result of a value that is no epp_result is undef');
+is(describe_result(2**40), undef, '... nor is a value beyond 32 bits');
+is(result_name(99), undef, 'result_name(99) is undef');
+
+# A few constants against epp.h.
+is(EPP_REQUEST_KIND_SESSION_END, 5, 'EPP_REQUEST_KIND_SESSION_END');
+is(EPP_CLOSE_REASON_HOST, 10, 'EPP_CLOSE_REASON_HOST');
+is(EPP_LIMIT_MAX_XML_TEXT, 9, 'EPP_LIMIT_MAX_XML_TEXT');
+is(EPP_DCP_RECIPIENT_UNRELATED, 16, 'EPP_DCP_RECIPIENT_UNRELATED');
+is(EPP_LOGIN_ANSWER_FAILED, 5, 'EPP_LOGIN_ANSWER_FAILED');
+is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
+
+# Loading: LIBEPP_LIB naming no file croaks with a clear message.
+{
+    my $lib = "$FindBin::Bin/../lib";
+    local $ENV{LIBEPP_LIB} = '/nonexistent/libepp.so';
+    my $out = `"$^X" -I"$lib" -e "use LibEPP; print qq{loaded\\n}" 2>&1`;
+    isnt($? >> 8, 0, 'use LibEPP fails when LIBEPP_LIB names no file');
+    like($out, qr{LIBEPP_LIB is set to '/nonexistent/libepp\.so', which is not a file}, 'with a clear message');
+}
+{
+    my $lib = "$FindBin::Bin/../lib";
+    local $ENV{LIBEPP_LIB} = LibEPP::library_path();
+    my $out = `"$^X" -I"$lib" -e "use LibEPP; print LibEPP::library_path(), qq{\\n}" 2>&1`;
+    is($? >> 8, 0, 'LIBEPP_LIB naming the library loads it');
+    chomp $out;
+    is($out, LibEPP::library_path(), '... from that path');
+}
+
+# The fallbacks, from a copy of perl/lib that has no repository beside it.
+{
+    require File::Temp;
+    require File::Copy;
+    require File::Path;
+    require File::Basename;
+    my $tmp = File::Temp::tempdir(CLEANUP => 1);
+    my $copy = "$tmp/lib";
+    File::Path::make_path("$copy/LibEPP");
+    for my $pm (glob("$FindBin::Bin/../lib/LibEPP.pm"), glob("$FindBin::Bin/../lib/LibEPP/*.pm")) {
+        my $rel = $pm =~ m{/lib/(LibEPP(?:/[^/]+)?\.pm)$} ? $1 : die "unexpected $pm";
+        File::Copy::copy($pm, "$copy/$rel") or die "copy $pm: $!";
+    }
+    my $libdir = File::Basename::dirname(LibEPP::library_path());
+    my $load = qq{"$^X" -I"$copy" -e "use LibEPP; print LibEPP::library_path(), qq{\\n}" 2>&1};
+    local $ENV{LIBEPP_LIB} = '';
+    local $ENV{FFI_CHECKLIB_PATH} = '';
+    local $ENV{PKG_CONFIG_PATH} = "$tmp/none";
+    local $ENV{PKG_CONFIG_LIBDIR} = "$tmp/none";
+
+    my $out = `$load`;
+    SKIP: {
+        skip 'a libepp is installed on this system', 2 if $? == 0;
+        like($out, qr/cannot find libepp\.so \(tried: .*target.*\)\. Build it with `make`/,
+             'no library anywhere: a clear message naming what was tried');
+        like($out, qr/LIBEPP_LIB/, '... and how to point at one');
+    }
+
+    $ENV{FFI_CHECKLIB_PATH} = $libdir;
+    $out = `$load`;
+    is($? >> 8, 0, 'found through FFI::CheckLib (FFI_CHECKLIB_PATH)') or diag($out);
+    like($out, qr{^\Q$libdir\E/libepp\.so}, "... $out");
+    $ENV{FFI_CHECKLIB_PATH} = '';
+
+    SKIP: {
+        skip 'pkg-config is not installed', 2 if system('pkg-config --version >/dev/null 2>&1') != 0;
+        File::Path::make_path("$tmp/pc");
+        open(my $pc, '>', "$tmp/pc/epp.pc") or die "epp.pc: $!";
+        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.1.0\nLibs: -L\${libdir} -lepp\n";
+        close $pc;
+        $ENV{PKG_CONFIG_PATH} = $ENV{PKG_CONFIG_LIBDIR} = "$tmp/pc";
+        my $found = `$load`;
+        my $ok = $? == 0;
+        # FFI::CheckLib may find a system libepp first; then pkg-config is not reached.
+        skip 'FFI::CheckLib finds a system libepp first', 2 if $ok && $found !~ /^\Q$libdir\E/;
+        ok($ok, 'found through pkg-config (libdir of epp.pc)') or diag($found);
+        like($found, qr{^\Q$libdir\E/libepp\.so}, "... $found");
+    }
+}
+
+# The exception class on its own.
+{
+    my $e = LibEPP::Error->new(code => EPP_RESULT_WRONG_ANSWER, function => 'epp_x', detail => 'why');
+    is($e->code, 202, 'Error->code');
+    is($e->name, 'EPP_RESULT_WRONG_ANSWER', 'Error->name');
+    is($e->message, describe_result(202), 'Error->message is the libepp result text');
+    is($e->detail, 'why', 'Error->detail');
+    is($e->function, 'epp_x', 'Error->function');
+    like("$e", qr/^libepp: epp_x: the answer does not fit the request: why at \S+ line \d+\.$/,
+         'stringifies to the result text and detail, with the caller');
+    ok(!eval { LibEPP::Error->throw(code => 201); 1 }, 'throw dies');
+    isa_ok($@, 'LibEPP::Error');
+}
+
+done_testing;
