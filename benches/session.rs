@@ -103,7 +103,11 @@ fn main() {
     if let Ok(which) = std::env::var("EPP_BENCH_PROFILE") {
         let mut s = logged_in(&cfg);
         let frame = if which == "poll" { &poll } else { &hello };
-        for _ in 0..5_000_000 {
+        let n: usize = std::env::var("EPP_BENCH_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5_000_000);
+        for _ in 0..n {
             s.feed_input(frame, now()).unwrap();
             if let Some(Request::Poll(p)) = s.poll_queue() {
                 s.answer_poll(p.id, PollAnswer::Empty).unwrap();

@@ -429,14 +429,14 @@ impl<'a, 's> Cursor<'a, 's> {
         let mut it = Attributes::new(raw, name_len);
         it.with_checks(false);
         let mut count = 0usize;
-        let local_of = |q: &str| q.rsplit(':').next().unwrap_or(q).to_owned();
+        // The local name, for error messages (borrowed: no allocation per attribute).
+        let local = qname.rsplit(':').next().unwrap_or(qname);
         for a in it {
-            let a =
-                a.map_err(|e| XmlError::new(&local_of(qname), format!("bad attribute: {e}")))?;
+            let a = a.map_err(|e| XmlError::new(local, format!("bad attribute: {e}")))?;
             count += 1;
             if count > self.bounds.max_attributes {
                 return Err(XmlError::new(
-                    &local_of(qname),
+                    local,
                     format!("more than {} attributes", self.bounds.max_attributes),
                 ));
             }
@@ -449,15 +449,12 @@ impl<'a, 's> Cursor<'a, 's> {
                 .filter_map(Result::ok)
                 .any(|b| b.key.into_inner() == key);
             if dup {
-                return Err(XmlError::new(
-                    &local_of(qname),
-                    format!("duplicate attribute {key}"),
-                ));
+                return Err(XmlError::new(local, format!("duplicate attribute {key}")));
             }
-            let value = normalized(&a, &local_of(qname))?;
+            let value = normalized(&a, local)?;
             if value.len() > self.bounds.max_text {
                 return Err(XmlError::new(
-                    &local_of(qname),
+                    local,
                     format!("attribute value longer than {} bytes", self.bounds.max_text),
                 ));
             }
@@ -469,7 +466,7 @@ impl<'a, 's> Cursor<'a, 's> {
             } else if let Some(p) = key.strip_prefix("xmlns:") {
                 if value.is_empty() {
                     return Err(XmlError::new(
-                        &local_of(qname),
+                        local,
                         format!("prefix {p} bound to an empty namespace"),
                     ));
                 }
@@ -480,7 +477,7 @@ impl<'a, 's> Cursor<'a, 's> {
             } else if let Some((p, _)) = key.split_once(':') {
                 if p != "xml" && self.lookup(p).is_none() {
                     return Err(XmlError::new(
-                        &local_of(qname),
+                        local,
                         format!("undeclared namespace prefix {p} on attribute {key}"),
                     ));
                 }
