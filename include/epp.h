@@ -1020,7 +1020,7 @@ epp_result epp_request_get_ext_uri(const epp_request *request,
                                    size_t *out_len);
 
 /**
- * Login or command: the children of the command's `<extension>`,
+ * Login, poll, poll ack or command: the children of the command's `<extension>`,
  * concatenated, each standing alone (namespace declarations included);
  * (NULL, 0) when there is none.
  */

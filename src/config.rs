@@ -152,6 +152,9 @@ impl Default for Dcp {
     }
 }
 
+/// Configurations built by this process (see `ServerConfig::note_first_use`).
+static BUILT: AtomicU64 = AtomicU64::new(0);
+
 /// Counts logged-in sessions per registrar, shared by every session (and
 /// thread) of a server, to enforce a per-registrar session limit (2502).
 #[derive(Debug)]
@@ -229,6 +232,8 @@ pub struct ServerConfig {
     sv_trid_prefix: String,
     sv_trid_epoch: OnceLock<u64>,
     sv_trid_seq: AtomicU64,
+    /// This configuration's number among those built by the process.
+    ordinal: u64,
     /// The framed greeting with a placeholder svDate at `greeting_date_at`.
     greeting: Vec<u8>,
     greeting_date_at: usize,
@@ -319,9 +324,14 @@ impl ServerConfig {
     /// the builder set one).
     pub(crate) fn note_first_use(&self, now: SystemTime) {
         self.sv_trid_epoch.get_or_init(|| {
-            now.duration_since(UNIX_EPOCH)
+            let ms = now
+                .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
-                .unwrap_or(0)
+                .unwrap_or(0);
+            // Several configurations of one process (a reload, several
+            // listeners) whose first sessions start in the same millisecond
+            // still get distinct epochs.
+            ms.saturating_mul(1000) + self.ordinal % 1000
         });
     }
 
@@ -419,7 +429,8 @@ impl ServerConfigBuilder {
 
     /// Sets the svTRID epoch: a number that differs between runs of the
     /// server (for example its start time in milliseconds). Default: the
-    /// `now` of the first session created.
+    /// `now` of the first session created, in milliseconds, times 1000,
+    /// plus this configuration's number in the process modulo 1000.
     pub fn sv_trid_epoch(mut self, epoch: u64) -> Self {
         self.sv_trid_epoch = Some(epoch);
         self
@@ -438,7 +449,10 @@ impl ServerConfigBuilder {
     pub fn build(mut self) -> Result<Arc<ServerConfig>, ConfigError> {
         let bad = |field: &'static str, reason: String| Err(ConfigError::Invalid { field, reason });
         let n = self.server_id.chars().count();
-        if !(3..=64).contains(&n) || self.server_id.contains(['\t', '\r', '\n']) {
+        if !(3..=64).contains(&n)
+            || self.server_id.contains(['\t', '\r', '\n'])
+            || !crate::xml::is_xml_text(&self.server_id)
+        {
             return bad(
                 "server_id",
                 format!(
@@ -477,7 +491,10 @@ impl ServerConfigBuilder {
                 return bad(field, "at most 64 are supported".into());
             }
             for (i, u) in list.iter().enumerate() {
-                if u.is_empty() || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                if u.is_empty()
+                    || u.chars().any(|c| c.is_whitespace() || c.is_control())
+                    || !crate::xml::is_xml_text(u)
+                {
                     return bad(field, format!("{u:?} is not a URI"));
                 }
                 if list[..i].contains(u) {
@@ -575,6 +592,7 @@ impl ServerConfigBuilder {
             sv_trid_prefix: prefix,
             sv_trid_epoch: epoch,
             sv_trid_seq: AtomicU64::new(1),
+            ordinal: BUILT.fetch_add(1, Ordering::Relaxed),
             greeting,
             greeting_date_at,
         }))

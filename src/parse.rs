@@ -183,6 +183,9 @@ pub(crate) fn parse_frame<'a>(
             ),
         )));
     }
+    if let Err(i) = no_unqualified_attributes(&root) {
+        return Err(refusal(i));
+    }
     let child = match next_element(&mut c, "epp").map_err(refusal_of)? {
         Some(el) => el,
         None => return Err(refusal(invalid("epp", "<epp> is empty"))),
@@ -259,7 +262,7 @@ fn next_element<'a>(c: &mut Cursor<'a, '_>, parent: &str) -> Result<Option<Eleme
 
 /// The `<command>` element, from after its start tag through its end tag.
 fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'a>, Refusal> {
-    let mut first: Option<Invalid> = None;
+    let mut first: Option<Invalid> = no_unqualified_attributes(cmd_el).err();
     let mut kind: Option<CommandKind<'a>> = None;
     let mut extensions = Vec::new();
     let mut cl_trid: Option<TransactionId> = None;
@@ -297,6 +300,9 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
                 extensions = extension(c, &el)?;
             } else if stage <= 2 && el.is(EPP_NS, "clTRID") {
                 stage = 3;
+                if let Err(i) = no_unqualified_attributes(&el) {
+                    return Err(i.into());
+                }
                 let t = c.text_of(&el)?;
                 let t = collapse(&t);
                 let n = t.chars().count();
@@ -325,7 +331,6 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
             }
         }
     }
-    let _ = cmd_el;
     if first.is_none() && kind.is_none() {
         first = Some(invalid("command", "<command> holds no command element"));
     }
@@ -441,6 +446,19 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
     })
 }
 
+/// The schema gives `<epp>`, `<command>` and `<clTRID>` no attributes;
+/// qualified ones (such as `xsi:schemaLocation`, which clients send) are
+/// let through.
+fn no_unqualified_attributes(el: &Element<'_>) -> Result<(), Invalid> {
+    match el.attr_names().find(|a| !a.contains(':')) {
+        Some(a) => Err(invalid(
+            el.local,
+            format!("unexpected attribute {a} on <{}>", el.local),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn no_attributes(el: &Element<'_>) -> Result<(), Fail> {
     if let Some(a) = el.attr_names().next() {
         return Err(invalid(
@@ -482,6 +500,8 @@ fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>,
         Some(Cow::Owned(s)) => Some(Cow::Owned(collapse(&s).into_owned())),
         None => None,
     };
+    // An empty msgID is no msgID (2003 on ack).
+    let msg_id = msg_id.filter(|m| !m.is_empty());
     // <poll> has only attributes: no children, no text.
     loop {
         match c.next()? {

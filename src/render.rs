@@ -31,8 +31,21 @@ fn push_escaped(out: &mut Vec<u8>, s: &str, attr: bool) {
             b'\t' if attr => b"&#9;",
             b'\n' if attr => b"&#10;",
             b'\r' => b"&#13;",
+            // Characters XML does not allow, even as references: written as
+            // U+FFFD so that output is always well-formed.
+            0..=0x1F if !matches!(b, b'\t' | b'\n') => "\u{FFFD}".as_bytes(),
+            // U+FFFE and U+FFFF (EF BF BE, EF BF BF).
+            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice("\u{FFFD}".as_bytes());
+                start = i + 3;
+                continue;
+            }
             _ => continue,
         };
+        if i < start {
+            continue; // inside a sequence replaced above
+        }
         out.extend_from_slice(&bytes[start..i]);
         out.extend_from_slice(rep);
         start = i + 1;
@@ -122,6 +135,16 @@ mod tests {
         o.clear();
         push_attr(&mut o, "x\"y\tz\n");
         assert_eq!(o, b"x&quot;y&#9;z&#10;");
+    }
+
+    #[test]
+    fn never_writes_characters_xml_forbids() {
+        let mut o = Vec::new();
+        push_text(&mut o, "a\u{1}b\u{0}\u{FFFF}c\u{FFFE}\u{FFFD}\t");
+        assert_eq!(
+            String::from_utf8(o).unwrap(),
+            "a\u{FFFD}b\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}\t"
+        );
     }
 
     #[test]

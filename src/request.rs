@@ -152,6 +152,9 @@ impl fmt::Debug for LoginRequest {
 pub struct PollRequest {
     /// The id to answer with.
     pub id: RequestId,
+    /// The command's `<extension>` children (in namespaces the client
+    /// logged in with), concatenated, each standing alone.
+    pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
 }
@@ -165,6 +168,9 @@ pub struct PollAckRequest {
     /// The message to remove. Message ids are numeric (`protocol.md`); a
     /// non-numeric `msgID` is answered 2303 without asking the host.
     pub message_id: u64,
+    /// The command's `<extension>` children (in namespaces the client
+    /// logged in with), concatenated, each standing alone.
+    pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
 }

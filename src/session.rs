@@ -21,7 +21,7 @@ use crate::response::{AckAnswer, LoginAnswer, PollAnswer, PollMessage, Response}
 use crate::result_code::ResultCode;
 use crate::time::{write_rfc3339, RFC3339_LEN};
 use crate::trid::{push_decimal, TransactionId};
-use crate::xml::{fragment_elements, Scratch, XmlBounds};
+use crate::xml::{fragment_elements, FragmentElement, Scratch, XmlBounds};
 
 /// Where a session is, as the host sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -384,8 +384,10 @@ impl Session {
             return;
         }
         if !self.reader.is_idle() {
+            // The unfinished frame is dropped; complete commands before it
+            // are still answered, as after a clean EOF.
             let received = self.reader.buffered();
-            self.end(CloseReason::PeerClosedMidFrame { received }, true);
+            self.end(CloseReason::PeerClosedMidFrame { received }, false);
         } else {
             self.end(CloseReason::PeerClosed, false);
         }
@@ -403,7 +405,8 @@ impl Session {
     // ---------------------------------------------------------------
 
     /// When [`Session::handle_timeout`] should next be called, if ever.
-    /// Timers stop while the host holds a request.
+    /// Timers stop while the host holds a request. The login deadline runs
+    /// from the connection, the idle timeout from the client's last frame.
     pub fn next_timeout(&self) -> Option<SystemTime> {
         if self.ending.is_some() || self.outstanding() > 0 {
             return None;
@@ -425,7 +428,9 @@ impl Session {
                 } else {
                     CloseReason::LoginDeadline
                 };
-                self.end(reason, true);
+                // Output already rendered (an answer that came late) is
+                // still written before the connection closes.
+                self.end(reason, false);
                 true
             }
             _ => false,
@@ -451,6 +456,11 @@ impl Session {
             if self.out.capacity() > KEEP_CAPACITY {
                 self.out = Vec::new();
             }
+        } else if self.out_pos > KEEP_CAPACITY && self.out_pos > self.out.len() / 2 {
+            // Partial writes: drop what was written so the buffer never
+            // holds more than twice what is pending.
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
         }
     }
 
@@ -539,7 +549,13 @@ impl Session {
         self.phase = Phase::AwaitingLogin;
         let code = match answer {
             LoginAnswer::Accepted => {
-                let slot = match &self.config.sessions {
+                // A session already ending (the peer left) takes no slot.
+                let counter = self
+                    .config
+                    .sessions
+                    .as_ref()
+                    .filter(|_| self.ending.is_none());
+                let slot = match counter {
                     Some(s) => match s.acquire(&client_id) {
                         Some(slot) => Some(slot),
                         None => {
@@ -664,7 +680,7 @@ impl Session {
     pub fn answer_command(
         &mut self,
         id: RequestId,
-        response: Response,
+        mut response: Response,
     ) -> Result<(), SessionError> {
         let i = self.slot_index(id)?;
         if matches!(self.slots[i].waiting, Waiting::Login { .. }) {
@@ -675,7 +691,7 @@ impl Session {
                 "a response needs at least one result".into(),
             ));
         }
-        for r in &response.results {
+        for r in &mut response.results {
             if r.lang
                 .as_deref()
                 .is_some_and(|l| !crate::parse::is_language(l))
@@ -685,7 +701,7 @@ impl Session {
                     r.lang
                 )));
             }
-            for v in &r.values {
+            for v in &mut r.values {
                 let xml = match v {
                     crate::response::ResultValue::Value(x) => x,
                     crate::response::ResultValue::ExtValue { value, .. } => value,
@@ -703,6 +719,9 @@ impl Session {
                         reason: "a value holds exactly one element".into(),
                     });
                 }
+                let mut standalone = String::with_capacity(xml.len());
+                push_standalone(&mut standalone, xml, &els[0]);
+                *xml = standalone;
             }
         }
         let pass = self.passthrough(response.res_data.as_deref(), response.extension.as_deref())?;
@@ -799,6 +818,22 @@ impl Session {
             cl_trid,
         } = cmd;
         use ResultCode as C;
+        // An extension the client did not log in with: 2103, on any
+        // command of a logged-in session (object commands check their
+        // object service first, below).
+        if self.phase == Phase::LoggedIn
+            && matches!(kind, CommandKind::Poll { .. } | CommandKind::Logout)
+        {
+            if let Some(ns) = self.unknown_extension(&extensions) {
+                let reason = format!("{ns} is not one of this session's login extURIs");
+                return self.reply(
+                    cl_trid,
+                    C::UnimplementedExtension,
+                    None,
+                    Some(("extURI", &ns, &reason)),
+                );
+            }
+        }
         match (self.phase, kind) {
             (Phase::AwaitingLogin, CommandKind::Login(login)) => {
                 self.login(login, extensions, cl_trid)
@@ -837,6 +872,7 @@ impl Session {
                 let id = self.open_slot(Waiting::Poll, cl_trid.clone());
                 self.requests.push_back(Request::Poll(PollRequest {
                     id,
+                    extension_xml: split_extensions(extensions).1,
                     client_transaction_id: cl_trid,
                 }));
             }
@@ -864,6 +900,7 @@ impl Session {
                     self.requests.push_back(Request::PollAck(PollAckRequest {
                         id,
                         message_id: msg_id,
+                        extension_xml: split_extensions(extensions).1,
                         client_transaction_id: cl_trid,
                     }));
                 }
@@ -903,22 +940,14 @@ impl Session {
                         Some(("objURI", &object_ns, &reason)),
                     );
                 }
-                for (ns, _) in &extensions {
-                    let ok = self
-                        .config
-                        .extension_uris
-                        .iter()
-                        .position(|u| u == ns)
-                        .is_some_and(|i| client.ext_mask & (1 << i) != 0);
-                    if !ok {
-                        let reason = format!("{ns} is not one of this session's login extURIs");
-                        return self.reply(
-                            cl_trid,
-                            C::UnimplementedExtension,
-                            None,
-                            Some(("extURI", ns, &reason)),
-                        );
-                    }
+                if let Some(ns) = self.unknown_extension(&extensions) {
+                    let reason = format!("{ns} is not one of this session's login extURIs");
+                    return self.reply(
+                        cl_trid,
+                        C::UnimplementedExtension,
+                        None,
+                        Some(("extURI", &ns, &reason)),
+                    );
                 }
                 let (extension_uris, extension_xml) = split_extensions(extensions);
                 let id = self.open_slot(Waiting::Command, cl_trid.clone());
@@ -946,6 +975,22 @@ impl Session {
         }
     }
 
+    /// The first extension namespace the logged-in client did not log in
+    /// with.
+    fn unknown_extension(&self, extensions: &[(String, String)]) -> Option<String> {
+        let mask = self.client.as_ref().map_or(0, |c| c.ext_mask);
+        extensions
+            .iter()
+            .find(|(ns, _)| {
+                let logged_in = match self.config.extension_uris.iter().position(|u| u == ns) {
+                    Some(i) => mask & (1 << i) != 0,
+                    None => false,
+                };
+                !logged_in
+            })
+            .map(|(ns, _)| ns.clone())
+    }
+
     fn login(
         &mut self,
         l: Login<'_>,
@@ -962,7 +1007,11 @@ impl Session {
                 Some(("version", &l.version, "version not offered by this server")),
             );
         }
-        if !cfg.languages.iter().any(|v| *v == l.lang) {
+        if !cfg
+            .languages
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&l.lang))
+        {
             return self.reply(
                 cl_trid,
                 C::UnimplementedOption,
@@ -1348,20 +1397,20 @@ impl Session {
                 .map_err(|reason| SessionError::InvalidXml { field, reason })?;
             let mut kept = String::new();
             for el in els {
-                let ns = el.ns.ok_or_else(|| SessionError::InvalidXml {
+                let ns = el.ns.clone().ok_or_else(|| SessionError::InvalidXml {
                     field,
                     reason: "every element needs a namespace".into(),
                 })?;
-                let text = &xml[el.range];
                 let known = uris
                     .iter()
                     .position(|u| *u == ns)
                     .is_some_and(|i| mask & (1 << i) != 0);
                 if known {
-                    kept.push_str(text);
+                    push_standalone(&mut kept, xml, &el);
                 } else {
-                    p.moved
-                        .push((text.to_owned(), format!("{ns} not in login services")));
+                    let mut text = String::new();
+                    push_standalone(&mut text, xml, &el);
+                    p.moved.push((text, format!("{ns} not in login services")));
                 }
             }
             if !kept.is_empty() {
@@ -1403,6 +1452,35 @@ impl Passthrough {
             out.extend_from_slice(b"</extension>");
         }
     }
+}
+
+/// Appends a top-level element of host XML so that it means in our
+/// envelope what it meant alone: it was read with no default namespace in
+/// scope, so when unprefixed descendants rely on that, the default
+/// namespace is undeclared (`xmlns=""`) rather than inherited from `<epp>`.
+fn push_standalone(out: &mut String, xml: &str, el: &FragmentElement) {
+    let text = &xml[el.range.clone()];
+    if el.declares_default || !has_unprefixed_element(text) {
+        out.push_str(text);
+        return;
+    }
+    out.push_str(&xml[el.range.start..el.name_end]);
+    out.push_str(" xmlns=\"\"");
+    out.push_str(&xml[el.name_end..el.range.end]);
+}
+
+/// Whether a start tag without a prefix occurs in `xml`.
+fn has_unprefixed_element(xml: &str) -> bool {
+    let b = xml.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'<'
+            && b.get(i + 1)
+                .is_some_and(|&n| n != b'/' && n != b'!' && n != b'?')
+            && !b[i + 1..]
+                .iter()
+                .take_while(|&&n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                .any(|&n| n == b':')
+    })
 }
 
 fn split_extensions(ext: Vec<(String, String)>) -> (Vec<String>, Option<String>) {

@@ -17,6 +17,7 @@ use quick_xml::XmlVersion;
 /// The EPP 1.0 namespace.
 pub const EPP_NS: &str = "urn:ietf:params:xml:ns:epp-1.0";
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
 /// Bounds that keep a hostile document cheap to reject.
 #[derive(Debug, Clone, Copy)]
@@ -131,10 +132,14 @@ impl<'a> Element<'a> {
         })
     }
 
+    /// Every attribute name as written, namespace declarations included.
+    pub fn attr_keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.attributes()
+            .filter_map(|a| Some(a.ok()?.key.into_inner()))
+    }
+
     fn attributes(&self) -> Attributes<'a> {
-        let mut it = Attributes::new(self.raw, self.name_len);
-        it.with_checks(false);
-        it
+        attributes_of(self.raw, self.name_len)
     }
 }
 
@@ -181,6 +186,8 @@ pub(crate) struct Cursor<'a, 's> {
     scratch: &'s mut Scratch,
     bounds: XmlBounds,
     pending_end: bool,
+    /// Bytes of namespace declarations copied by [`Cursor::capture`].
+    copied: usize,
     seen_root: bool,
     root_closed: bool,
     first_event: bool,
@@ -227,6 +234,7 @@ impl<'a, 's> Cursor<'a, 's> {
             scratch,
             bounds,
             pending_end: false,
+            copied: 0,
             seen_root: false,
             root_closed: false,
             first_event: true,
@@ -301,6 +309,12 @@ impl<'a, 's> Cursor<'a, 's> {
                             self.err(format!("text longer than {} bytes", self.bounds.max_text))
                         );
                     }
+                    if !is_xml_text(&text) {
+                        return Err(self.err("text holds a character XML does not allow"));
+                    }
+                    if text.contains("]]>") {
+                        return Err(self.err("]]> may not appear in text"));
+                    }
                     if self.open.is_empty() {
                         if text.bytes().all(is_xml_space) {
                             continue;
@@ -318,6 +332,9 @@ impl<'a, 's> Cursor<'a, 's> {
                         return Err(
                             self.err(format!("text longer than {} bytes", self.bounds.max_text))
                         );
+                    }
+                    if !is_xml_text(&text) {
+                        return Err(self.err("CDATA holds a character XML does not allow"));
                     }
                     return Ok(Step::Text(text, true));
                 }
@@ -337,7 +354,26 @@ impl<'a, 's> Cursor<'a, 's> {
                 Event::DocType(_) => {
                     return Err(self.err("DOCTYPE is not allowed"));
                 }
-                Event::Comment(_) | Event::PI(_) => {}
+                Event::Comment(c) => {
+                    if !is_xml_text(&c) {
+                        return Err(self.err("a comment holds a character XML does not allow"));
+                    }
+                }
+                Event::PI(pi) => {
+                    let target = pi.target();
+                    if target.eq_ignore_ascii_case("xml")
+                        || !is_qname(target)
+                        || target.contains(':')
+                    {
+                        return Err(
+                            self.err(format!("invalid processing instruction target {target:?}"))
+                        );
+                    }
+                    if !is_xml_text(pi.content()) {
+                        return Err(self
+                            .err("a processing instruction holds a character XML does not allow"));
+                    }
+                }
                 Event::Eof => {
                     if !self.open.is_empty() {
                         return Err(self.err("document ends inside an element"));
@@ -424,14 +460,20 @@ impl<'a, 's> Cursor<'a, 's> {
         let raw = &self.src[pos + 1..tag_end - if empty { 2 } else { 1 }];
         let name_len = raw.find([' ', '\t', '\r', '\n', '/']).unwrap_or(raw.len());
         let qname = &raw[..name_len];
-        let mark = self.bindings.len();
-        // Namespace declarations and attribute checks.
-        let mut it = Attributes::new(raw, name_len);
-        it.with_checks(false);
-        let mut count = 0usize;
         // The local name, for error messages (borrowed: no allocation per attribute).
         let local = qname.rsplit(':').next().unwrap_or(qname);
-        for a in it {
+        if !is_qname(qname) {
+            return Err(self.err("an element name is not a valid XML name"));
+        }
+        // quick-xml is lenient about the attribute list: check its syntax.
+        if name_len < raw.len() {
+            check_attribute_syntax(&raw[name_len..]).map_err(|r| XmlError::new(local, r))?;
+        }
+        let mark = self.bindings.len();
+        // Pass 1: every attribute's value; the namespace declarations.
+        let mut count = 0usize;
+        let mut prefixed = 0usize;
+        for a in attributes_of(raw, name_len) {
             let a = a.map_err(|e| XmlError::new(local, format!("bad attribute: {e}")))?;
             count += 1;
             if count > self.bounds.max_attributes {
@@ -441,10 +483,7 @@ impl<'a, 's> Cursor<'a, 's> {
                 ));
             }
             let key = a.key.into_inner();
-            // Duplicate check over the attributes already seen (bounded).
-            let mut again = Attributes::new(raw, name_len);
-            again.with_checks(false);
-            let dup = again
+            let dup = attributes_of(raw, name_len)
                 .take(count - 1)
                 .filter_map(Result::ok)
                 .any(|b| b.key.into_inner() == key);
@@ -458,12 +497,31 @@ impl<'a, 's> Cursor<'a, 's> {
                     format!("attribute value longer than {} bytes", self.bounds.max_text),
                 ));
             }
+            if !is_xml_text(&value) {
+                return Err(XmlError::new(
+                    local,
+                    format!("attribute {key} holds a character XML does not allow"),
+                ));
+            }
             if key == "xmlns" {
+                if value == XML_NS || value == XMLNS_NS {
+                    return Err(XmlError::new(
+                        local,
+                        "the default namespace may not be a reserved one",
+                    ));
+                }
                 self.bindings.push(Binding {
                     prefix: "",
                     uri: value,
                 });
             } else if let Some(p) = key.strip_prefix("xmlns:") {
+                let reserved = value == XML_NS || value == XMLNS_NS;
+                if p == "xmlns" || (p == "xml") != (value == XML_NS) || (p != "xml" && reserved) {
+                    return Err(XmlError::new(
+                        local,
+                        format!("prefix {p} may not be bound to {value}"),
+                    ));
+                }
                 if value.is_empty() {
                     return Err(XmlError::new(
                         local,
@@ -474,12 +532,41 @@ impl<'a, 's> Cursor<'a, 's> {
                     prefix: p,
                     uri: value,
                 });
-            } else if let Some((p, _)) = key.split_once(':') {
-                if p != "xml" && self.lookup(p).is_none() {
-                    return Err(XmlError::new(
+            } else if key.contains(':') {
+                prefixed += 1;
+            }
+        }
+        // Pass 2, once every declaration of the tag is known (one may follow
+        // its use): attribute prefixes are declared, and no two attributes
+        // share an expanded name.
+        if prefixed > 0 {
+            for (i, a) in attributes_of(raw, name_len)
+                .filter_map(Result::ok)
+                .enumerate()
+            {
+                let key = a.key.into_inner();
+                let Some((p, l)) = key.split_once(':') else {
+                    continue;
+                };
+                if p == "xmlns" {
+                    continue;
+                }
+                let uri = self.attribute_ns(p).ok_or_else(|| {
+                    XmlError::new(
                         local,
                         format!("undeclared namespace prefix {p} on attribute {key}"),
-                    ));
+                    )
+                })?;
+                for b in attributes_of(raw, name_len).filter_map(Result::ok).take(i) {
+                    let other = b.key.into_inner();
+                    if let Some((q, m)) = other.split_once(':') {
+                        if q != "xmlns" && m == l && self.attribute_ns(q) == Some(uri) {
+                            return Err(XmlError::new(
+                                local,
+                                format!("attributes {other} and {key} have the same expanded name"),
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -489,6 +576,8 @@ impl<'a, 's> Cursor<'a, 's> {
         };
         let ns = if prefix == "xml" {
             Some(Cow::Borrowed(XML_NS))
+        } else if prefix == "xmlns" {
+            return Err(XmlError::new(local, "the prefix xmlns is reserved"));
         } else {
             match self.lookup(prefix) {
                 Some(u) if u.is_empty() => None,
@@ -515,6 +604,14 @@ impl<'a, 's> Cursor<'a, 's> {
             raw,
             name_len,
         })
+    }
+
+    /// The namespace of an attribute prefix (`xml` is always bound).
+    fn attribute_ns(&self, prefix: &str) -> Option<&str> {
+        if prefix == "xml" {
+            return Some(XML_NS);
+        }
+        self.lookup(prefix).map(|u| &**u).filter(|u| !u.is_empty())
     }
 
     fn lookup(&self, prefix: &str) -> Option<&Cow<'a, str>> {
@@ -606,6 +703,15 @@ impl<'a, 's> Cursor<'a, 's> {
     /// namespace declarations it inherits added to its start tag.
     pub fn capture(&mut self, el: &Element<'a>) -> Result<String, XmlError> {
         let decls = self.inherited_declarations(el);
+        // Copying declarations into many small elements could multiply a
+        // small frame: the copies may add at most the frame's size.
+        self.copied += decls.len();
+        if self.copied > self.src.len().max(4096) {
+            return Err(XmlError::new(
+                el.local,
+                "namespace declarations to copy into the command's elements exceed the frame size",
+            ));
+        }
         self.skip_to_end_of(el.depth)?;
         let end = self.position();
         let name_end = el.start + 1 + el.qname.len();
@@ -622,6 +728,89 @@ pub(crate) fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+fn attributes_of(raw: &str, name_len: usize) -> Attributes<'_> {
+    let mut it = Attributes::new(raw, name_len);
+    it.with_checks(false);
+    it
+}
+
+/// True when every character of `s` is allowed in an XML 1.0 document
+/// (a byte scan for ASCII).
+pub(crate) fn is_xml_text(s: &str) -> bool {
+    let ascii_ok = s
+        .bytes()
+        .all(|c| (0x20..0x80).contains(&c) || matches!(c, b'\t' | b'\n' | b'\r'));
+    ascii_ok || s.chars().all(is_xml_char)
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || (!c.is_ascii() && is_xml_char(c) && c != '\u{B7}')
+}
+
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || c.is_ascii_digit() || matches!(c, '-' | '.' | '\u{B7}')
+}
+
+fn is_ncname(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(is_name_start) && cs.all(is_name_char)
+}
+
+/// A QName: `NCName` or `NCName:NCName`.
+pub(crate) fn is_qname(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((p, l)) => is_ncname(p) && is_ncname(l),
+        None => is_ncname(s),
+    }
+}
+
+/// Checks the attribute list of a start tag (what follows the name):
+/// `(S Name S? '=' S? ("..." | '...'))* S?`, with no `<` in a value.
+fn check_attribute_syntax(rest: &str) -> Result<(), String> {
+    let b = rest.as_bytes();
+    let spaces = |from: usize| b[from..].iter().take_while(|c| is_xml_space(**c)).count();
+    let mut i = 0;
+    loop {
+        let ws = spaces(i);
+        i += ws;
+        if i == b.len() {
+            return Ok(());
+        }
+        if ws == 0 {
+            return Err("attributes must be separated by white space".into());
+        }
+        let name_end = b[i..]
+            .iter()
+            .position(|c| is_xml_space(*c) || *c == b'=')
+            .map_or(b.len(), |n| i + n);
+        if !is_qname(&rest[i..name_end]) {
+            return Err(format!(
+                "{:?} is not a valid attribute name",
+                &rest[i..name_end]
+            ));
+        }
+        i = name_end + spaces(name_end);
+        if b.get(i) != Some(&b'=') {
+            return Err("an attribute needs = and a quoted value".into());
+        }
+        i += 1;
+        i += spaces(i);
+        let quote = match b.get(i) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err("an attribute value must be quoted".into()),
+        };
+        i += 1;
+        let len = b[i..]
+            .iter()
+            .position(|c| *c == quote)
+            .ok_or("an attribute value is not closed")?;
+        if b[i..i + len].contains(&b'<') {
+            return Err("< may not appear in an attribute value".into());
+        }
+        i += len + 1;
+    }
+}
+
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
@@ -632,6 +821,10 @@ pub(crate) struct FragmentElement {
     pub range: std::ops::Range<usize>,
     /// Its namespace URI.
     pub ns: Option<String>,
+    /// Where its name ends (a declaration may be inserted there).
+    pub name_end: usize,
+    /// Whether its start tag declares a default namespace.
+    pub declares_default: bool,
 }
 
 /// Checks that `xml` is a well-formed sequence of elements (whitespace,
@@ -642,13 +835,10 @@ pub(crate) fn fragment_elements(
     xml: &str,
     max_depth: usize,
 ) -> Result<Vec<FragmentElement>, String> {
-    if xml.contains("<!DOCTYPE") || xml.contains("<?xml") {
-        return Err("a fragment may not carry an XML declaration or DOCTYPE".into());
-    }
     let mut scratch = Scratch::default();
     let bounds = XmlBounds {
         max_depth,
-        max_attributes: usize::MAX,
+        max_attributes: 1024,
         max_text: usize::MAX,
     };
     // Wrap in a neutral root so that several top-level elements parse as one document.
@@ -663,10 +853,13 @@ pub(crate) fn fragment_elements(
         match c.next().map_err(|e| e.reason)? {
             Step::Start(el) => {
                 let ns = el.ns.as_deref().map(str::to_owned);
+                let declares_default = el.attr_keys().any(|k| k == "xmlns");
                 c.skip_to_end_of(el.depth).map_err(|e| e.reason)?;
                 out.push(FragmentElement {
                     range: el.start - 3..c.position() - 3,
+                    name_end: el.start - 3 + 1 + el.qname.len(),
                     ns,
+                    declares_default,
                 });
             }
             Step::Text(t, cdata) => {

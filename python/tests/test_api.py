@@ -377,7 +377,11 @@ def test_timeouts() -> None:
     assert s.handle_timeout(now=T0 + 4.9) is False
     assert s.handle_timeout(now=T0 + 5) is True
     assert s.close_reason == "login_deadline"
-    assert s.is_finished  # a timeout ends the session without a response
+    # A timeout adds no response, but output already rendered (here the
+    # greeting, never taken) is still written before the session finishes.
+    assert not s.is_finished
+    s.take_output()
+    assert s.is_finished
     s = logged_in(make_config(idle_timeout=10))
     assert s.next_timeout() == T0 + 10
     s.feed_input(frame(HELLO), now=T0 + 3)

@@ -372,7 +372,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri(
     })
 }
 
-/// Login or command: the children of the command's `<extension>`,
+/// Login, poll, poll ack or command: the children of the command's `<extension>`,
 /// concatenated, each standing alone (namespace declarations included);
 /// (NULL, 0) when there is none.
 #[no_mangle]
@@ -383,6 +383,8 @@ pub unsafe extern "C" fn epp_request_get_extension_xml(
 ) -> epp_result {
     string_getter(request, out_ptr, out_len, |r| match &r.inner {
         Request::Login(l) => Ok(l.extension_xml.as_deref()),
+        Request::Poll(p) => Ok(p.extension_xml.as_deref()),
+        Request::PollAck(a) => Ok(a.extension_xml.as_deref()),
         Request::Command(c) => Ok(c.extension_xml.as_deref()),
         _ => Err(NA),
     })
