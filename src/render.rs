@@ -85,7 +85,11 @@ pub(crate) fn push_result_head(
         }
         _ => out.extend_from_slice(b"\"><msg>"),
     }
-    push_text(out, message.unwrap_or(code.text()));
+    match message {
+        Some(m) => push_text(out, m),
+        // The standard texts need no escaping.
+        None => out.extend_from_slice(code.text().as_bytes()),
+    }
     out.extend_from_slice(b"</msg>");
 }
 

@@ -414,25 +414,46 @@ impl<'a, 's> Cursor<'a, 's> {
         }
     }
 
+    /// The XML declaration, read in one pass: `version` first (1.0), then
+    /// an optional UTF-8 `encoding`, then an optional `standalone`.
     fn check_decl(&self, d: &quick_xml::events::BytesDecl<'a>) -> Result<(), XmlError> {
-        let version = d
-            .version()
-            .map_err(|e| self.err(format!("bad XML declaration: {e}")))?;
-        if version != "1.0" {
-            return Err(self.err(format!("XML version {version} is not supported; use 1.0")));
-        }
-        if let Some(enc) = d.encoding() {
-            let enc = enc.map_err(|e| self.err(format!("bad XML declaration: {e}")))?;
-            let ok = enc.eq_ignore_ascii_case("utf-8") || enc.eq_ignore_ascii_case("utf8");
-            if !ok {
-                return Err(self.err(format!("encoding {enc} is not supported; use UTF-8")));
+        let content: &str = d;
+        let rest = content.get(3..).unwrap_or("");
+        check_attribute_syntax(rest).map_err(|r| self.err(format!("bad XML declaration: {r}")))?;
+        let mut stage = 0;
+        for a in attributes_of(content, 3) {
+            let a = a.map_err(|e| self.err(format!("bad XML declaration: {e}")))?;
+            let value: &str = &a.value;
+            match (stage, a.key.into_inner()) {
+                (0, "version") => {
+                    if value != "1.0" {
+                        return Err(
+                            self.err(format!("XML version {value} is not supported; use 1.0"))
+                        );
+                    }
+                    stage = 1;
+                }
+                (1, "encoding") => {
+                    if !value.eq_ignore_ascii_case("utf-8") && !value.eq_ignore_ascii_case("utf8") {
+                        return Err(
+                            self.err(format!("encoding {value} is not supported; use UTF-8"))
+                        );
+                    }
+                    stage = 2;
+                }
+                (1 | 2, "standalone") => {
+                    if value != "yes" && value != "no" {
+                        return Err(self.err(format!("bad standalone value {value}")));
+                    }
+                    stage = 3;
+                }
+                (_, key) => {
+                    return Err(self.err(format!("bad XML declaration: unexpected {key}")));
+                }
             }
         }
-        if let Some(sa) = d.standalone() {
-            let sa = sa.map_err(|e| self.err(format!("bad XML declaration: {e}")))?;
-            if sa != "yes" && sa != "no" {
-                return Err(self.err(format!("bad standalone value {sa}")));
-            }
+        if stage == 0 {
+            return Err(self.err("bad XML declaration: no version"));
         }
         Ok(())
     }
