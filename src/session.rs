@@ -632,15 +632,7 @@ impl Session {
                 });
             }
             PollAnswer::Message(m) => {
-                if m.lang
-                    .as_deref()
-                    .is_some_and(|l| !crate::parse::is_language(l))
-                {
-                    return Err(SessionError::InvalidAnswer(format!(
-                        "{:?} is not a language tag",
-                        m.lang
-                    )));
-                }
+                check_lang(m.lang.as_deref())?;
                 let pass = self.passthrough(m.res_data.as_deref(), m.extension.as_deref())?;
                 self.slots[i].waiting = Waiting::Nothing;
                 self.complete(i, |s, out, cl| s.write_poll_message(out, &m, &pass, cl));
@@ -692,15 +684,7 @@ impl Session {
             ));
         }
         for r in &mut response.results {
-            if r.lang
-                .as_deref()
-                .is_some_and(|l| !crate::parse::is_language(l))
-            {
-                return Err(SessionError::InvalidAnswer(format!(
-                    "{:?} is not a language tag",
-                    r.lang
-                )));
-            }
+            check_lang(r.lang.as_deref())?;
             for v in &mut r.values {
                 let xml = match v {
                     crate::response::ResultValue::Value(x) => x,
@@ -1494,6 +1478,16 @@ fn split_extensions(ext: Vec<(String, String)>) -> (Vec<String>, Option<String>)
         uris.push(ns);
     }
     (uris, Some(xml))
+}
+
+/// A language tag the host gives must be one (xs:language).
+fn check_lang(lang: Option<&str>) -> Result<(), SessionError> {
+    match lang {
+        Some(l) if !crate::parse::is_language(l) => Err(SessionError::InvalidAnswer(format!(
+            "{l:?} is not a language tag"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A numeric message id (`protocol.md`: msgQ ids are numeric).
