@@ -36,7 +36,8 @@ impl fmt::Display for RequestId {
 pub enum Request {
     /// A `<login>` passed every protocol check; authenticate it and answer
     /// with [`Session::answer_login`](crate::Session::answer_login).
-    Login(LoginRequest),
+    /// (Boxed, as is [`Request::Command`], so that the queue stays small.)
+    Login(Box<LoginRequest>),
     /// `<poll op="req">`: answer with
     /// [`Session::answer_poll`](crate::Session::answer_poll).
     Poll(PollRequest),
@@ -45,7 +46,7 @@ pub enum Request {
     PollAck(PollAckRequest),
     /// An object command (check, info, create, ...): answer with
     /// [`Session::answer_command`](crate::Session::answer_command).
-    Command(ObjectCommand),
+    Command(Box<ObjectCommand>),
     /// The session will process no more input. Answer what is still
     /// outstanding (or not: the answers may be dropped), write the remaining
     /// output, and close the connection once

@@ -164,7 +164,6 @@ pub struct Session {
     slots: VecDeque<Slot>,
     requests: VecDeque<Request>,
     next_id: u64,
-    scratch: Scratch,
     /// What the frame being handled is, for the transaction log.
     current_command: &'static str,
     log: VecDeque<TransactionRecord>,
@@ -211,8 +210,16 @@ fn response_code(frame: &[u8]) -> Option<ResultCode> {
     ResultCode::from_u16(n)
 }
 
-/// The most buffer capacity an idle session keeps allocated.
+thread_local! {
+    /// The parser's reusable buffers, one set per thread.
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// Past this, a drained buffer is released entirely.
 const KEEP_CAPACITY: usize = 16 * 1024;
+/// What a drained output buffer keeps: room for a greeting or a poll
+/// message response without reallocating.
+const IDLE_CAPACITY: usize = 1024;
 
 impl Session {
     /// Creates a session for a new connection at `now`; the greeting is
@@ -233,10 +240,11 @@ impl Session {
             reader: FrameReader::default(),
             out,
             out_pos: 0,
-            slots: VecDeque::new(),
-            requests: VecDeque::new(),
+            // One of each in steady state (a command at a time): exact
+            // capacities keep an idle session small; pipelining grows them.
+            slots: VecDeque::with_capacity(1),
+            requests: VecDeque::with_capacity(1),
             next_id: 1,
-            scratch: Scratch::default(),
             current_command: "",
             log: VecDeque::new(),
         }
@@ -455,6 +463,10 @@ impl Session {
             self.out_pos = 0;
             if self.out.capacity() > KEEP_CAPACITY {
                 self.out = Vec::new();
+            } else if self.out.capacity() > IDLE_CAPACITY {
+                // Enough for any ordinary response, so steady state does not
+                // allocate; an idle session keeps little.
+                self.out.shrink_to(IDLE_CAPACITY);
             }
         } else if self.out_pos > KEEP_CAPACITY && self.out_pos > self.out.len() / 2 {
             // Partial writes: drop what was written so the buffer never
@@ -754,8 +766,16 @@ impl Session {
 
     fn handle_frame(&mut self, body: &[u8], now: SystemTime) {
         self.last_frame = now;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let parsed = parse_frame(body, &mut scratch, self.bounds());
+        // The parser's bookkeeping buffers belong to the thread, not to the
+        // session, so that idle sessions hold none of them.
+        let bounds = self.bounds();
+        #[allow(clippy::result_large_err)] // the refusal is rendered at once
+        let parsed = SCRATCH.with(|cell| {
+            let mut scratch = cell.take();
+            let parsed = parse_frame(body, &mut scratch, bounds);
+            cell.set(scratch);
+            parsed
+        });
         self.current_command = match &parsed {
             Err(_) => "invalid",
             Ok(Frame::Hello) => "hello",
@@ -769,7 +789,6 @@ impl Session {
             }
             Ok(Frame::Command(cmd)) => self.command(cmd),
         }
-        self.scratch = scratch;
     }
 
     fn refuse(&mut self, r: Refusal) {
@@ -935,16 +954,17 @@ impl Session {
                 }
                 let (extension_uris, extension_xml) = split_extensions(extensions);
                 let id = self.open_slot(Waiting::Command, cl_trid.clone());
-                self.requests.push_back(Request::Command(ObjectCommand {
-                    id,
-                    verb,
-                    transfer_op,
-                    object_uri: object_ns,
-                    object_xml,
-                    extension_uris,
-                    extension_xml,
-                    client_transaction_id: cl_trid,
-                }));
+                self.requests
+                    .push_back(Request::Command(Box::new(ObjectCommand {
+                        id,
+                        verb,
+                        transfer_op,
+                        object_uri: object_ns,
+                        object_xml,
+                        extension_uris,
+                        extension_xml,
+                        client_transaction_id: cl_trid,
+                    })));
             }
             (Phase::LoginPending, _) => {
                 // Input is not read while a login is with the host.
@@ -1056,17 +1076,18 @@ impl Session {
             slot.tr.login_client = Some(client_id.clone());
         }
         self.phase = Phase::LoginPending;
-        self.requests.push_back(Request::Login(LoginRequest {
-            id,
-            client_id,
-            password: l.pw.into_owned(),
-            new_password: l.new_pw.map(|p| p.into_owned()),
-            lang: l.lang.into_owned(),
-            object_uris: l.obj_uris.into_iter().map(|u| u.into_owned()).collect(),
-            extension_uris: l.ext_uris.into_iter().map(|u| u.into_owned()).collect(),
-            extension_xml,
-            client_transaction_id: cl_trid,
-        }));
+        self.requests
+            .push_back(Request::Login(Box::new(LoginRequest {
+                id,
+                client_id,
+                password: l.pw.into_owned(),
+                new_password: l.new_pw.map(|p| p.into_owned()),
+                lang: l.lang.into_owned(),
+                object_uris: l.obj_uris.into_iter().map(|u| u.into_owned()).collect(),
+                extension_uris: l.ext_uris.into_iter().map(|u| u.into_owned()).collect(),
+                extension_xml,
+                client_transaction_id: cl_trid,
+            })));
     }
 
     // ---------------------------------------------------------------

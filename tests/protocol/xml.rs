@@ -644,7 +644,7 @@ fn login_passes(l: &LoginXml) -> epp::LoginRequest {
     };
     c.s.answer_login(r.id, epp::LoginAnswer::Accepted).unwrap();
     assert_eq!(code_of(&c.one()), 1000);
-    r
+    *r
 }
 
 #[test]
