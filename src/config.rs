@@ -331,7 +331,7 @@ impl ServerConfig {
             // Several configurations of one process (a reload, several
             // listeners) whose first sessions start in the same millisecond
             // still get distinct epochs.
-            ms.saturating_mul(1000) + self.ordinal % 1000
+            ms.saturating_mul(1000).saturating_add(self.ordinal % 1000)
         });
     }
 

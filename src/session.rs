@@ -457,7 +457,7 @@ impl Session {
 
     /// Marks `n` bytes of [`Session::output`] as written.
     pub fn consume_output(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
+        self.out_pos = self.out_pos.saturating_add(n).min(self.out.len());
         if self.out_pos == self.out.len() {
             self.out.clear();
             self.out_pos = 0;

@@ -118,3 +118,17 @@ fn huge_timeouts_mean_no_timeout() {
     assert_eq!(s.next_timeout(), None);
     assert!(!s.handle_timeout(at(1_000_000_000)));
 }
+
+#[test]
+fn consuming_more_than_pending_takes_just_what_is_pending() {
+    let mut s = Session::new(config(), t0());
+    let greeting = s.output().len();
+    assert!(greeting > 0);
+    s.consume_output(usize::MAX);
+    assert!(s.output().is_empty());
+    s.feed_input(&frame(&hello_xml()), t0()).unwrap();
+    let n = s.output().len();
+    s.consume_output(1);
+    s.consume_output(usize::MAX);
+    assert!(s.output().is_empty() && n > 1);
+}

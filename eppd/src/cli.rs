@@ -27,8 +27,10 @@ pub struct Args {
     pub demo: bool,
 
     /// A registrar that may log in (repeatable). clID: 3-16 characters; password: 6-16.
-    #[arg(long = "registrar", value_name = "CLID:PASSWORD", value_parser = parse_registrar)]
-    pub registrars: Vec<(String, String)>,
+    /// Checked after parsing (see `Args::registrars`), so that an error never
+    /// repeats the password.
+    #[arg(long = "registrar", value_name = "CLID:PASSWORD")]
+    pub registrar_args: Vec<String>,
 
     /// A service message queued for a registrar (repeatable; queued in the order given).
     #[arg(long = "message", value_name = "CLID:TEXT", value_parser = parse_message)]
@@ -52,6 +54,12 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub login_deadline: u64,
 
+    /// Close a connection whose client takes none of the pending output for this many
+    /// seconds (a client that never reads must not hold a connection forever).
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
+    pub write_timeout: u64,
+
     /// Most concurrent connections; further clients wait in the listen backlog.
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -59,6 +67,22 @@ pub struct Args {
 }
 
 /// `CLID:PASSWORD`, split at the first colon, with the lengths a login can have.
+impl Args {
+    /// The `--registrar` values, checked. An error names the clID, never
+    /// the password (clap would quote the whole value).
+    pub fn registrars(&self) -> Result<Vec<(String, String)>, String> {
+        self.registrar_args
+            .iter()
+            .map(|s| {
+                parse_registrar(s).map_err(|e| {
+                    let clid = s.split_once(':').map_or("?", |(c, _)| c);
+                    format!("invalid --registrar for clID {clid:?}: {e}")
+                })
+            })
+            .collect()
+    }
+}
+
 pub fn parse_registrar(s: &str) -> Result<(String, String), String> {
     let (clid, pw) = s
         .split_once(':')
@@ -167,7 +191,10 @@ mod tests {
         ])
         .unwrap();
         assert!(a.plain && !a.demo);
-        assert_eq!(a.registrars.len(), 2);
+        assert_eq!(a.registrars().unwrap().len(), 2);
+        let bad = Args::try_parse_from(["eppd", "--registrar", "r1:secret-pw1"]).unwrap();
+        let e = bad.registrars().unwrap_err();
+        assert!(e.contains("\"r1\"") && !e.contains("secret"), "{e}");
         assert_eq!(a.messages[1], ("reg1".into(), "two".into()));
         assert_eq!(a.login_deadline, 1);
         assert_eq!(a.idle_timeout, 600);

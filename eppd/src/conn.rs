@@ -30,6 +30,8 @@ const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 pub struct Shared {
     pub config: Arc<ServerConfig>,
     pub store: Arc<Store>,
+    /// How long pending output may wait for the client to take any of it.
+    pub write_timeout: Duration,
 }
 
 /// Why the driver stopped.
@@ -50,8 +52,6 @@ struct Conn {
     id: u64,
     shared: Arc<Shared>,
     session: Session,
-    /// The clID of the last login attempt (for the log line of a failed login).
-    login_client: Option<String>,
     bytes_in: u64,
     bytes_out: u64,
 }
@@ -73,7 +73,6 @@ pub async fn serve<S>(
         id,
         shared,
         session,
-        login_client: None,
         bytes_in: 0,
         bytes_out: 0,
     };
@@ -85,6 +84,8 @@ pub async fn serve<S>(
     let mut eof = false;
     let mut eof_told = false;
 
+    // Since when output has been pending without the client taking any.
+    let mut stalled_since: Option<tokio::time::Instant> = None;
     let stop = loop {
         c.pump(&mut input);
         if eof && !eof_told && (input.is_empty() || c.session.close_reason().is_some()) {
@@ -107,6 +108,15 @@ pub async fn serve<S>(
             break Stop::Stalled;
         }
         let sleep = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now));
+        // The write-progress clock runs only while output is pending.
+        if !want_write {
+            stalled_since = None;
+        } else if stalled_since.is_none() {
+            stalled_since = Some(tokio::time::Instant::now());
+        }
+        let stall = tokio::time::sleep_until(
+            stalled_since.map_or_else(tokio::time::Instant::now, |t| t + c.shared.write_timeout),
+        );
 
         tokio::select! {
             r = wr.write(c.session.output()), if want_write => match r {
@@ -114,9 +124,16 @@ pub async fn serve<S>(
                 Ok(n) => {
                     c.session.consume_output(n);
                     c.bytes_out += n as u64;
+                    stalled_since = None;
                 }
                 Err(e) => break Stop::WriteError(e),
             },
+            _ = stall, if want_write => {
+                break Stop::WriteError(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the client took no output within the write timeout",
+                ));
+            }
             r = rd.read(&mut chunk[..room.max(1)]), if want_read => match r {
                 Ok(0) => eof = true,
                 Ok(n) => {
@@ -221,7 +238,6 @@ impl Conn {
         let id = request.id();
         let result = match request {
             Request::Login(l) => {
-                self.login_client = Some(l.client_id.clone());
                 let answer = store.authenticate(&l.client_id, &l.password);
                 let r = self.session.answer_login(l.id, answer);
                 if let (Ok(code), Some(new)) = (&r, &l.new_password) {
@@ -280,11 +296,9 @@ impl Conn {
     /// One log line per response rendered since the last call, from libepp's transaction log.
     fn log_responses(&mut self) {
         while let Some(t) = self.session.poll_transaction() {
-            let client = match (t.command, self.session.client_id()) {
-                (_, Some(c)) => c,
-                ("login", None) => self.login_client.as_deref().unwrap_or("-"),
-                _ => "-",
-            };
+            // libepp records the logged-in client, or for a login the clID
+            // it tried: the right one even when commands were pipelined.
+            let client = t.client_id.as_deref().unwrap_or("-");
             let code = t
                 .code
                 .map_or_else(|| "greeting".to_string(), |c| c.code().to_string());

@@ -118,7 +118,7 @@ fn setup(args: &Args, started: SystemTime) -> Result<(Arc<ServerConfig>, Arc<Sto
         .map_err(|e| format!("bad configuration: {e}"))?;
 
     let store = Arc::new(Store::new());
-    let mut registrars = args.registrars.clone();
+    let mut registrars = args.registrars()?;
     let mut messages = args.messages.clone();
     if args.demo {
         if !registrars.iter().any(|(c, _)| c == DEMO_CLID) {
@@ -182,7 +182,11 @@ async fn run(
         print_demo_help(&addr.to_string(), &store);
     }
 
-    let shared = Arc::new(Shared { config, store });
+    let shared = Arc::new(Shared {
+        config,
+        store,
+        write_timeout: Duration::from_secs(args.write_timeout),
+    });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns: JoinSet<()> = JoinSet::new();
     let max_conns = usize::try_from(args.max_connections).unwrap_or(usize::MAX);

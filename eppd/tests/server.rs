@@ -503,6 +503,35 @@ fn login_deadline_closes_idle_connection() {
 }
 
 #[test]
+fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
+    let eppd = Eppd::start(&["--write-timeout", "1", "--login-deadline", "3600"]);
+    let stream = TcpStream::connect(eppd.addr).expect("connect");
+    // Pipeline far more greetings than socket buffers and libepp's pending
+    // output hold, and never read one.
+    let mut writer = stream.try_clone().expect("clone");
+    writer
+        .set_write_timeout(Some(IO_TIMEOUT))
+        .expect("write timeout");
+    let hellos: Vec<u8> = frame(&hello()).repeat(40_000);
+    let sender = thread::spawn(move || {
+        let _ = writer.write_all(&hellos);
+    });
+    let started = Instant::now();
+    let log = eppd.wait_log("within the write timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "closed late: {:?}",
+        started.elapsed()
+    );
+    assert!(log.contains("closed"), "{log}");
+    drop(stream);
+    let _ = sender.join();
+    // Others are still served.
+    let mut c = Client::open(eppd.addr);
+    assert!(c.call(&hello()).contains("<greeting>"));
+}
+
+#[test]
 fn idle_timeout_closes_logged_in_connection() {
     let eppd = Eppd::start(&[
         "--registrar",
