@@ -37,6 +37,8 @@
 
 #define S(lit) (lit), (sizeof(lit) - 1)
 #define READ_CHUNK 65536
+/* How long pending output may wait for the client to take any of it. */
+#define WRITE_TIMEOUT_MS 30000u
 
 /* ------------------------------------------------------------------ */
 /* The in-memory back end                                              */
@@ -148,6 +150,7 @@ struct conn {
     size_t in_len;
     bool eof;
     bool dead;
+    uint64_t stalled_since; /* output pending and none taken since (ms), or 0 */
     char peer[64];
 };
 
@@ -366,6 +369,8 @@ static void flush_output(struct conn *c) {
             }
             return;
         }
+        if (w > 0)
+            c->stalled_since = 0;
         r = epp_session_consume_output(c->session, (size_t)w);
         if (r != EPP_RESULT_OK) {
             conn_fail(c, "epp_session_consume_output", r);
@@ -654,6 +659,8 @@ int main(int argc, char **argv) {
                 pfds[k + 1].events |= POLLOUT;
             if (epp_session_get_next_timeout(c->session, &t) == EPP_RESULT_OK && t < next)
                 next = t;
+            if (c->stalled_since != 0 && c->stalled_since + WRITE_TIMEOUT_MS < next)
+                next = c->stalled_since + WRITE_TIMEOUT_MS;
         }
         timeout_ms = next == EPP_TIMEOUT_NONE ? -1 : next <= now ? 0
                    : next - now > 60000 ? 60000 : (int)(next - now);
@@ -678,6 +685,17 @@ int main(int argc, char **argv) {
                 handle_requests(c);
             }
             flush_output(c);
+            /* A client that takes none of its output for WRITE_TIMEOUT_MS
+             * must not hold the connection (timeouts end the session, but
+             * its pending output would wait forever). */
+            if (!c->dead && has_output(c)) {
+                if (c->stalled_since == 0) {
+                    c->stalled_since = now;
+                } else if (now - c->stalled_since >= WRITE_TIMEOUT_MS) {
+                    fprintf(stderr, "%s: write timeout\n", c->peer);
+                    c->dead = true;
+                }
+            }
             if (!c->dead) {
                 bool finished = false;
                 if (epp_session_is_finished(c->session, &finished) != EPP_RESULT_OK || finished)
