@@ -20,7 +20,23 @@
 #         take_output + syswrite + consume_output (the default);
 #   srs   SRS::EPP::Session's shape: the session owns the socket (io =>) and
 #         a request handler (on_request =>); the loop calls connected,
-#         input_event and output_event, as SRS::EPP::Proxy's event loop does.
+#         input_event and output_event, as SRS::EPP::Proxy's event loop does,
+#         then process_queue and send_pending_replies.
+#
+# Backpressure: when libepp takes no more input (too much output waits for a
+# client that does not read, a login is being decided), the bytes read stay
+# in the session's input buffer, bounded by max_buffered (256 KiB). A socket
+# is watched for reading only while that buffer has room (input_room), so a
+# client that pipelines without reading is held back by TCP, not by this
+# process's memory. Output written lets the session take the buffered input:
+# the loop feeds it again after every write.
+#
+# Closing: once a session is finished, the socket is half-closed
+# (shutdown SHUT_WR: the client sees the end of file after the last
+# response), then what the client still sends is read and discarded for up to
+# 1 s or 256 KiB, or until its end of file, and only then closed: closing with
+# unread input makes the kernel send an RST, which can destroy responses
+# already written (the 1500 to a logout followed by pipelined commands).
 use strict;
 use warnings;
 
@@ -143,7 +159,10 @@ sub decide {
 # Connections
 # ---------------------------------------------------------------------
 
-my %conns;    # fileno => { sock, session, peer }
+my %conns;    # fileno => { sock, session, peer, eof }; lingering: { sock, peer, linger_until, linger_left }
+
+use constant LINGER_MS    => 1000;      # how long a finished connection is drained before close
+use constant LINGER_BYTES => 262144;    # and how much of the client's input is discarded at most
 
 my $config = LibEPP::Config->new(
     server_id       => 'libepp Perl example server',
@@ -166,7 +185,12 @@ sub log_transactions {
 # core style: the four verbs.
 sub core_read {
     my ($c) = @_;
-    my $n = sysread($c->{sock}, my $buf, 65536);
+    # Never more than the session's input buffer has room for (the socket is
+    # watched only while there is some): input() refuses to buffer more.
+    my $size = $c->{session}->input_room;
+    $size = 65536 if $size > 65536;
+    return if !$size;
+    my $n = sysread($c->{sock}, my $buf, $size);
     if (!defined $n) {
         return if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
         print STDERR "$c->{peer}: read: $!\n";
@@ -229,10 +253,59 @@ sub accept_connections {
     }
 }
 
+# Hands the requests to the back end and feeds input held back; then writes.
+sub pump  { my ($c) = @_; $style eq 'srs' ? $c->{session}->process_queue : core_pump($c) }
+sub flush { my ($c) = @_; $style eq 'srs' ? $c->{session}->send_pending_replies : core_flush($c) }
+
+sub service {
+    my ($c) = @_;
+    my $s = $c->{session};
+    pump($c);
+    flush($c);
+    # All output written and input still held back (the session refused it
+    # while output waited): feed it now, or nothing would wake this
+    # connection (its socket is not watched for reading while the buffer is
+    # full, nor for writing with nothing to write).
+    while ($s->buffered_input && !$s->output_length && !$s->is_finished) {
+        my $before = $s->buffered_input;
+        pump($c);
+        flush($c);
+        last if $s->buffered_input >= $before;
+    }
+}
+
 sub close_connection {
     my ($fd) = @_;
     my $c = delete $conns{$fd} or return;
     close($c->{sock});
+}
+
+# The session is finished: half-close, and drain before closing (see the
+# top of the file), unless the client has already closed its side.
+sub start_lingering {
+    my ($fd, $now) = @_;
+    my $c = $conns{$fd};
+    my $eof = $c->{eof} || $c->{session}->eof_seen;
+    delete $c->{session};    # frees it (and its input buffer)
+    return close_connection($fd) if $eof;
+    shutdown($c->{sock}, 1);  # SHUT_WR: a FIN after the last byte written
+    $c->{linger_until} = $now + LINGER_MS;
+    $c->{linger_left} = LINGER_BYTES;
+}
+
+sub linger_read {
+    my ($fd) = @_;
+    my $c = $conns{$fd};
+    while (1) {
+        my $n = sysread($c->{sock}, my $buf, 65536);
+        if (!defined $n) {
+            return if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
+            return close_connection($fd);    # reset by the client
+        }
+        return close_connection($fd) if $n == 0;    # the client's end of file
+        $c->{linger_left} -= $n;
+        return close_connection($fd) if $c->{linger_left} <= 0;
+    }
 }
 
 # ---------------------------------------------------------------------
@@ -263,8 +336,14 @@ while (!$stopping) {
     my $rsel = IO::Select->new($listener);
     my $wsel = IO::Select->new;
     for my $c (values %conns) {
+        if ($c->{linger_until}) {
+            $rsel->add($c->{sock});
+            $next = $c->{linger_until} if !defined $next || $c->{linger_until} < $next;
+            next;
+        }
         my $s = $c->{session};
-        $rsel->add($c->{sock}) if !$s->eof_seen && !$c->{eof};
+        # Read only while the session's input buffer has room: backpressure.
+        $rsel->add($c->{sock}) if !$s->eof_seen && !$c->{eof} && $s->input_room;
         $wsel->add($c->{sock}) if $s->output_length;
         my $t = $s->next_timeout;
         $next = $t if defined $t && (!defined $next || $t < $next);
@@ -277,6 +356,11 @@ while (!$stopping) {
     my %w = map { (fileno($_) => 1) } @{$writable || []};
     for my $fd (sort { $a <=> $b } keys %conns) {
         my $c = $conns{$fd};
+        if ($c->{linger_until}) {
+            linger_read($fd) if $r{$fd};
+            close_connection($fd) if $conns{$fd} && $now >= $c->{linger_until};
+            next;
+        }
         my $s = $c->{session};
         if ($style eq 'srs') {
             $s->input_event($now) if $r{$fd};
@@ -288,13 +372,13 @@ while (!$stopping) {
             }
             core_pump($c);
         }
-        if ($s->handle_timeout($now)) {
-            print STDERR "$c->{peer}: timed out\n";
-            $style eq 'srs' ? $s->process_queue : core_pump($c);
-        }
-        $style eq 'srs' ? $s->send_pending_replies : core_flush($c);
+        print STDERR "$c->{peer}: timed out\n" if $s->handle_timeout($now);
+        # Dispatch (the session_end after a timeout, and in the srs style
+        # process_queue after output_event: input held back while output
+        # waited is fed once it drains), then write.
+        service($c);
         log_transactions($c);
-        close_connection($fd) if $s->is_finished;
+        start_lingering($fd, $now) if $s->is_finished;
     }
     accept_connections($listener) if $r{fileno($listener)};
 }

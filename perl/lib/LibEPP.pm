@@ -424,7 +424,8 @@ LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) server session en
   # Per connection: the greeting is queued at once.
   my $session = LibEPP::Session->new(config => $config);
 
-  # Bytes read from the socket (a Perl byte string):
+  # Bytes read from the socket (a Perl byte string), at most
+  # $session->input_room of them: the input buffer is bounded.
   $session->input($bytes);
 
   # Requests the host decides:
@@ -446,8 +447,11 @@ LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) server session en
   my $out = $session->take_output;
   my $n = syswrite($socket, $out);
   $session->consume_output($n);
+  $session->input if $session->buffered_input;   # held back while output waited
 
-  close($socket) if $session->is_finished;
+  # Finished: half-close, drain what the client still sends, then close
+  # (see LibEPP::Session's is_finished).
+  shutdown($socket, 1) if $session->is_finished;
 
 =head1 DESCRIPTION
 

@@ -378,7 +378,8 @@ Answers 2400 (command failed), with C<$text> or the standard message.
 =head2 SessionEnd
 
 Needs no answer: write the remaining output, and close the connection
-once L<LibEPP::Session/is_finished>.
+once L<LibEPP::Session/is_finished> (gently, as described there: half-close
+and drain first).
 
 =over
 

@@ -32,7 +32,11 @@ my %SRS_STATE = (
     EPP_SESSION_STATE_CLOSED()         => 'End',
 );
 
-my %KNOWN = map { $_ => 1 } qw(config now clock io on_request read_size);
+my %KNOWN = map { $_ => 1 } qw(config now clock io on_request read_size max_buffered);
+
+# The default cap on input() and input_event()'s buffer: a frame of
+# libepp's default max_frame_size fits.
+use constant DEFAULT_MAX_BUFFERED => 262144;
 
 sub new {
     my $class = shift;
@@ -46,12 +50,17 @@ sub new {
         if defined $a{clock} && ref $a{clock} ne 'CODE';
     croak "LibEPP::Session->new: on_request must be a code reference"
         if defined $a{on_request} && ref $a{on_request} ne 'CODE';
+    for my $k (qw(read_size max_buffered)) {
+        croak "LibEPP::Session->new: $k must be a positive integer"
+            if defined $a{$k} && ($a{$k} !~ /^\d+$/ || !$a{$k});
+    }
     my $self = bless {
         in         => '',
         clock      => $a{clock},
         io         => $a{io},
         on_request => $a{on_request},
         read_size  => $a{read_size} || 65536,
+        max_buffered => $a{max_buffered} || DEFAULT_MAX_BUFFERED,
         eof        => 0,
     }, $class;
     my $h;
@@ -130,22 +139,31 @@ sub feed_input {
     return $used;
 }
 
-sub input {
-    my ($self, undef, $now) = @_;
-    if (defined $_[1] && length $_[1]) {
-        my $bytes = $_[1];
-        _bytes_arg('input', $bytes);
-        $self->{in} .= $bytes;
+# Appends bytes to the input buffer, whatever its size (input_event: the
+# bytes are read already).
+sub _append {
+    my ($self) = @_;
+    my $bytes = $_[1];
+    _bytes_arg('input', $bytes);
+    if ($self->{input_closed}) {
+        $self->{dropped} += length $bytes;    # the session reads no more
+        return;
     }
+    $self->{in} .= $bytes;
+    return;
+}
+
+# Feeds the buffer until the session takes no more; returns the bytes taken.
+sub _feed_buffer {
+    my ($self, $now) = @_;
     my $total = 0;
-    return 0 if $self->{in} eq '';
-    $now = $self->_now($now);
     while (length $self->{in}) {
         my ($ptr, $len) = scalar_to_buffer($self->{in});
         my $used = 0;
         my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, $len, $now, \$used);
         if ($rc == EPP_RESULT_SESSION_CLOSED) {
             # The session reads no more: what is left will never be read.
+            $self->{input_closed} = 1;
             $self->{dropped} += length $self->{in};
             $self->{in} = '';
             last;
@@ -158,7 +176,47 @@ sub input {
     return $total;
 }
 
+# True once the session processes no more input (a feed of 0 bytes says so).
+sub _reads_no_more {
+    my ($self, $now) = @_;
+    return 1 if $self->{input_closed};
+    my $probe = ' ';
+    my ($ptr) = scalar_to_buffer($probe);
+    my $used = 0;
+    my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, 0, $now, \$used);
+    return $self->{input_closed} = 1 if $rc == EPP_RESULT_SESSION_CLOSED;
+    $self->_check($rc, 'epp_session_feed_input') if $rc;
+    return 0;
+}
+
+sub input {
+    my ($self, undef, $now) = @_;
+    my $new = defined $_[1] && length $_[1];
+    return 0 if !$new && $self->{in} eq '';
+    $now = $self->_now($now);
+    # What is buffered goes first (and may make room).
+    my $total = length $self->{in} ? $self->_feed_buffer($now) : 0;
+    return $total if !$new;
+    my $have = length $self->{in};
+    if ($have + length($_[1]) > $self->{max_buffered} && !$self->_reads_no_more($now)) {
+        croak sprintf("LibEPP::Session->input: %d more bytes would buffer %d, over max_buffered (%d); "
+                      . "none of them was taken: give at most input_room (%d) bytes, and read no more "
+                      . "until the session takes what is buffered", length($_[1]), $have + length($_[1]),
+                      $self->{max_buffered}, $self->input_room);
+    }
+    $self->_append($_[1]);
+    return $total + $self->_feed_buffer($now);
+}
+
 sub buffered_input { length $_[0]{in} }
+
+sub max_buffered { $_[0]{max_buffered} }
+
+sub input_room {
+    my ($self) = @_;
+    my $room = $self->{max_buffered} - length $self->{in};
+    return $room > 0 ? $room : 0;
+}
 
 # ---------------------------------------------------------------------
 # take-output
@@ -387,9 +445,8 @@ sub connected {
 }
 
 sub _io_read {
-    my ($self) = @_;
+    my ($self, $size) = @_;
     my $io = $self->{io} or croak "LibEPP::Session: no io was given to new()";
-    my $size = $self->{read_size};
     if (blessed($io) && !$io->can('sysread') && $io->can('read')) {
         return $io->read($size);    # Net::SSLeay::OO::SSL style: returns the data
     }
@@ -413,8 +470,17 @@ sub input_event {
     my ($self, $now) = @_;
     return 0 if $self->{eof};
     $now = $self->_now($now);
+    my $room = $self->input_room;
+    if (!$room) {
+        # The buffer is full: read nothing (the socket's buffers fill and TCP
+        # holds the client back) until the session takes what is buffered.
+        # Writing frees it when too much output is waiting.
+        $self->output_event;
+        return $self->_feed_and_dispatch($now);
+    }
     local $!;
-    my $data = $self->_io_read;
+    my $size = $self->{read_size} < $room ? $self->{read_size} : $room;
+    my $data = $self->_io_read($size);
     if (!defined $data) {
         return 0 if _would_block();
         $self->{io_error} = "read: $!";
@@ -428,9 +494,19 @@ sub input_event {
         $self->output_event;
         return 0;
     }
+    # An io whose read returns more than asked may overshoot the cap by that
+    # much: the bytes are read already.
+    $self->_append($data);
+    return $self->_feed_and_dispatch($now);
+}
+
+# Feeds what is buffered, dispatches, writes; true if frames were completed
+# or requests dispatched.
+sub _feed_and_dispatch {
+    my ($self, $now) = @_;
     my $queued_before = $self->outstanding;
     my $out_before = $self->output_length;
-    $self->input($data, $now);
+    $self->input(undef, $now);
     my $framed = $self->outstanding > $queued_before || $self->output_length > $out_before;
     my $dispatched = $self->{on_request} ? $self->_dispatch(undef, $now) : 0;
     $self->output_event;
@@ -524,8 +600,9 @@ LibEPP::Session - one EPP session on one connection, without I/O
 
   my $session = LibEPP::Session->new(config => $config);   # greeting queued
 
-  # Event loop, socket readable:
-  my $n = sysread($sock, my $buf, 65536);
+  # Event loop, socket readable (watch it for reading only while
+  # $session->input_room > 0: the input buffer is bounded):
+  my $n = sysread($sock, my $buf, $session->input_room);
   $n ? $session->input($buf) : $session->handle_eof;
   while (my $req = $session->poll_queue) { decide($req) }   # answer_* each
   $session->input;                                          # input held back by a login
@@ -536,7 +613,10 @@ LibEPP::Session - one EPP session on one connection, without I/O
       my $w = syswrite($sock, $out);
       $session->consume_output($w) if $w;
   }
-  close($sock) if $session->is_finished;
+  $session->input if $session->buffered_input;              # held back by waiting output
+  # Finished: half-close, read and discard what the client still sends
+  # (briefly), then close: a close with unread input sends an RST.
+  shutdown($sock, 1) if $session->is_finished;
 
   # Timers:
   my $at = $session->next_timeout;                          # ms, or undef
@@ -548,6 +628,7 @@ LibEPP::Session - one EPP session on one connection, without I/O
   $s->connected;        # writes the greeting
   $s->input_event;      # socket readable: read, feed, dispatch, write
   $s->output_event;     # socket writable
+  $s->process_queue;    # then feed input held back while output was waiting
   print $s->state, " ", $s->user // '-', "\n";
 
 =head1 DESCRIPTION
@@ -610,7 +691,17 @@ answer later (see L<LibEPP::Request>).
 
 =item read_size
 
-Bytes read per C<input_event> (default 65536).
+Bytes read per C<input_event> at most (default 65536).
+
+=item max_buffered
+
+The most bytes C<input> and C<input_event> keep buffered when the session
+takes no more (default 262144, a frame of libepp's default
+C<max_frame_size>). Once that many are buffered, C<input_event> reads
+nothing until the session takes some, and C<input> croaks rather than
+buffer more (see L</"input([$bytes], [$now_ms])">): a client that sends
+without reading its responses is held back by TCP, not by the server's
+memory.
 
 =back
 
@@ -632,16 +723,34 @@ once the session processes no more input. A string with characters above
 
 =item input([$bytes], [$now_ms])
 
-The buffered form: appends C<$bytes> (if any) to the session's input
-buffer and feeds as much of the buffer as the session takes; returns how
-many bytes it took. What it does not take stays buffered: call
-C<< $session->input >> again after answering requests or writing output.
-Once the session processes no more input, the buffer is dropped (no
-exception).
+The buffered form: feeds what is buffered, then appends C<$bytes> (if
+any) to the session's input buffer and feeds as much of it as the session
+takes; returns how many bytes it took. What it does not take stays
+buffered: call C<< $session->input >> again after answering requests or
+writing output. Once the session processes no more input, the buffer is
+dropped (no exception), and so are bytes given later.
+
+The buffer is bounded by C<max_buffered>: when C<$bytes> would take it
+beyond that, C<input> croaks and takes none of them (what was buffered
+before may have been fed). It refuses rather than silently buffering
+without limit, and rather than taking part of the bytes, which would leave
+the caller not knowing which part. So give it at most C<input_room> bytes:
+read at most that much from the socket, and read nothing while it is 0
+(leave the socket out of the read set; see the example server). Feeding a
+closed session never croaks.
 
 =item buffered_input
 
 How many bytes are buffered, not yet taken.
+
+=item max_buffered
+
+The cap given to C<new> (default 262144).
+
+=item input_room
+
+How many more bytes C<input> accepts now: C<max_buffered> less
+C<buffered_input>, or 0.
 
 =item handle_eof([$now_ms])
 
@@ -736,6 +845,13 @@ C<awaiting_login>, C<login_pending>, C<logged_in>, C<closing> or C<closed>.
 True when the connection should be closed now: the session has ended and
 every byte it will write has been consumed.
 
+Close gently: a socket closed while the client's bytes are still unread
+(pipelined commands after a logout, say) makes the kernel send an RST,
+and the client may lose responses already written, the 1500 to the logout
+among them. Half-close first (C<shutdown($sock, 1)>), then read and
+discard what still arrives for a short while (the example server: up to
+1 s or 256 KiB, or until the end of file) before C<close>.
+
 =item client_id
 
 The logged-in client's clID, or C<undef>.
@@ -790,11 +906,20 @@ C<io> (when given) and returns the bytes still pending.
 
 =item input_event([$now_ms])
 
-Call when C<io> is readable: reads once, feeds the bytes, dispatches the
-requests to C<on_request>, and writes what it can. Returns true if the
-bytes completed at least one frame, false otherwise (a partial frame,
-nothing to read, or the end of file, which it passes to C<handle_eof>).
-A read error is treated as an end of file and kept in C<io_error>.
+Call when C<io> is readable: reads once (at most C<read_size> bytes, and
+no more than C<input_room>), feeds the bytes, dispatches the requests to
+C<on_request>, and writes what it can. Returns true if the bytes
+completed at least one frame, false otherwise (a partial frame, nothing
+to read, or the end of file, which it passes to C<handle_eof>). A read
+error is treated as an end of file and kept in C<io_error>.
+
+While C<max_buffered> bytes are buffered (the session applies
+backpressure: too much output is waiting, too many commands are in
+flight, or a login is with the host), it reads nothing: it writes what it
+can, feeds the buffer again, dispatches and writes. An event loop should
+watch C<io> for reading only while C<input_room> is above 0, and call
+C<process_queue> after C<output_event> so that input held back is fed
+once output drains.
 
 =item input_packet($xml, [$now_ms])
 
@@ -803,14 +928,18 @@ adds the 4-byte header. As in SRS::EPP::Session, a string without Perl's
 UTF8 flag is taken as bytes (UTF-8 already); a string with it is encoded
 to UTF-8 first. Dispatches to
 C<on_request> and writes to C<io> when given. Returns the bytes taken
-(header included).
+(header included). Like C<input>, it croaks (taking nothing) when the
+message would take the input buffer beyond C<max_buffered>.
 
 =item process_queue([$count])
 
 Takes up to C<$count> requests (default: all) from the queue and calls
-C<on_request> for each, feeding input held back by a login as answers free
-it. Returns the number of requests not yet answered, handed out or still
-queued (C<outstanding>).
+C<on_request> for each, feeding input held back (by a login, by too
+many commands in flight, by too much output waiting) as answers and
+writes free it. Returns the number of requests not yet answered, handed
+out or still queued (C<outstanding>). Call it after C<output_event> too
+(then C<send_pending_replies>): written output lets the session take the
+buffered input it refused.
 
 =item send_pending_replies
 
