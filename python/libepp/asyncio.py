@@ -42,7 +42,9 @@ The handler (every method optional except ``authenticate``):
     :class:`libepp.Response`, or ``None`` after answering ``request`` directly. Without
     ``command``: 2101 (unimplemented command).
 ``on_connect(connection)``
-    Called before the greeting is sent; return ``False`` to drop the connection.
+    Called before the greeting is sent; return ``False`` to drop the connection. If it raises,
+    the exception is logged and the connection dropped the same way (no greeting; ``on_close``
+    gets ``"host"``).
 ``on_close(connection, reason)``
     Called once the connection is closed, with the session's :class:`libepp.CloseReason` (or
     ``None`` when the server shut down or the socket failed before the session ended).
@@ -51,7 +53,13 @@ The handler (every method optional except ``authenticate``):
     log (``Config(transaction_log=True)``).
 
 A handler method that raises is logged and its request answered 2400 (command failed); the
-connection goes on.
+connection goes on. (``on_connect`` is the exception: see above; ``on_close`` and
+``on_transaction`` failures are only logged.)
+
+Timeouts: the configuration's ``login_deadline`` and ``idle_timeout`` end the session whenever
+they pass, even while the client keeps sending or the server waits to write (responses already
+rendered are still written); ``serve(write_timeout=...)`` drops a connection whose peer takes no
+output for that long.
 """
 
 from __future__ import annotations
@@ -92,6 +100,8 @@ LINGER = 1.0
 LINGER_BYTES = 256 * 1024
 #: On Server.close(): how long to try writing responses already rendered.
 SHUTDOWN_FLUSH = 2.0
+#: The default of ``serve(write_timeout=...)``.
+WRITE_TIMEOUT = 30.0
 
 _LOGIN_OUTCOMES = {
     "accept": "accept",
@@ -156,6 +166,9 @@ class Connection:
         self._writer = writer
         self._closing = False
         self._shutdown = False
+        # Set when the peer stopped taking output: the socket is aborted, not closed gracefully
+        # (which would wait for the buffered output to be written).
+        self._abort = False
         # Set by close() and Server.close(): wakes the driver out of its wait for input.
         self._stop: _asyncio.Future[None] = _asyncio.get_running_loop().create_future()
         self._read_task: Optional[_asyncio.Future[bytes]] = None
@@ -220,10 +233,20 @@ class Connection:
         eof = False
         eof_told = False
         try:
-            if await self._call("on_connect", self) is False:
+            try:
+                refused = await self._call("on_connect", self) is False
+            except Exception:
+                log.exception("%r: on_connect failed; closing", self)
+                refused = True
+            if refused:
                 session.close()
                 return
             while not self._closing:
+                # The session's deadlines (login deadline, idle timeout) are checked on every turn,
+                # not only when waiting for input times out: a client that keeps sending (or that
+                # keeps the server waiting to write) must not outlive them. A no-op before the
+                # deadline; after it, what is already rendered is still written.
+                session.handle_timeout()
                 progress = False
                 if not self._shutdown:
                     progress = await self._pump(pending)
@@ -239,7 +262,7 @@ class Connection:
                     await self._flush(SHUTDOWN_FLUSH)
                     session.close()
                     break
-                if not await self._flush(self.server.config.limits["idle_timeout"]):
+                if not await self._flush():
                     break
                 if session.is_finished:
                     await self._linger(eof)
@@ -268,8 +291,7 @@ class Connection:
                         pending += data
                     else:
                         eof = True
-                elif not done:
-                    session.handle_timeout()
+                # A deadline that passed is handled at the top of the loop.
         except (ConnectionError, OSError, _ssl.SSLError) as exc:
             log.debug("%r: socket error: %s", self, exc)
         finally:
@@ -279,13 +301,24 @@ class Connection:
                 self._read_task.cancel()
                 self._read_task = None
             try:
-                self._writer.close()
+                if self._abort:
+                    self._writer.transport.abort()
+                else:
+                    self._writer.close()
             except Exception:  # pragma: no cover - already broken
                 pass
+            closed = False
             try:
-                await _within(self._writer.wait_closed(), LINGER)
+                closed, _ = await _within(self._writer.wait_closed(), LINGER)
             except (Exception, _asyncio.CancelledError):
                 pass
+            if not closed and not self._abort:
+                # Output still buffered for a peer that does not take it: a graceful close would
+                # keep the socket open until it does. Drop it.
+                try:
+                    self._writer.transport.abort()
+                except Exception:  # pragma: no cover - already broken
+                    pass
             self.server._connections.discard(self)
             try:
                 await self._call("on_close", self, reason)
@@ -326,17 +359,71 @@ class Connection:
                 return progress
             progress = True
 
-    async def _flush(self, timeout: float) -> bool:
-        """Writes pending output; False when the peer is gone or read nothing for ``timeout``."""
-        out = self.session.take_output()
+    async def _flush(self, limit: Optional[float] = None) -> bool:
+        """Writes the session's pending output and waits until the peer has taken enough of it
+        (asyncio's flow control). The session's deadlines still run meanwhile: when one passes,
+        the session ends there (what is rendered is still written). False when the connection
+        must close without writing more: the peer took no output for the server's
+        ``write_timeout``, ``limit`` seconds passed, or the connection was closed."""
+        session = self.session
+        out = session.take_output()
         if not out:
             return True
-        self._writer.write(out)
-        ok, _ = await _within(self._writer.drain(), timeout)
-        if not ok:
-            log.info("%r: the peer read nothing for %ss; closing", self, timeout)
-            self.session.close()
-        return ok
+        writer = self._writer
+        writer.write(out)
+        transport = writer.transport
+        loop = _asyncio.get_running_loop()
+        write_timeout = self.server.write_timeout
+        last_progress = loop.time()
+        end = None if limit is None else last_progress + limit
+        backlog = _write_backlog(transport)
+        watch_stop = not self._stop.done()
+        drain = _asyncio.ensure_future(writer.drain())
+        try:
+            while True:
+                now = loop.time()
+                # Progress is looked at a few times per write_timeout.
+                wait = min(last_progress + write_timeout - now, write_timeout / 4)
+                if end is not None:
+                    wait = min(wait, end - now)
+                deadline = session.next_timeout()
+                if deadline is not None:
+                    wait = min(wait, max(0.0, deadline - time.time()) + 0.001)
+                waiting: Set[_asyncio.Future[Any]] = {drain}
+                if watch_stop:
+                    waiting.add(self._stop)
+                done, _ = await _asyncio.wait(waiting, timeout=max(0.0, wait),
+                                              return_when=_asyncio.FIRST_COMPLETED)
+                if drain in done:
+                    drain.result()  # raises when the connection was lost
+                    return True
+                now = loop.time()
+                if self._stop in done:
+                    watch_stop = False
+                    if self._closing:
+                        return False
+                    if self._shutdown:
+                        end = min(end, now + SHUTDOWN_FLUSH) if end is not None else now + SHUTDOWN_FLUSH
+                if session.handle_timeout():
+                    log.info("%r: %s while writing; writing what is rendered, then closing",
+                             self, session.close_reason)
+                size = _write_backlog(transport)
+                if size < backlog:
+                    last_progress = now
+                backlog = size
+                if end is not None and now >= end:
+                    self._abort = True
+                    return False
+                if now - last_progress >= write_timeout:
+                    log.info("%r: the peer took no output for %ss; closing", self, write_timeout)
+                    session.close()
+                    self._abort = True
+                    return False
+        finally:
+            if not drain.done():
+                drain.cancel()
+            elif not drain.cancelled():
+                drain.exception()  # retrieved (raised above when it mattered)
 
     async def _linger(self, eof: bool) -> None:
         """After the last response: half-close, then drop what the peer still sends, briefly, so
@@ -447,6 +534,30 @@ class Connection:
         _respond(req, answer)
 
 
+def _write_backlog(transport: Any) -> int:
+    """Bytes written to ``transport`` and not yet taken by the socket, for telling whether the
+    peer takes any. Over TLS, asyncio's TLS layer (Python 3.11 and later) counts only what it has
+    not yet passed to the transport under it, and it passes a whole write at once: that
+    transport's buffer is added (best effort: it is an implementation detail of asyncio; on
+    older versions it is then counted twice, which is harmless here)."""
+    size = int(transport.get_write_buffer_size())
+    inner = getattr(getattr(transport, "_ssl_protocol", None), "_transport", None)
+    if inner is not None:
+        try:
+            size += int(inner.get_write_buffer_size())
+        except Exception:  # pragma: no cover - another implementation
+            pass
+    return size
+
+
+def _check_write_timeout(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("write_timeout must be a number of seconds, not %s" % type(value).__name__)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("write_timeout must be a positive, finite number of seconds, not %r" % (value,))
+    return float(value)
+
+
 def _respond(req: CommandRequest, answer: Any) -> None:
     if answer is None:
         if not req.answered:
@@ -469,9 +580,12 @@ class Server:
     """A running EPP server (see :func:`serve`). An async context manager: leaving it closes
     the server and every connection."""
 
-    def __init__(self, handler: Any, config: Config) -> None:
+    def __init__(self, handler: Any, config: Config, write_timeout: float = WRITE_TIMEOUT) -> None:
         self.handler = handler
         self.config = config
+        #: Seconds a connection may go without the peer taking any of the output waiting for
+        #: it; then the connection is dropped.
+        self.write_timeout = _check_write_timeout(write_timeout)
         self._server: Optional[_asyncio.Server] = None
         self._connections: Set[Connection] = set()
         self._tasks: Set[_asyncio.Task[None]] = set()
@@ -573,6 +687,7 @@ async def serve(
     *,
     config: Optional[Config] = None,
     ssl_handshake_timeout: Optional[float] = None,
+    write_timeout: float = WRITE_TIMEOUT,
     **server_kwargs: Any,
 ) -> Server:
     """Starts an EPP server for ``handler`` on ``host``:``port`` (port 0 picks a free one: see
@@ -582,6 +697,11 @@ async def serve(
     The configuration is ``config``, else the handler's ``config`` attribute, else a default one
     (svID "libepp asyncio server"; domain, contact and host objects). Other keyword arguments go
     to :func:`asyncio.start_server`.
+
+    ``write_timeout`` (seconds, default 30) bounds how long a connection may wait for a peer that
+    takes none of the output waiting for it (a client that does not read): then the connection
+    is dropped. The configuration's ``login_deadline`` and ``idle_timeout`` also run while the
+    server waits to write, and while input keeps arriving.
     """
     if config is None:
         config = getattr(handler, "config", None)
@@ -589,7 +709,7 @@ async def serve(
         config = Config("libepp asyncio server")
     if not isinstance(config, Config):
         raise TypeError("config must be a libepp.Config, not %s" % type(config).__name__)
-    server = Server(handler, config)
+    server = Server(handler, config, write_timeout)
     kwargs: Dict[str, Any] = dict(server_kwargs)
     if ssl is not None:
         kwargs["ssl"] = ssl

@@ -99,11 +99,12 @@ def logged_in(config: Optional[libepp.Config] = None, now: float = T0) -> libepp
 class ServerThread:
     """libepp.asyncio.serve() on a private event loop in a daemon thread."""
 
-    def __init__(self, handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None) -> None:
+    def __init__(self, handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None,
+                 **serve_kwargs: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.server: Server = self.call(serve(handler, "127.0.0.1", 0, ssl, config=config))
+        self.server: Server = self.call(serve(handler, "127.0.0.1", 0, ssl, config=config, **serve_kwargs))
         self.port = self.server.port
 
     def call(self, coro: Any, timeout: float = 10) -> Any:
@@ -126,8 +127,9 @@ class ServerThread:
 def start_server() -> Iterator[Any]:
     started: List[ServerThread] = []
 
-    def start(handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None) -> ServerThread:
-        st = ServerThread(handler, ssl, config)
+    def start(handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None,
+              **serve_kwargs: Any) -> ServerThread:
+        st = ServerThread(handler, ssl, config, **serve_kwargs)
         started.append(st)
         return st
 

@@ -4,6 +4,7 @@ TLS with a CA made by trustme; plus frame-level checks with a raw socket."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 import ssl
@@ -535,6 +536,14 @@ def test_serve_rejects_bad_config() -> None:
     with pytest.raises(RuntimeError):
         current_connection()
 
+    async def bad_write_timeout(value: Any, exc: type) -> None:
+        with pytest.raises(exc):
+            await libepp.asyncio.serve(Registry(), "127.0.0.1", 0, write_timeout=value)
+
+    for value, exc in ((0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
+                       (float("inf"), ValueError), (None, TypeError), (True, TypeError), ("30", TypeError)):
+        asyncio.run(bad_write_timeout(value, exc))
+
 
 def test_handler_closes_the_connection(start_server: Any) -> None:
     class Closer(Registry):
@@ -551,3 +560,273 @@ def test_handler_closes_the_connection(start_server: Any) -> None:
     c.close()
     assert reg.closed.wait(5)
     assert reg.events[-1] == ("close", "host")
+
+
+def test_on_connect_that_raises_drops_the_connection(start_server: Any, caplog: Any) -> None:
+    class Broken(Registry):
+        def on_connect(self, conn: Any) -> Optional[bool]:
+            super().on_connect(conn)
+            if len(self.connections) == 1:
+                raise RuntimeError("on_connect bug")
+            return None
+
+    reg = Broken()
+    srv = start_server(reg)
+    with caplog.at_level(logging.INFO):
+        c = RawClient(srv.port)
+        assert c.sock.recv(1) == b""  # closed cleanly, without a greeting
+        c.close()
+        assert reg.closed.wait(5)
+        assert reg.events[-1] == ("close", "host")
+        assert srv.server.connections == []
+        reg.closed.clear()
+        c = RawClient(srv.port)  # the server goes on
+        greet_and_login(c)
+        c.send(frame(logout_xml()))
+        assert code_of(c.read_frame()) == 1500
+        assert c.closed_by_peer()
+        c.close()
+        assert reg.closed.wait(5)
+    logged = [r for r in caplog.records if r.name == "libepp.asyncio" and "on_connect failed" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert not [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
+
+
+class Flood:
+    """Sends ``data`` from a thread and reads nothing; ``error`` tells how sending ended."""
+
+    def __init__(self, sock: socket.socket, data: bytes) -> None:
+        self.sock = sock
+        self.data = data
+        self.error: Optional[BaseException] = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.sock.sendall(self.data)
+        except OSError as exc:
+            self.error = exc
+
+    def dropped(self, seconds: float = 5.0) -> bool:
+        """Whether the server's socket is gone (not kept open for output nobody reads): the
+        sender got a reset, or (if all it sent fit in the buffers) reading ends soon."""
+        self.thread.join(seconds)
+        if self.thread.is_alive():
+            return False
+        if self.error is not None:
+            return isinstance(self.error, OSError)
+        self.sock.settimeout(seconds)
+        try:
+            while self.sock.recv(1 << 20):
+                pass
+        except socket.timeout:
+            return False
+        except OSError:
+            pass
+        return True
+
+
+#: About 8 MB of hellos: some 90 MB of greetings, more than any socket buffers hold.
+HELLO_FLOOD = frame(HELLO) * 135_000
+
+
+def test_login_deadline_holds_while_the_client_keeps_sending(start_server: Any) -> None:
+    """A client that sends hellos without pause (reading the replies, so the server always has
+    input to read and room to write) is still closed at the login deadline: the deadline is
+    checked on every turn, not only when waiting for input times out."""
+    reg = Registry()
+    srv = start_server(reg, config=make_config(login_deadline=0.5))
+    c = RawClient(srv.port)
+    assert "<greeting>" in c.read_frame()
+    t0 = time.monotonic()
+    stop = threading.Event()
+
+    def send() -> None:
+        batch = frame(HELLO) * 100
+        try:
+            while not stop.is_set() and time.monotonic() - t0 < 10:
+                c.sock.sendall(batch)
+        except OSError:
+            pass
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    answered = 0
+    try:
+        with pytest.raises((EOFError, OSError)):
+            while time.monotonic() - t0 < 10:
+                assert "<greeting>" in c.read_frame()
+                answered += 1
+        elapsed = time.monotonic() - t0
+    finally:
+        stop.set()
+        sender.join(10)
+    c.close()
+    assert answered > 100 and 0.4 < elapsed < 3, (answered, elapsed)
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "login_deadline")
+
+
+def test_login_deadline_and_write_timeout_with_a_client_that_never_reads(start_server: Any) -> None:
+    """A flood of hellos, no reading: the server stops reading while it waits to write, the login
+    deadline still ends the session during that wait, and the write timeout drops the socket."""
+    reg = Registry()
+    srv = start_server(reg, config=make_config(login_deadline=0.5), write_timeout=1.5)
+    c = RawClient(srv.port)
+    t0 = time.monotonic()
+    flood = Flood(c.sock, HELLO_FLOOD)
+    assert reg.closed.wait(10)
+    elapsed = time.monotonic() - t0
+    # login_deadline (not "host"): the deadline was handled while the write was pending, before
+    # the write timeout closed the connection.
+    assert reg.events[-1] == ("close", "login_deadline")
+    assert 1.2 < elapsed < 6, elapsed
+    assert flood.dropped()
+    c.close()
+
+
+@pytest.mark.parametrize("use_tls", [False, True], ids=["tcp", "tls"])
+def test_write_timeout_drops_a_logged_in_client_that_never_reads(start_server: Any, tls_files: Dict[str, Any],
+                                                                use_tls: bool) -> None:
+    reg = Registry()
+    # idle_timeout: the default 600 s
+    srv = start_server(reg, ssl=server_context(tls_files) if use_tls else None, write_timeout=0.5)
+    c = RawClient(srv.port)
+    if use_tls:
+        c.sock = ssl.create_default_context(cafile=tls_files["ca_file"]).wrap_socket(
+            c.sock, server_hostname="127.0.0.1")
+    greet_and_login(c)
+    t0 = time.monotonic()
+    flood = Flood(c.sock, HELLO_FLOOD)
+    assert reg.closed.wait(10)
+    assert 0.4 < time.monotonic() - t0 < 5
+    assert reg.events[-1] == ("close", "host")
+    assert flood.dropped()
+    assert srv.server.connections == []
+    c.close()
+
+
+def test_server_close_drops_a_client_that_never_reads(start_server: Any, monkeypatch: Any) -> None:
+    """Server.close() while the server waits to write to a client that does not read: the wait
+    ends after SHUTDOWN_FLUSH (not the write timeout), and the socket is dropped."""
+    monkeypatch.setattr(libepp.asyncio, "SHUTDOWN_FLUSH", 0.3)
+    reg = Registry()
+    srv = start_server(reg)  # write_timeout: the default 30 s
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    flood = Flood(c.sock, HELLO_FLOOD)
+    time.sleep(0.3)
+    assert not reg.closed.is_set()
+    t0 = time.monotonic()
+    srv.call(_close(srv.server))
+    assert time.monotonic() - t0 < 2.5
+    assert reg.closed.wait(1)
+    assert reg.events[-1] == ("close", None)  # the server shut down before the session ended
+    assert flood.dropped()
+    c.close()
+
+
+class BigAnswers(Registry):
+    """domain:check answered with about 600 KB of chkData."""
+
+    CHK = '<domain:chkData xmlns:domain="%s">%s</domain:chkData>' % (DOMAIN, "".join(
+        '<domain:cd><domain:name avail="1">n%06d.example</domain:name></domain:cd>' % i
+        for i in range(8000)))
+
+    def command(self, client_id: str, request: libepp.CommandRequest) -> Any:
+        return libepp.Response(1000, res_data=self.CHK)
+
+
+async def _sessions(server: Any) -> List[Any]:
+    return [(conn.session.close_reason.kind if conn.session.close_reason else None)
+            for conn in server.connections]
+
+
+def test_idle_timeout_while_writing_still_writes_what_is_rendered(start_server: Any) -> None:
+    """The idle timeout passes while the server waits for the client to read: the session ends
+    then (no more input is read), the responses already rendered are still written in full, and
+    the connection closes cleanly once they are taken."""
+    reg = BigAnswers()
+    srv = start_server(reg, config=make_config(idle_timeout=0.5))  # write_timeout: the default 30 s
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    n = 40  # some 24 MB of responses, more than socket buffers hold; the requests are small
+    c.send(b"".join(frame(command_xml(cltrid="BIG-%02d" % i)) for i in range(n)))
+    time.sleep(1.5)
+    assert srv.call(_sessions(srv.server)) == ["idle_timeout"]  # ended, still writing
+    assert not reg.closed.is_set()
+    got = 0
+    with pytest.raises(EOFError):  # a clean end of stream after whole frames
+        while True:
+            body = c.read_frame()
+            assert code_of(body) == 1000 and "<clTRID>BIG-%02d</clTRID>" % got in body
+            assert body.count("<domain:cd>") == 8000
+            got += 1
+    assert 0 < got < n  # what came after the timeout was not read
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "idle_timeout")
+
+
+class SlowReader(RawClient):
+    """Reads 128 KiB at a time, every 0.1 s (some 1.3 MB/s), with a small receive buffer;
+    over TLS when given a client context."""
+
+    def __init__(self, port: int, context: Optional[ssl.SSLContext] = None, timeout: float = 10) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 128 * 1024)
+        sock.settimeout(timeout)
+        sock.connect(("127.0.0.1", port))
+        self.sock = context.wrap_socket(sock, server_hostname="127.0.0.1") if context else sock
+
+    def _exactly(self, n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            time.sleep(0.1)
+            step = len(buf) + min(n - len(buf), 128 * 1024)
+            while len(buf) < step:
+                chunk = self.sock.recv(step - len(buf))
+                if not chunk:
+                    raise EOFError("connection closed after %d of %d bytes" % (len(buf), n))
+                buf += chunk
+        return buf
+
+
+@pytest.mark.parametrize("use_tls", [False, True], ids=["tcp", "tls"])
+def test_write_timeout_spares_a_slow_reader(start_server: Any, tls_files: Dict[str, Any], use_tls: bool) -> None:
+    """write_timeout is about a peer that takes nothing: one that reads slowly keeps its
+    connection, though the server waits much longer than write_timeout (about 1 s) for it to
+    take large responses."""
+
+    class Huge(BigAnswers):
+        CHK = '<domain:chkData xmlns:domain="%s">%s</domain:chkData>' % (DOMAIN, "".join(
+            '<domain:cd><domain:name avail="1">n%06d.example</domain:name></domain:cd>' % i
+            for i in range(16000)))  # some 1.2 MB
+
+        def on_connect(self, conn: Any) -> Optional[bool]:
+            # Small socket buffers on both sides, so that most of the response waits in the
+            # server's transport, for the reader to take.
+            conn._writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)
+            return super().on_connect(conn)
+
+    reg = Huge()
+    srv = start_server(reg, ssl=server_context(tls_files) if use_tls else None, write_timeout=0.4)
+    c = SlowReader(srv.port, ssl.create_default_context(cafile=tls_files["ca_file"]) if use_tls else None)
+    greet_and_login(c)
+    n = 2  # answered in two turns, so that with TLS too the second waits for the first to drain
+    t0 = time.monotonic()
+    for i in range(n):
+        c.send(frame(command_xml(cltrid="HUGE-%d" % i)))
+        time.sleep(0.05)
+    for i in range(n):
+        body = c.read_frame()
+        assert code_of(body) == 1000 and "<clTRID>HUGE-%d</clTRID>" % i in body
+        assert body.count("<domain:cd>") == 16000
+    assert time.monotonic() - t0 > 0.8  # twice write_timeout
+    c.send(frame(logout_xml()))
+    assert code_of(c.read_frame()) == 1500
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "logout")
