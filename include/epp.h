@@ -1340,7 +1340,9 @@ epp_result epp_session_answer_failure(epp_session *session,
 
 /**
  * Tells the session the peer closed its sending side (read returned 0) at
- * `now_ms`. A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
+ * `now_ms`. Call it once every byte read before has been fed (when
+ * `epp_session_feed_input` took fewer, answer requests and feed the rest
+ * first). A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
  * pending output until `epp_session_is_finished`.
  */
 epp_result epp_session_handle_eof(epp_session *session, uint64_t now_ms);

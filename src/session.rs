@@ -386,6 +386,12 @@ impl Session {
     }
 
     /// Tells the session the peer closed its sending side at `now`.
+    ///
+    /// Call it once every byte read before the end of file has been fed:
+    /// when [`Session::feed_input`] took fewer bytes (backpressure), answer
+    /// requests and feed the rest first, or pipelined commands behind a
+    /// pending login would be lost. Commands already read are still
+    /// answered; an unfinished frame is dropped.
     pub fn handle_eof(&mut self, now: SystemTime) {
         let _ = now;
         if self.ending.is_some() {

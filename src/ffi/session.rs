@@ -420,7 +420,9 @@ pub unsafe extern "C" fn epp_session_answer_failure(
 }
 
 /// Tells the session the peer closed its sending side (read returned 0) at
-/// `now_ms`. A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
+/// `now_ms`. Call it once every byte read before has been fed (when
+/// `epp_session_feed_input` took fewer, answer requests and feed the rest
+/// first). A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
 /// pending output until `epp_session_is_finished`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_handle_eof(
