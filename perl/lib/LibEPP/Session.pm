@@ -173,7 +173,18 @@ sub _feed_buffer {
         substr($self->{in}, 0, $used, '');
         $total += $used;
     }
+    $self->_eof_if_drained($now);
     return $total;
+}
+
+# The peer's end of file reaches the session only once everything it sent
+# before has been fed: commands pipelined behind a pending login are not lost.
+sub _eof_if_drained {
+    my ($self, $now) = @_;
+    return if !$self->{eof_pending} || length $self->{in};
+    $self->{eof_pending} = 0;
+    my $rc = LibEPP::FFI::epp_session_handle_eof($self->{h}, $now);
+    $self->_check($rc, 'epp_session_handle_eof') if $rc && $rc != EPP_RESULT_SESSION_CLOSED;
 }
 
 # True once the session processes no more input (a feed of 0 bytes says so).
@@ -487,9 +498,10 @@ sub input_event {
         $data = '';    # a broken connection ends the session like an end of file
     }
     if ($data eq '') {
-        my $rc = LibEPP::FFI::epp_session_handle_eof($self->{h}, $now);
         $self->{eof} = 1;
-        $self->_check($rc, 'epp_session_handle_eof') if $rc && $rc != EPP_RESULT_SESSION_CLOSED;
+        $self->{eof_pending} = 1;
+        # Input still held back is fed first; the end of file follows it.
+        length $self->{in} ? $self->_feed_buffer($now) : $self->_eof_if_drained($now);
         $self->process_queue if $self->{on_request};
         $self->output_event;
         return 0;
@@ -754,8 +766,10 @@ C<buffered_input>, or 0.
 
 =item handle_eof([$now_ms])
 
-The peer closed its sending side (read returned 0). A C<session_end>
-request follows; write what is pending until C<is_finished>.
+The peer closed its sending side (read returned 0). Call it once every
+byte read before has been fed (C<input_event> does this itself). A
+C<session_end> request follows; write what is pending until
+C<is_finished>.
 
 =back
 
@@ -910,8 +924,10 @@ Call when C<io> is readable: reads once (at most C<read_size> bytes, and
 no more than C<input_room>), feeds the bytes, dispatches the requests to
 C<on_request>, and writes what it can. Returns true if the bytes
 completed at least one frame, false otherwise (a partial frame, nothing
-to read, or the end of file, which it passes to C<handle_eof>). A read
-error is treated as an end of file and kept in C<io_error>.
+to read, or the end of file). The end of file reaches libepp only once
+every byte read before it has been fed, so commands pipelined behind a
+pending login are still answered. A read error is treated as an end of
+file and kept in C<io_error>.
 
 While C<max_buffered> bytes are buffered (the session applies
 backpressure: too much output is waiting, too many commands are in
