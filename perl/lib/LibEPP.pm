@@ -373,6 +373,34 @@ sub _check {
     LibEPP::Error->throw(code => $rc, function => $function, detail => $detail);
 }
 
+# Calls libepp's $fn on the object's handle ($self->{h}) with @args, croaks
+# with a LibEPP::Error if it fails and returns $self, for chaining: the
+# setters of LibEPP::Response and LibEPP::PollMessage.
+sub _call_handle {
+    my ($self, $fn, @args) = @_;
+    no strict 'refs';
+    my $rc = &{"LibEPP::FFI::$fn"}($self->{h}, @args);
+    _check($rc, $fn) if $rc;
+    return $self;
+}
+
+# _call_handle with one text argument (undef: none).
+sub _call_text {
+    my ($self, $fn, $text) = @_;
+    return _call_handle($self, $fn, _in($text));
+}
+
+# DESTROY of the classes holding a libepp handle in $self->{h}: frees it
+# once with libepp's $free, and leaves it alone during global destruction.
+sub _free_handle {
+    my ($self, $free) = @_;
+    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
+    my $h = delete $self->{h} or return;
+    no strict 'refs';
+    &{"LibEPP::FFI::$free"}($h);
+    return;
+}
+
 # ---------------------------------------------------------------------
 # Public functions
 # ---------------------------------------------------------------------

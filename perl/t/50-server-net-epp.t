@@ -3,9 +3,9 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib", "$FindBin::Bin/lib";
-use File::Temp qw(tempfile);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
+use TestServer qw(start_server stop_server server_log);
 
 # perl/examples/epp-select-server.pl, an IO::Select server on LibEPP, in a
 # child process on 127.0.0.1 (port 0), driven by Net::EPP::Client and
@@ -24,11 +24,10 @@ if (@missing) {
 
 my $EPP_NS    = 'urn:ietf:params:xml:ns:epp-1.0';
 my $DOMAIN_NS = 'urn:ietf:params:xml:ns:domain-1.0';
-my $SERVER    = "$FindBin::Bin/../examples/epp-select-server.pl";
-my $LIB       = "$FindBin::Bin/../lib";
 my $T0        = time;
 
-# Every child this test starts, killed at the end whatever happens.
+# The watchdog below, killed at the end whatever happens (TestServer stops
+# the servers).
 my @children;
 END {
     local $?;    # waitpid below must not change the test's exit status
@@ -41,7 +40,8 @@ END {
 }
 
 # A watchdog: Net::EPP::Simple uses alarm() itself, so the whole test is
-# bounded by another process. Its SIGTERM runs the END block above.
+# bounded by another process. Its SIGTERM runs the END blocks (the one above
+# and TestServer's).
 $SIG{TERM} = sub { print STDERR "50-server-net-epp.t: SIGTERM\n"; exit 1 };
 my $parent = $$;
 my $watchdog = fork // die "fork: $!";
@@ -55,48 +55,6 @@ if (!$watchdog) {
     POSIX::_exit(0);
 }
 push @children, $watchdog;
-
-sub start_server {
-    my ($style, @args) = @_;
-    my ($log_fh, $log) = tempfile("libepp-perl-server-$style-XXXX", TMPDIR => 1, UNLINK => 1);
-    pipe(my $from_server, my $to_test) or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        close $from_server;
-        open(STDOUT, '>&', $to_test) or die "stdout: $!";
-        open(STDERR, '>&', $log_fh) or die "stderr: $!";
-        exec($^X, "-I$LIB", $SERVER, '--listen', '127.0.0.1:0', '--style', $style,
-             '--max-runtime', 150, @args) or POSIX::_exit(127);
-    }
-    push @children, $pid;
-    close $to_test;
-    my $line = eval {
-        local $SIG{ALRM} = sub { die "no 'listening' line within 20s\n" };
-        alarm 20;
-        my $l = <$from_server>;
-        alarm 0;
-        $l;
-    };
-    alarm 0;
-    die "server ($style) did not start: " . ($@ || 'it exited') . "\n" . slurp($log) if !defined $line;
-    my ($port) = $line =~ /^epp-select-server listening on 127\.0\.0\.1:(\d+)$/
-        or die "unexpected first line: $line";
-    return { pid => $pid, port => $port, log => $log, style => $style, out => $from_server };
-}
-
-sub stop_server {
-    my ($srv) = @_;
-    kill 'TERM', $srv->{pid};
-    my $t = time;
-    while (time - $t < 10) {
-        last if waitpid($srv->{pid}, WNOHANG) != 0;
-        sleep 0.05;
-    }
-    @children = grep { $_ != $srv->{pid} } @children;
-    return $? >> 8;
-}
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return <$fh> }
 
 sub xpc {
     my ($raw) = @_;
@@ -273,7 +231,7 @@ for my $style (qw(core srs)) {
     };
     my $status = stop_server($srv);
     is($status, 0, "the server ($style) stopped cleanly on SIGTERM");
-    my $log = slurp($srv->{log});
+    my $log = server_log($srv);
     like($log, qr/clID=perl-client command=login code=1000/, 'the server logged the transactions');
     unlike($log, qr/client-pw-1|simple-pw-1/, 'and never a password');
     like($log, qr/clID=perl-simple command=logout code=1500/, 'Net::EPP::Simple logged out: 1500');

@@ -195,12 +195,7 @@ sub object_uris        { @{$_[0]{object_uris}} }
 sub extension_uris     { @{$_[0]{extension_uris}} }
 sub registrar_sessions { $_[0]{registrar_sessions} }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_config_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_config_free') }
 
 sub CLONE_SKIP { 1 }
 

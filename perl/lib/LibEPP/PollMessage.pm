@@ -36,24 +36,11 @@ sub _handle { $_[0]{h} }
 sub id    { $_[0]{id} }
 sub count { $_[0]{count} }
 
-sub _call {
-    my ($self, $fn, @args) = @_;
-    no strict 'refs';
-    my $rc = &{"LibEPP::FFI::$fn"}($self->{h}, @args);
-    LibEPP::_check($rc, $fn) if $rc;
-    return $self;
-}
+sub set_lang      { LibEPP::_call_text($_[0], 'epp_poll_message_set_lang', $_[1]) }
+sub set_res_data  { LibEPP::_call_text($_[0], 'epp_poll_message_set_res_data', $_[1]) }
+sub set_extension { LibEPP::_call_text($_[0], 'epp_poll_message_set_extension', $_[1]) }
 
-sub set_lang      { $_[0]->_call('epp_poll_message_set_lang', LibEPP::_in($_[1])) }
-sub set_res_data  { $_[0]->_call('epp_poll_message_set_res_data', LibEPP::_in($_[1])) }
-sub set_extension { $_[0]->_call('epp_poll_message_set_extension', LibEPP::_in($_[1])) }
-
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_poll_message_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_poll_message_free') }
 
 sub CLONE_SKIP { 1 }
 

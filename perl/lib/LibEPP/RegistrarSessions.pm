@@ -36,12 +36,7 @@ sub max_per_client {
     return $n;
 }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_registrar_sessions_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_registrar_sessions_free') }
 
 sub CLONE_SKIP { 1 }
 

@@ -130,12 +130,7 @@ sub answer_ack_unknown  { $_[0]->_answer('answer_ack_unknown') }
 sub answer_command      { $_[0]->_answer('answer_command', @_[1 .. $#_]) }
 sub answer_failure      { $_[0]->_answer('answer_failure', @_[1 .. $#_]) }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_request_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_request_free') }
 
 sub CLONE_SKIP { 1 }
 

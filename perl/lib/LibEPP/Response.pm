@@ -39,14 +39,6 @@ sub _handle { $_[0]{h} }
 
 sub code { $_[0]{code} }
 
-sub _call {
-    my ($self, $fn, @args) = @_;
-    no strict 'refs';
-    my $rc = &{"LibEPP::FFI::$fn"}($self->{h}, @args);
-    LibEPP::_check($rc, $fn) if $rc;
-    return $self;
-}
-
 sub add_result {
     my ($self, $code, %opts) = @_;
     croak "LibEPP::Response->add_result: a result code is required" if !defined $code;
@@ -54,27 +46,22 @@ sub add_result {
     if ($code > 0xFFFF) {
         LibEPP::_check(LibEPP::EPP_RESULT_INVALID_ARGUMENT(), 'epp_response_add_result');
     }
-    $self->_call('epp_response_add_result', $code);
+    LibEPP::_call_handle($self, 'epp_response_add_result', $code);
     return $self->_apply(%opts);
 }
 
-sub set_message   { $_[0]->_call('epp_response_set_message', LibEPP::_in($_[1])) }
-sub set_lang      { $_[0]->_call('epp_response_set_lang', LibEPP::_in($_[1])) }
-sub add_value     { $_[0]->_call('epp_response_add_value', LibEPP::_in($_[1])) }
-sub set_res_data  { $_[0]->_call('epp_response_set_res_data', LibEPP::_in($_[1])) }
-sub set_extension { $_[0]->_call('epp_response_set_extension', LibEPP::_in($_[1])) }
+sub set_message   { LibEPP::_call_text($_[0], 'epp_response_set_message', $_[1]) }
+sub set_lang      { LibEPP::_call_text($_[0], 'epp_response_set_lang', $_[1]) }
+sub add_value     { LibEPP::_call_text($_[0], 'epp_response_add_value', $_[1]) }
+sub set_res_data  { LibEPP::_call_text($_[0], 'epp_response_set_res_data', $_[1]) }
+sub set_extension { LibEPP::_call_text($_[0], 'epp_response_set_extension', $_[1]) }
 
 sub add_ext_value {
     my ($self, $xml, $reason) = @_;
-    return $self->_call('epp_response_add_ext_value', LibEPP::_in($xml), LibEPP::_in($reason));
+    return LibEPP::_call_handle($self, 'epp_response_add_ext_value', LibEPP::_in($xml), LibEPP::_in($reason));
 }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_response_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_response_free') }
 
 sub CLONE_SKIP { 1 }
 

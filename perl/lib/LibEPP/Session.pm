@@ -589,12 +589,7 @@ sub output_event {
     return $written;
 }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_session_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_session_free') }
 
 sub CLONE_SKIP { 1 }
 

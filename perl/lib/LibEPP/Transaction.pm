@@ -42,12 +42,7 @@ sub received_at {
     return $at;
 }
 
-sub DESTROY {
-    my ($self) = @_;
-    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
-    my $h = delete $self->{h} or return;
-    LibEPP::FFI::epp_transaction_free($h);
-}
+sub DESTROY { LibEPP::_free_handle($_[0], 'epp_transaction_free') }
 
 sub CLONE_SKIP { 1 }
 
