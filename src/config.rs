@@ -231,6 +231,8 @@ pub struct ServerConfig {
     pub(crate) transaction_log: bool,
     sv_trid_prefix: String,
     sv_trid_epoch: OnceLock<u64>,
+    /// `{prefix}-{epoch}-`, rendered once the epoch is known.
+    sv_trid_head: OnceLock<Vec<u8>>,
     sv_trid_seq: AtomicU64,
     /// This configuration's number among those built by the process.
     ordinal: u64,
@@ -352,10 +354,14 @@ impl ServerConfig {
     }
 
     pub(crate) fn write_sv_trid_prefix(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.sv_trid_prefix.as_bytes());
-        out.push(b'-');
-        push_decimal(out, *self.sv_trid_epoch.get().unwrap_or(&0));
-        out.push(b'-');
+        let head = self.sv_trid_head.get_or_init(|| {
+            let mut v = self.sv_trid_prefix.as_bytes().to_vec();
+            v.push(b'-');
+            push_decimal(&mut v, *self.sv_trid_epoch.get().unwrap_or(&0));
+            v.push(b'-');
+            v
+        });
+        out.extend_from_slice(head);
     }
 }
 
@@ -591,6 +597,7 @@ impl ServerConfigBuilder {
             transaction_log: self.transaction_log,
             sv_trid_prefix: prefix,
             sv_trid_epoch: epoch,
+            sv_trid_head: OnceLock::new(),
             sv_trid_seq: AtomicU64::new(1),
             ordinal: BUILT.fetch_add(1, Ordering::Relaxed),
             greeting,

@@ -773,12 +773,45 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn is_ncname(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_ascii() {
+        // The usual case, byte by byte.
+        return b
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut cs = s.chars();
     cs.next().is_some_and(is_name_start) && cs.all(is_name_char)
 }
 
 /// A QName: `NCName` or `NCName:NCName`.
 pub(crate) fn is_qname(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_ascii() {
+        // The usual case in one pass: a name start after the start and after
+        // the one colon, name characters elsewhere.
+        let mut colons = 0;
+        let mut at_start = true;
+        for &c in b {
+            if c == b':' {
+                colons += 1;
+                if at_start || colons > 1 {
+                    return false;
+                }
+                at_start = true;
+            } else if at_start {
+                if !(c.is_ascii_alphabetic() || c == b'_') {
+                    return false;
+                }
+                at_start = false;
+            } else if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')) {
+                return false;
+            }
+        }
+        return !at_start;
+    }
     match s.split_once(':') {
         Some((p, l)) => is_ncname(p) && is_ncname(l),
         None => is_ncname(s),
@@ -789,46 +822,53 @@ pub(crate) fn is_qname(s: &str) -> bool {
 /// `(S Name S? '=' S? ("..." | '...'))* S?`, with no `<` in a value.
 fn check_attribute_syntax(rest: &str) -> Result<(), String> {
     let b = rest.as_bytes();
-    let spaces = |from: usize| b[from..].iter().take_while(|c| is_xml_space(**c)).count();
+    let n = b.len();
     let mut i = 0;
     loop {
-        let ws = spaces(i);
-        i += ws;
-        if i == b.len() {
+        let ws_start = i;
+        while i < n && is_xml_space(b[i]) {
+            i += 1;
+        }
+        if i == n {
             return Ok(());
         }
-        if ws == 0 {
+        if i == ws_start {
             return Err("attributes must be separated by white space".into());
         }
-        let name_end = b[i..]
-            .iter()
-            .position(|c| is_xml_space(*c) || *c == b'=')
-            .map_or(b.len(), |n| i + n);
-        if !is_qname(&rest[i..name_end]) {
+        let name_start = i;
+        while i < n && !is_xml_space(b[i]) && b[i] != b'=' {
+            i += 1;
+        }
+        if !is_qname(&rest[name_start..i]) {
             return Err(format!(
                 "{:?} is not a valid attribute name",
-                &rest[i..name_end]
+                &rest[name_start..i]
             ));
         }
-        i = name_end + spaces(name_end);
-        if b.get(i) != Some(&b'=') {
+        while i < n && is_xml_space(b[i]) {
+            i += 1;
+        }
+        if i == n || b[i] != b'=' {
             return Err("an attribute needs = and a quoted value".into());
         }
         i += 1;
-        i += spaces(i);
+        while i < n && is_xml_space(b[i]) {
+            i += 1;
+        }
         let quote = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => q,
             _ => return Err("an attribute value must be quoted".into()),
         };
         i += 1;
-        let len = b[i..]
-            .iter()
-            .position(|c| *c == quote)
-            .ok_or("an attribute value is not closed")?;
-        if b[i..i + len].contains(&b'<') {
-            return Err("< may not appear in an attribute value".into());
+        loop {
+            match b.get(i) {
+                None => return Err("an attribute value is not closed".into()),
+                Some(&c) if c == quote => break,
+                Some(b'<') => return Err("< may not appear in an attribute value".into()),
+                Some(_) => i += 1,
+            }
         }
-        i += len + 1;
+        i += 1;
     }
 }
 
