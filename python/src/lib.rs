@@ -861,38 +861,6 @@ impl Session {
             py.detach(|| drop(self.inner.lock()));
         }
     }
-
-    /// Runs an answer under the lock unless the request was answered
-    /// already; marks it answered on success.
-    fn answer(
-        &self,
-        py: Python<'_>,
-        id: u64,
-        answered: &AtomicBool,
-        f: impl FnOnce(&mut epp::Session, epp::RequestId) -> Result<(), SessionError>,
-    ) -> PyResult<()> {
-        let result = {
-            let mut s = self.lock(py);
-            if answered.load(Ordering::Acquire) {
-                None
-            } else {
-                let r = f(&mut s, epp::RequestId::from_raw(id));
-                if r.is_ok() {
-                    answered.store(true, Ordering::Release);
-                }
-                Some(r)
-            }
-        };
-        match result {
-            None => Err(with_attrs(
-                py,
-                AlreadyAnsweredError::new_err(format!("request #{id} was already answered")),
-                &[("request_id", obj(py, id))],
-            )),
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(session_error(py, e)),
-        }
-    }
 }
 
 fn input_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
@@ -1151,9 +1119,7 @@ fn wrap_request(
         CoreRequest::Login(l) => Py::new(
             py,
             LoginRequest {
-                session,
-                answered: AtomicBool::new(false),
-                id: l.id.get(),
+                req: Pending::new(session, l.id.get()),
                 client_id: l.client_id,
                 password: l.password,
                 new_password: l.new_password,
@@ -1168,9 +1134,7 @@ fn wrap_request(
         CoreRequest::Poll(p) => Py::new(
             py,
             PollRequest {
-                session,
-                answered: AtomicBool::new(false),
-                id: p.id.get(),
+                req: Pending::new(session, p.id.get()),
                 client_id,
                 client_transaction_id: cl(p.client_transaction_id),
             },
@@ -1179,9 +1143,7 @@ fn wrap_request(
         CoreRequest::PollAck(a) => Py::new(
             py,
             PollAckRequest {
-                session,
-                answered: AtomicBool::new(false),
-                id: a.id.get(),
+                req: Pending::new(session, a.id.get()),
                 client_id,
                 message_id: a.message_id,
                 client_transaction_id: cl(a.client_transaction_id),
@@ -1191,9 +1153,7 @@ fn wrap_request(
         CoreRequest::Command(c) => Py::new(
             py,
             CommandRequest {
-                session,
-                answered: AtomicBool::new(false),
-                id: c.id.get(),
+                req: Pending::new(session, c.id.get()),
                 client_id,
                 verb: verb_name(c.verb),
                 transfer_op: c.transfer_op.map(transfer_name),
@@ -1225,112 +1185,6 @@ fn wrap_request(
 // ---------------------------------------------------------------------------
 // requests
 // ---------------------------------------------------------------------------
-
-/// A `<login>` to authenticate. Version, language, objURIs and extURIs have
-/// already been checked against the configuration.
-#[pyclass(frozen, module = "libepp")]
-struct LoginRequest {
-    session: Py<Session>,
-    answered: AtomicBool,
-    #[pyo3(get)]
-    id: u64,
-    #[pyo3(get)]
-    client_id: String,
-    #[pyo3(get)]
-    password: String,
-    #[pyo3(get)]
-    new_password: Option<String>,
-    #[pyo3(get)]
-    lang: String,
-    #[pyo3(get)]
-    object_uris: Vec<String>,
-    #[pyo3(get)]
-    extension_uris: Vec<String>,
-    #[pyo3(get)]
-    extension_xml: Option<String>,
-    #[pyo3(get)]
-    client_transaction_id: Option<String>,
-}
-
-impl LoginRequest {
-    /// Answers and returns the result code sent (an accepted login becomes
-    /// 2502 when the registrar is over a shared session limit).
-    fn login(&self, py: Python<'_>, a: LoginAnswer) -> PyResult<u16> {
-        let mut code = 0;
-        self.session
-            .get()
-            .answer(py, self.id, &self.answered, |s, id| {
-                code = s.answer_login(id, a)?.code();
-                Ok(())
-            })?;
-        Ok(code)
-    }
-}
-
-#[pymethods]
-impl LoginRequest {
-    #[classattr]
-    fn kind() -> &'static str {
-        "login"
-    }
-
-    /// The session this request belongs to.
-    #[getter]
-    fn session(&self, py: Python<'_>) -> Py<Session> {
-        self.session.clone_ref(py)
-    }
-
-    /// Whether this request has been answered.
-    #[getter]
-    fn answered(&self) -> bool {
-        self.answered.load(Ordering::Acquire)
-    }
-
-    /// Credentials accepted (and the new password set, if one was given):
-    /// 1000, and the session is logged in (or 2502 when a configured
-    /// per-registrar session limit is reached).
-    fn accept(&self, py: Python<'_>) -> PyResult<u16> {
-        self.login(py, LoginAnswer::Accepted)
-    }
-
-    /// Credentials rejected: 2200, or 2501 and close once max_failed_logins
-    /// is reached.
-    fn reject_credentials(&self, py: Python<'_>) -> PyResult<u16> {
-        self.login(py, LoginAnswer::BadCredentials)
-    }
-
-    /// The account exists but may not log in: 2201.
-    fn account_disabled(&self, py: Python<'_>) -> PyResult<u16> {
-        self.login(py, LoginAnswer::AccountDisabled)
-    }
-
-    /// The registrar has too many sessions: 2502, and close.
-    fn session_limit_exceeded(&self, py: Python<'_>) -> PyResult<u16> {
-        self.login(py, LoginAnswer::SessionLimitExceeded)
-    }
-
-    /// The host could not decide: 2400, with an optional message.
-    #[pyo3(signature = (message = None))]
-    fn fail(&self, py: Python<'_>, message: Option<String>) -> PyResult<()> {
-        self.session
-            .get()
-            .answer(py, self.id, &self.answered, |s, id| {
-                s.answer_failure(id, message.as_deref())
-            })
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "LoginRequest(id={}, client_id={}, password=<redacted>, new_password={}, lang={}, client_transaction_id={}, answered={})",
-            self.id,
-            pyr(&self.client_id),
-            if self.new_password.is_some() { "<redacted>" } else { "None" },
-            pyr(&self.lang),
-            py_opt_str(&self.client_transaction_id),
-            py_bool(self.answered.load(Ordering::Acquire)),
-        )
-    }
-}
 
 fn py_bool(b: bool) -> &'static str {
     if b {
@@ -1380,31 +1234,220 @@ fn build_response(
     Ok(r.to_core())
 }
 
-macro_rules! common_answers {
-    ($ty:ident) => {
+/// What every request that takes an answer holds: its session, its id and
+/// whether it has been answered.
+struct Pending {
+    session: Py<Session>,
+    id: u64,
+    answered: AtomicBool,
+}
+
+impl Pending {
+    fn new(session: Py<Session>, id: u64) -> Self {
+        Pending {
+            session,
+            id,
+            answered: AtomicBool::new(false),
+        }
+    }
+
+    fn is_answered(&self) -> bool {
+        self.answered.load(Ordering::Acquire)
+    }
+
+    /// Runs an answer under the session's lock unless the request was
+    /// answered already; marks it answered on success.
+    fn answer(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut epp::Session, epp::RequestId) -> Result<(), SessionError>,
+    ) -> PyResult<()> {
+        let id = self.id;
+        let result = {
+            let mut s = self.session.get().lock(py);
+            if self.is_answered() {
+                None
+            } else {
+                let r = f(&mut s, epp::RequestId::from_raw(id));
+                if r.is_ok() {
+                    self.answered.store(true, Ordering::Release);
+                }
+                Some(r)
+            }
+        };
+        match result {
+            None => Err(with_attrs(
+                py,
+                AlreadyAnsweredError::new_err(format!("request #{id} was already answered")),
+                &[("request_id", obj(py, id))],
+            )),
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(session_error(py, e)),
+        }
+    }
+}
+
+/// The `#[pymethods]` block of a request class that holds a [`Pending`] as
+/// `req`: the class's own methods, then what every such class shares, written
+/// once here: `kind`, the `session`, `id` and `answered` getters, `fail`
+/// (2400) and, when listed, `respond` (any response), each with the docs
+/// given.
+macro_rules! request_pymethods {
+    (
+        $ty:ident $kind:literal { $($own:tt)* }
+        $(#[$fail_doc:meta])* fn fail;
+        $( $(#[$respond_doc:meta])* fn respond; )?
+    ) => {
+        #[pymethods]
         impl $ty {
-            fn run(
-                &self,
-                py: Python<'_>,
-                f: impl FnOnce(&mut epp::Session, epp::RequestId) -> Result<(), SessionError>,
-            ) -> PyResult<()> {
-                self.session.get().answer(py, self.id, &self.answered, f)
+            #[classattr]
+            fn kind() -> &'static str {
+                $kind
+            }
+
+            /// The session this request belongs to.
+            #[getter]
+            fn session(&self, py: Python<'_>) -> Py<Session> {
+                self.req.session.clone_ref(py)
+            }
+
+            #[getter]
+            fn id(&self) -> u64 {
+                self.req.id
+            }
+
+            /// Whether this request has been answered.
+            #[getter]
+            fn answered(&self) -> bool {
+                self.req.is_answered()
+            }
+
+            $($own)*
+
+            $(
+                $(#[$respond_doc])*
+                #[pyo3(
+                    signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None),
+                    text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None)"
+                )]
+                #[allow(clippy::too_many_arguments)]
+                fn respond(
+                    &self,
+                    py: Python<'_>,
+                    code: Option<&Bound<'_, PyAny>>,
+                    message: Option<String>,
+                    lang: Option<String>,
+                    res_data: Option<String>,
+                    extension: Option<String>,
+                    values: Option<Vec<String>>,
+                    ext_values: Option<Vec<(String, String)>>,
+                ) -> PyResult<()> {
+                    let default = 1000i64.into_pyobject(py)?.into_any();
+                    let r = build_response(
+                        py,
+                        code.unwrap_or(&default),
+                        message,
+                        lang,
+                        res_data,
+                        extension,
+                        values,
+                        ext_values,
+                    )?;
+                    self.req.answer(py, |s, id| s.answer_command(id, r))
+                }
+            )?
+
+            $(#[$fail_doc])*
+            #[pyo3(signature = (message = None))]
+            fn fail(&self, py: Python<'_>, message: Option<String>) -> PyResult<()> {
+                self.req
+                    .answer(py, |s, id| s.answer_failure(id, message.as_deref()))
             }
         }
     };
 }
 
-common_answers!(PollRequest);
-common_answers!(PollAckRequest);
-common_answers!(CommandRequest);
+/// A `<login>` to authenticate. Version, language, objURIs and extURIs have
+/// already been checked against the configuration.
+#[pyclass(frozen, module = "libepp")]
+struct LoginRequest {
+    req: Pending,
+    #[pyo3(get)]
+    client_id: String,
+    #[pyo3(get)]
+    password: String,
+    #[pyo3(get)]
+    new_password: Option<String>,
+    #[pyo3(get)]
+    lang: String,
+    #[pyo3(get)]
+    object_uris: Vec<String>,
+    #[pyo3(get)]
+    extension_uris: Vec<String>,
+    #[pyo3(get)]
+    extension_xml: Option<String>,
+    #[pyo3(get)]
+    client_transaction_id: Option<String>,
+}
+
+impl LoginRequest {
+    /// Answers and returns the result code sent (an accepted login becomes
+    /// 2502 when the registrar is over a shared session limit).
+    fn login(&self, py: Python<'_>, a: LoginAnswer) -> PyResult<u16> {
+        let mut code = 0;
+        self.req.answer(py, |s, id| {
+            code = s.answer_login(id, a)?.code();
+            Ok(())
+        })?;
+        Ok(code)
+    }
+}
+
+request_pymethods! {
+    LoginRequest "login" {
+        /// Credentials accepted (and the new password set, if one was given):
+        /// 1000, and the session is logged in (or 2502 when a configured
+        /// per-registrar session limit is reached).
+        fn accept(&self, py: Python<'_>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::Accepted)
+        }
+
+        /// Credentials rejected: 2200, or 2501 and close once max_failed_logins
+        /// is reached.
+        fn reject_credentials(&self, py: Python<'_>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::BadCredentials)
+        }
+
+        /// The account exists but may not log in: 2201.
+        fn account_disabled(&self, py: Python<'_>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::AccountDisabled)
+        }
+
+        /// The registrar has too many sessions: 2502, and close.
+        fn session_limit_exceeded(&self, py: Python<'_>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::SessionLimitExceeded)
+        }
+
+        fn __repr__(&self) -> String {
+            format!(
+                "LoginRequest(id={}, client_id={}, password=<redacted>, new_password={}, lang={}, client_transaction_id={}, answered={})",
+                self.req.id,
+                pyr(&self.client_id),
+                if self.new_password.is_some() { "<redacted>" } else { "None" },
+                pyr(&self.lang),
+                py_opt_str(&self.client_transaction_id),
+                py_bool(self.req.is_answered()),
+            )
+        }
+    }
+    /// The host could not decide: 2400, with an optional message.
+    fn fail;
+}
 
 /// `<poll op="req"/>`: return the oldest message of the logged-in client.
 #[pyclass(frozen, module = "libepp")]
 struct PollRequest {
-    session: Py<Session>,
-    answered: AtomicBool,
-    #[pyo3(get)]
-    id: u64,
+    req: Pending,
     /// The logged-in client.
     #[pyo3(get)]
     client_id: String,
@@ -1412,104 +1455,61 @@ struct PollRequest {
     client_transaction_id: Option<String>,
 }
 
-#[pymethods]
-impl PollRequest {
-    #[classattr]
-    fn kind() -> &'static str {
-        "poll"
-    }
+request_pymethods! {
+    PollRequest "poll" {
+        /// The oldest message: 1301 with `<msgQ>`.
+        #[pyo3(signature = (id, count, queued_at, text, *, lang = None, res_data = None, extension = None))]
+        #[allow(clippy::too_many_arguments)]
+        fn message(
+            &self,
+            py: Python<'_>,
+            id: u64,
+            count: u64,
+            queued_at: &Bound<'_, PyAny>,
+            text: String,
+            lang: Option<String>,
+            res_data: Option<String>,
+            extension: Option<String>,
+        ) -> PyResult<()> {
+            let m = CorePollMessage {
+                id,
+                count,
+                queued_at: to_time(Some(queued_at), "queued_at")?,
+                lang,
+                text,
+                res_data,
+                extension,
+            };
+            self.req
+                .answer(py, |s, rid| s.answer_poll(rid, PollAnswer::Message(m)))
+        }
 
-    #[getter]
-    fn session(&self, py: Python<'_>) -> Py<Session> {
-        self.session.clone_ref(py)
-    }
+        /// The client's queue is empty: 1300.
+        fn empty(&self, py: Python<'_>) -> PyResult<()> {
+            self.req.answer(py, |s, id| s.answer_poll(id, PollAnswer::Empty))
+        }
 
-    #[getter]
-    fn answered(&self) -> bool {
-        self.answered.load(Ordering::Acquire)
+        fn __repr__(&self) -> String {
+            format!(
+                "PollRequest(id={}, client_id={}, client_transaction_id={}, answered={})",
+                self.req.id,
+                pyr(&self.client_id),
+                py_opt_str(&self.client_transaction_id),
+                py_bool(self.req.is_answered()),
+            )
+        }
     }
-
-    /// The oldest message: 1301 with `<msgQ>`.
-    #[pyo3(signature = (id, count, queued_at, text, *, lang = None, res_data = None, extension = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn message(
-        &self,
-        py: Python<'_>,
-        id: u64,
-        count: u64,
-        queued_at: &Bound<'_, PyAny>,
-        text: String,
-        lang: Option<String>,
-        res_data: Option<String>,
-        extension: Option<String>,
-    ) -> PyResult<()> {
-        let m = CorePollMessage {
-            id,
-            count,
-            queued_at: to_time(Some(queued_at), "queued_at")?,
-            lang,
-            text,
-            res_data,
-            extension,
-        };
-        self.run(py, |s, rid| s.answer_poll(rid, PollAnswer::Message(m)))
-    }
-
-    /// The client's queue is empty: 1300.
-    fn empty(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_poll(id, PollAnswer::Empty))
-    }
-
-    /// Answers with a complete response of the host's choice.
-    #[pyo3(
-        signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None),
-        text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn respond(
-        &self,
-        py: Python<'_>,
-        code: Option<&Bound<'_, PyAny>>,
-        message: Option<String>,
-        lang: Option<String>,
-        res_data: Option<String>,
-        extension: Option<String>,
-        values: Option<Vec<String>>,
-        ext_values: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        let default = 1000i64.into_pyobject(py)?.into_any();
-        let code = code.unwrap_or(&default);
-        let r = build_response(
-            py, code, message, lang, res_data, extension, values, ext_values,
-        )?;
-        self.run(py, |s, id| s.answer_command(id, r))
-    }
-
     /// 2400 (command failed), with an optional message.
-    #[pyo3(signature = (message = None))]
-    fn fail(&self, py: Python<'_>, message: Option<String>) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_failure(id, message.as_deref()))
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "PollRequest(id={}, client_id={}, client_transaction_id={}, answered={})",
-            self.id,
-            pyr(&self.client_id),
-            py_opt_str(&self.client_transaction_id),
-            py_bool(self.answered.load(Ordering::Acquire)),
-        )
-    }
+    fn fail;
+    /// Answers with a complete response of the host's choice.
+    fn respond;
 }
 
 /// `<poll op="ack" msgID="..."/>`: remove a message from the logged-in
 /// client's queue.
 #[pyclass(frozen, module = "libepp")]
 struct PollAckRequest {
-    session: Py<Session>,
-    answered: AtomicBool,
-    #[pyo3(get)]
-    id: u64,
+    req: Pending,
     #[pyo3(get)]
     client_id: String,
     /// The message to remove.
@@ -1519,84 +1519,42 @@ struct PollAckRequest {
     client_transaction_id: Option<String>,
 }
 
-#[pymethods]
-impl PollAckRequest {
-    #[classattr]
-    fn kind() -> &'static str {
-        "poll_ack"
-    }
+request_pymethods! {
+    PollAckRequest "poll_ack" {
+        /// The message was removed: 1000 with `<msgQ count=remaining>`.
+        fn acked(&self, py: Python<'_>, remaining: u64) -> PyResult<()> {
+            self.req
+                .answer(py, |s, id| s.answer_ack(id, AckAnswer::Acked { remaining }))
+        }
 
-    #[getter]
-    fn session(&self, py: Python<'_>) -> Py<Session> {
-        self.session.clone_ref(py)
-    }
+        /// No such message for this client: 2303.
+        fn unknown(&self, py: Python<'_>) -> PyResult<()> {
+            self.req
+                .answer(py, |s, id| s.answer_ack(id, AckAnswer::UnknownMessage))
+        }
 
-    #[getter]
-    fn answered(&self) -> bool {
-        self.answered.load(Ordering::Acquire)
+        fn __repr__(&self) -> String {
+            format!(
+                "PollAckRequest(id={}, client_id={}, message_id={}, client_transaction_id={}, answered={})",
+                self.req.id,
+                pyr(&self.client_id),
+                self.message_id,
+                py_opt_str(&self.client_transaction_id),
+                py_bool(self.req.is_answered()),
+            )
+        }
     }
-
-    /// The message was removed: 1000 with `<msgQ count=remaining>`.
-    fn acked(&self, py: Python<'_>, remaining: u64) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_ack(id, AckAnswer::Acked { remaining }))
-    }
-
-    /// No such message for this client: 2303.
-    fn unknown(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_ack(id, AckAnswer::UnknownMessage))
-    }
-
-    /// Answers with a complete response of the host's choice.
-    #[pyo3(
-        signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None),
-        text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn respond(
-        &self,
-        py: Python<'_>,
-        code: Option<&Bound<'_, PyAny>>,
-        message: Option<String>,
-        lang: Option<String>,
-        res_data: Option<String>,
-        extension: Option<String>,
-        values: Option<Vec<String>>,
-        ext_values: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        let default = 1000i64.into_pyobject(py)?.into_any();
-        let code = code.unwrap_or(&default);
-        let r = build_response(
-            py, code, message, lang, res_data, extension, values, ext_values,
-        )?;
-        self.run(py, |s, id| s.answer_command(id, r))
-    }
-
     /// 2400 (command failed), with an optional message.
-    #[pyo3(signature = (message = None))]
-    fn fail(&self, py: Python<'_>, message: Option<String>) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_failure(id, message.as_deref()))
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "PollAckRequest(id={}, client_id={}, message_id={}, client_transaction_id={}, answered={})",
-            self.id,
-            pyr(&self.client_id),
-            self.message_id,
-            py_opt_str(&self.client_transaction_id),
-            py_bool(self.answered.load(Ordering::Acquire)),
-        )
-    }
+    fn fail;
+    /// Answers with a complete response of the host's choice.
+    fn respond;
 }
 
 /// An object command (check, info, create, ...) for the host's business
 /// logic.
 #[pyclass(frozen, module = "libepp")]
 struct CommandRequest {
-    session: Py<Session>,
-    answered: AtomicBool,
-    #[pyo3(get)]
-    id: u64,
+    req: Pending,
     #[pyo3(get)]
     client_id: String,
     /// `check`, `info`, `create`, `update`, `delete`, `renew` or `transfer`.
@@ -1617,71 +1575,30 @@ struct CommandRequest {
     client_transaction_id: Option<String>,
 }
 
-#[pymethods]
-impl CommandRequest {
-    #[classattr]
-    fn kind() -> &'static str {
-        "command"
+request_pymethods! {
+    CommandRequest "command" {
+        fn __repr__(&self) -> String {
+            format!(
+                "CommandRequest(id={}, client_id={}, verb={}, transfer_op={}, object_uri={}, client_transaction_id={}, answered={})",
+                self.req.id,
+                pyr(&self.client_id),
+                pyr(self.verb),
+                match self.transfer_op {
+                    Some(op) => pyr(op),
+                    None => "None".into(),
+                },
+                pyr(&self.object_uri),
+                py_opt_str(&self.client_transaction_id),
+                py_bool(self.req.is_answered()),
+            )
+        }
     }
-
-    #[getter]
-    fn session(&self, py: Python<'_>) -> Py<Session> {
-        self.session.clone_ref(py)
-    }
-
-    #[getter]
-    fn answered(&self) -> bool {
-        self.answered.load(Ordering::Acquire)
-    }
-
+    /// 2400 (command failed), with an optional message.
+    fn fail;
     /// Answers with a result code (default 1000) and optional text, values
     /// and passed-through XML, or with a Response. A 25xx code closes the
     /// session once written.
-    #[pyo3(
-        signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None),
-        text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn respond(
-        &self,
-        py: Python<'_>,
-        code: Option<&Bound<'_, PyAny>>,
-        message: Option<String>,
-        lang: Option<String>,
-        res_data: Option<String>,
-        extension: Option<String>,
-        values: Option<Vec<String>>,
-        ext_values: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        let default = 1000i64.into_pyobject(py)?.into_any();
-        let code = code.unwrap_or(&default);
-        let r = build_response(
-            py, code, message, lang, res_data, extension, values, ext_values,
-        )?;
-        self.run(py, |s, id| s.answer_command(id, r))
-    }
-
-    /// 2400 (command failed), with an optional message.
-    #[pyo3(signature = (message = None))]
-    fn fail(&self, py: Python<'_>, message: Option<String>) -> PyResult<()> {
-        self.run(py, |s, id| s.answer_failure(id, message.as_deref()))
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "CommandRequest(id={}, client_id={}, verb={}, transfer_op={}, object_uri={}, client_transaction_id={}, answered={})",
-            self.id,
-            pyr(&self.client_id),
-            pyr(self.verb),
-            match self.transfer_op {
-                Some(op) => pyr(op),
-                None => "None".into(),
-            },
-            pyr(&self.object_uri),
-            py_opt_str(&self.client_transaction_id),
-            py_bool(self.answered.load(Ordering::Acquire)),
-        )
-    }
+    fn respond;
 }
 
 /// The session will process no more input: write what remains and close
