@@ -834,13 +834,7 @@ impl Session {
             && matches!(kind, CommandKind::Poll { .. } | CommandKind::Logout)
         {
             if let Some(ns) = self.unknown_extension(&extensions) {
-                let reason = format!("{ns} is not one of this session's login extURIs");
-                return self.reply(
-                    cl_trid,
-                    C::UnimplementedExtension,
-                    None,
-                    Some(("extURI", &ns, &reason)),
-                );
+                return self.reply_unknown_extension(cl_trid, &ns);
             }
         }
         match (self.phase, kind) {
@@ -950,13 +944,7 @@ impl Session {
                     );
                 }
                 if let Some(ns) = self.unknown_extension(&extensions) {
-                    let reason = format!("{ns} is not one of this session's login extURIs");
-                    return self.reply(
-                        cl_trid,
-                        C::UnimplementedExtension,
-                        None,
-                        Some(("extURI", &ns, &reason)),
-                    );
+                    return self.reply_unknown_extension(cl_trid, &ns);
                 }
                 let (extension_uris, extension_xml) = split_extensions(extensions);
                 let id = self.open_slot(Waiting::Command, cl_trid.clone());
@@ -999,6 +987,17 @@ impl Session {
                 !logged_in
             })
             .map(|(ns, _)| ns.clone())
+    }
+
+    /// 2103 for an extension the client did not log in with.
+    fn reply_unknown_extension(&mut self, cl_trid: Option<TransactionId>, ns: &str) {
+        let reason = format!("{ns} is not one of this session's login extURIs");
+        self.reply(
+            cl_trid,
+            ResultCode::UnimplementedExtension,
+            None,
+            Some(("extURI", ns, &reason)),
+        );
     }
 
     fn login(
@@ -1281,9 +1280,7 @@ impl Session {
         self.current_command = "frame";
         self.last_frame = now;
         let reason = format!("frame length {length} is outside the accepted range 5 to {limit} (the length counts its own 4 bytes)");
-        let mut digits = Vec::new();
-        push_decimal(&mut digits, length as u64);
-        let digits = String::from_utf8(digits).unwrap_or_default();
+        let digits = length.to_string();
         self.respond_now(None, true, |s, out, cl| {
             s.write_response(out, cl, |out| {
                 push_result_head(
@@ -1330,9 +1327,7 @@ impl Session {
     }
 
     fn write_unknown_message(&self, out: &mut Vec<u8>, msg_id: u64, cl: &Tr) {
-        let mut digits = Vec::new();
-        push_decimal(&mut digits, msg_id);
-        let digits = String::from_utf8(digits).unwrap_or_default();
+        let digits = msg_id.to_string();
         self.write_response(out, cl, |out| {
             push_result_head(out, ResultCode::ObjectDoesNotExist, None, None);
             push_ext_value_text(
