@@ -1,0 +1,870 @@
+//! Golden transcripts: every `tests/scripts/NAME.script` is run through the
+//! Rust API and its transcript compared byte for byte with
+//! `tests/scripts/NAME.transcript`. `EPP_BLESS=1 cargo test --test
+//! transcripts` writes the transcripts instead. Each script is also run with
+//! its input fed one byte per call, which must give the same transcript.
+//!
+//! The script and transcript formats are described in
+//! `tests/scripts/README.md`; the C API, Python and Perl bindings run the
+//! same scripts and must produce the same transcripts.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use epp::{
+    AckAnswer, CloseReason, Limits, LoginAnswer, PollAnswer, PollMessage, RegistrarSessions,
+    Request, RequestId, Response, ResultCode, ServerConfig, Session, SessionError, SessionState,
+};
+
+// ---------------------------------------------------------------------------
+// Scripts
+// ---------------------------------------------------------------------------
+
+/// The `config` lines.
+#[derive(Debug, Clone)]
+struct ConfigSpec {
+    server_id: String,
+    object_uris: Vec<String>,
+    extension_uris: Vec<String>,
+    languages: Vec<String>,
+    sv_trid_prefix: Option<String>,
+    sv_trid_epoch: Option<u64>,
+    limits: Limits,
+    registrar_sessions: Option<usize>,
+}
+
+impl Default for ConfigSpec {
+    fn default() -> ConfigSpec {
+        ConfigSpec {
+            server_id: "libepp test server".into(),
+            object_uris: Vec::new(),
+            extension_uris: Vec::new(),
+            languages: Vec::new(),
+            sv_trid_prefix: None,
+            sv_trid_epoch: None,
+            limits: Limits::default(),
+            registrar_sessions: None,
+        }
+    }
+}
+
+impl ConfigSpec {
+    /// A fresh configuration (and registrar counter) for one run.
+    fn build(&self) -> Result<Arc<ServerConfig>, String> {
+        let mut b = ServerConfig::builder(self.server_id.clone()).limits(self.limits);
+        for u in &self.object_uris {
+            b = b.object_uri(u.clone());
+        }
+        for u in &self.extension_uris {
+            b = b.extension_uri(u.clone());
+        }
+        for l in &self.languages {
+            b = b.language(l.clone());
+        }
+        if let Some(p) = &self.sv_trid_prefix {
+            b = b.sv_trid_prefix(p.clone());
+        }
+        if let Some(e) = self.sv_trid_epoch {
+            b = b.sv_trid_epoch(e);
+        }
+        if let Some(n) = self.registrar_sessions {
+            b = b.registrar_sessions(RegistrarSessions::new(n));
+        }
+        b.build().map_err(|e| format!("configuration refused: {e}"))
+    }
+}
+
+/// How the host answers a request.
+#[derive(Debug, Clone)]
+enum Answer {
+    Login(LoginAnswer),
+    Poll(PollAnswer),
+    Ack(AckAnswer),
+    Command(Response),
+    Failure(Option<String>),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Start(u64),
+    Now(u64),
+    /// Bytes to feed, in calls of `chunk` bytes (all at once when `None`).
+    Feed {
+        bytes: Vec<u8>,
+        chunk: Option<usize>,
+    },
+    Eof,
+    Timeout,
+    Close,
+    Answer {
+        n: usize,
+        answer: Answer,
+    },
+}
+
+#[derive(Debug)]
+struct Script {
+    config: ConfigSpec,
+    /// (line number, the line as written, the step).
+    steps: Vec<(usize, String, Step)>,
+}
+
+/// The text of a poll message answered with `poll resdata` or
+/// `poll extension`.
+const DATA_MESSAGE_TEXT: &str = "message with data";
+
+fn parse_u64(s: &str, what: &str) -> Result<u64, String> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{what}: {s:?} is not a decimal number"));
+    }
+    s.parse().map_err(|e| format!("{what}: {s:?}: {e}"))
+}
+
+fn parse_usize(s: &str, what: &str) -> Result<usize, String> {
+    let n = parse_u64(s, what)?;
+    usize::try_from(n).map_err(|e| format!("{what}: {e}"))
+}
+
+fn parse_code(s: &str) -> Result<ResultCode, String> {
+    let n = parse_u64(s, "result code")?;
+    u16::try_from(n)
+        .ok()
+        .and_then(ResultCode::from_u16)
+        .ok_or_else(|| format!("{s} is not an RFC 5730 result code"))
+}
+
+fn instant(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// Splits `s` at its first space: (word, rest); rest is "" without a space.
+fn word(s: &str) -> (&str, &str) {
+    s.split_once(' ').unwrap_or((s, ""))
+}
+
+/// The optional message at the end of `command` and `failure`.
+fn message(rest: &str) -> Option<String> {
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+fn frame_bytes(xml: &str) -> Vec<u8> {
+    let mut v = ((xml.len() + 4) as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(xml.as_bytes());
+    v
+}
+
+fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = s.bytes().filter(|&b| b != b' ').collect();
+    if digits.is_empty() || digits.len() % 2 != 0 {
+        return Err(format!(
+            "raw: {s:?} is not an even, non-zero number of hex digits"
+        ));
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            let h = std::str::from_utf8(p).map_err(|e| e.to_string())?;
+            u8::from_str_radix(h, 16).map_err(|_| format!("raw: {h:?} is not a hex byte"))
+        })
+        .collect()
+}
+
+fn parse_answer(rest: &str) -> Result<(usize, Answer), String> {
+    let (n, rest) = word(rest);
+    let n = parse_usize(n, "answer number")?;
+    if n == 0 {
+        return Err("answer numbers start at 1".into());
+    }
+    let (kind, rest) = word(rest);
+    let answer = match kind {
+        "login" => Answer::Login(match rest {
+            "accept" => LoginAnswer::Accepted,
+            "bad" => LoginAnswer::BadCredentials,
+            "disabled" => LoginAnswer::AccountDisabled,
+            "limit" => LoginAnswer::SessionLimitExceeded,
+            "failed" => LoginAnswer::Failed,
+            other => return Err(format!("unknown login answer {other:?}")),
+        }),
+        "poll" => {
+            let (what, rest) = word(rest);
+            match what {
+                "empty" if rest.is_empty() => Answer::Poll(PollAnswer::Empty),
+                "message" => {
+                    let p: Vec<&str> = rest.splitn(5, ' ').collect();
+                    if p.len() < 4 {
+                        return Err(
+                            "poll message needs <msgid> <count> <qdate_ms> <lang> <text>".into(),
+                        );
+                    }
+                    let mut m = PollMessage::new(
+                        parse_u64(p[0], "msgid")?,
+                        parse_u64(p[1], "count")?,
+                        instant(parse_u64(p[2], "qdate_ms")?),
+                        p.get(4).copied().unwrap_or(""),
+                    );
+                    m.lang = (p[3] != "-").then(|| p[3].to_string());
+                    Answer::Poll(PollAnswer::Message(m))
+                }
+                "resdata" | "extension" => {
+                    let p: Vec<&str> = rest.splitn(4, ' ').collect();
+                    if p.len() < 4 {
+                        return Err(format!(
+                            "poll {what} needs <msgid> <count> <qdate_ms> <xml>"
+                        ));
+                    }
+                    let mut m = PollMessage::new(
+                        parse_u64(p[0], "msgid")?,
+                        parse_u64(p[1], "count")?,
+                        instant(parse_u64(p[2], "qdate_ms")?),
+                        DATA_MESSAGE_TEXT,
+                    );
+                    if what == "resdata" {
+                        m.res_data = Some(p[3].to_string());
+                    } else {
+                        m.extension = Some(p[3].to_string());
+                    }
+                    Answer::Poll(PollAnswer::Message(m))
+                }
+                _ => return Err(format!("unknown poll answer {rest:?}")),
+            }
+        }
+        "ack" => {
+            let (what, rest) = word(rest);
+            match what {
+                "acked" => Answer::Ack(AckAnswer::Acked {
+                    remaining: parse_u64(rest, "remaining")?,
+                }),
+                "unknown" if rest.is_empty() => Answer::Ack(AckAnswer::UnknownMessage),
+                _ => return Err(format!("unknown ack answer {what:?}")),
+            }
+        }
+        "command" => {
+            let (code, rest) = word(rest);
+            let mut r = Response::new(parse_code(code)?);
+            if let Some(m) = message(rest) {
+                r = r.with_message(m);
+            }
+            Answer::Command(r)
+        }
+        "resdata" | "extension" => {
+            let (code, xml) = word(rest);
+            let r = Response::new(parse_code(code)?);
+            Answer::Command(if kind == "resdata" {
+                r.with_res_data(xml)
+            } else {
+                r.with_extension(xml)
+            })
+        }
+        "failure" => Answer::Failure(message(rest)),
+        other => return Err(format!("unknown answer kind {other:?}")),
+    };
+    Ok((n, answer))
+}
+
+fn set_config(c: &mut ConfigSpec, rest: &str) -> Result<(), String> {
+    let (key, value) = word(rest);
+    let ms = |v: &str| parse_u64(v, key).map(Duration::from_millis);
+    match key {
+        "server_id" => c.server_id = value.to_string(),
+        "object_uri" => c.object_uris.push(value.to_string()),
+        "extension_uri" => c.extension_uris.push(value.to_string()),
+        "language" => c.languages.push(value.to_string()),
+        "sv_trid_prefix" => c.sv_trid_prefix = Some(value.to_string()),
+        "sv_trid_epoch" => c.sv_trid_epoch = Some(parse_u64(value, key)?),
+        "max_frame_size" => {
+            c.limits.max_frame_size =
+                u32::try_from(parse_u64(value, key)?).map_err(|e| format!("{key}: {e}"))?
+        }
+        "max_in_flight" => c.limits.max_in_flight = parse_usize(value, key)?,
+        "max_failed_logins" => {
+            c.limits.max_failed_logins =
+                u32::try_from(parse_u64(value, key)?).map_err(|e| format!("{key}: {e}"))?
+        }
+        "login_deadline_ms" => c.limits.login_deadline = ms(value)?,
+        "idle_timeout_ms" => c.limits.idle_timeout = ms(value)?,
+        "registrar_sessions" => c.registrar_sessions = Some(parse_usize(value, key)?),
+        other => return Err(format!("unknown config key {other:?}")),
+    }
+    Ok(())
+}
+
+fn parse_script(text: &str) -> Result<Script, String> {
+    let mut config = ConfigSpec::default();
+    let mut steps = Vec::new();
+    let mut started = false;
+    for (i, line) in text.split('\n').enumerate() {
+        let lineno = i + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = |e: String| format!("line {lineno}: {e}: {line}");
+        let (keyword, rest) = word(line);
+        let step = match keyword {
+            "config" if !started => {
+                set_config(&mut config, rest).map_err(at)?;
+                continue;
+            }
+            "config" => return Err(at("config after start".into())),
+            "start" if !started => {
+                started = true;
+                Step::Start(parse_u64(rest, "start").map_err(at)?)
+            }
+            "start" => return Err(at("one session per script".into())),
+            _ if !started => return Err(at("a step before start".into())),
+            "now" => Step::Now(parse_u64(rest, "now").map_err(at)?),
+            "frame" => Step::Feed {
+                bytes: frame_bytes(rest),
+                chunk: None,
+            },
+            "raw" => Step::Feed {
+                bytes: parse_hex(rest).map_err(at)?,
+                chunk: None,
+            },
+            "split" => {
+                let (n, xml) = word(rest);
+                let n = parse_usize(n, "split size").map_err(at)?;
+                if n == 0 {
+                    return Err(at("split size must be at least 1".into()));
+                }
+                Step::Feed {
+                    bytes: frame_bytes(xml),
+                    chunk: Some(n),
+                }
+            }
+            "eof" if rest.is_empty() => Step::Eof,
+            "timeout" if rest.is_empty() => Step::Timeout,
+            "close" if rest.is_empty() => Step::Close,
+            "answer" => {
+                let (n, answer) = parse_answer(rest).map_err(at)?;
+                Step::Answer { n, answer }
+            }
+            _ => return Err(at("unknown step".into())),
+        };
+        steps.push((lineno, line.to_string(), step));
+    }
+    if !started {
+        return Err("no start step".into());
+    }
+    Ok(Script { config, steps })
+}
+
+// ---------------------------------------------------------------------------
+// Transcript lines
+// ---------------------------------------------------------------------------
+
+/// Escapes a frame's XML for one `<` line: `\` and line breaks.
+fn escape_frame(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Escapes a field value of a `?` line so that fields split at spaces.
+fn escape_field(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            ' ' => o.push_str("\\s"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\x7f' => o.push_str(&format!("\\x{:02x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn opt_field(s: Option<&str>) -> String {
+    s.map_or_else(|| "-".to_string(), escape_field)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `<` lines for output bytes: one per complete UTF-8 frame.
+fn frame_lines(mut bytes: &[u8], out: &mut String) {
+    while !bytes.is_empty() {
+        let len = match bytes.get(..4) {
+            Some(h) => u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize,
+            None => usize::MAX,
+        };
+        if len < 4 || len > bytes.len() {
+            out.push_str(&format!("< raw {}\n", hex(bytes)));
+            return;
+        }
+        match std::str::from_utf8(&bytes[4..len]) {
+            Ok(xml) => out.push_str(&format!("< {}\n", escape_frame(xml))),
+            Err(_) => out.push_str(&format!("< raw {}\n", hex(&bytes[..len]))),
+        }
+        bytes = &bytes[len..];
+    }
+}
+
+fn end_line(reason: &CloseReason) -> String {
+    match reason {
+        CloseReason::Logout => "logout".into(),
+        CloseReason::LoginDeadline => "login-deadline".into(),
+        CloseReason::IdleTimeout => "idle-timeout".into(),
+        CloseReason::BadFrameLength { length, limit } => {
+            format!("bad-frame-length length={length} limit={limit}")
+        }
+        CloseReason::PeerClosed => "peer-closed".into(),
+        CloseReason::PeerClosedMidFrame { received } => {
+            format!("peer-closed-mid-frame received={received}")
+        }
+        CloseReason::TooManyFailedLogins => "too-many-failed-logins".into(),
+        CloseReason::SessionLimitExceeded => "session-limit-exceeded".into(),
+        CloseReason::ClosingResponse(code) => format!("closing-response code={code}"),
+        CloseReason::Host => "host".into(),
+        other => format!("unknown {}", escape_field(&other.to_string())),
+    }
+}
+
+fn error_name(e: &SessionError) -> &'static str {
+    match e {
+        SessionError::Closed(_) => "closed",
+        SessionError::UnknownRequest(_) => "unknown-request",
+        SessionError::WrongAnswer { .. } => "wrong-answer",
+        SessionError::InvalidXml { .. } => "invalid-xml",
+        SessionError::InvalidAnswer(_) => "invalid-answer",
+        _ => "other",
+    }
+}
+
+fn state_name(s: SessionState) -> &'static str {
+    match s {
+        SessionState::AwaitingLogin => "awaiting-login",
+        SessionState::LoginPending => "login-pending",
+        SessionState::LoggedIn => "logged-in",
+        SessionState::Closing => "closing",
+        SessionState::Closed => "closed",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The driver
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Each feed step as written.
+    AsWritten,
+    /// Every feed step one byte per call.
+    ByteByByte,
+}
+
+/// What one step produced.
+#[derive(Default)]
+struct Block {
+    errors: Vec<String>,
+    output: Vec<u8>,
+    /// `?` and `! end` lines, in poll-queue order.
+    queue: Vec<String>,
+}
+
+struct Runner {
+    session: Session,
+    now: SystemTime,
+    /// Input the session has not taken yet (backpressure), fed again after
+    /// every step, as a host does.
+    held: Vec<u8>,
+    /// The peer closed its side, but `held` still has bytes read before.
+    eof_pending: bool,
+    eof_seen: bool,
+    /// Requests handed out that take an answer, in order.
+    ids: Vec<RequestId>,
+}
+
+impl Runner {
+    /// Takes everything the session has for the host: requests, then output.
+    fn collect(&mut self, b: &mut Block) {
+        while let Some(r) = self.session.poll_queue() {
+            let line = match &r {
+                Request::SessionEnd(e) => format!("! end {}", end_line(&e.reason)),
+                _ => {
+                    let id = r.id().expect("a request to answer has an id");
+                    self.ids.push(id);
+                    request_line(self.ids.len(), &r)
+                }
+            };
+            b.queue.push(line);
+        }
+        if let Some(o) = self.session.take_output() {
+            b.output.extend_from_slice(&o);
+        }
+    }
+
+    /// Feeds what is held until the session takes no more, then applies a
+    /// pending end of file once everything before it was fed.
+    fn pump(&mut self, b: &mut Block) {
+        loop {
+            self.collect(b);
+            if self.held.is_empty() {
+                break;
+            }
+            match self.session.feed_input(&self.held, self.now) {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.held.drain(..n);
+                }
+                // The session reads no more input: the rest is dropped, as a
+                // host drops what it read after the session ended.
+                Err(_) => self.held.clear(),
+            }
+        }
+        if self.eof_pending && self.held.is_empty() {
+            self.eof_pending = false;
+            self.session.handle_eof(self.now);
+            self.collect(b);
+        }
+    }
+
+    fn step(&mut self, step: &Step, mode: Mode, b: &mut Block) -> Result<(), String> {
+        match step {
+            Step::Start(_) => return Err("one session per script".into()),
+            Step::Now(ms) => {
+                if !self.held.is_empty() {
+                    return Err(
+                        "time may not move while input is held back (answer the requests first)"
+                            .into(),
+                    );
+                }
+                self.now = instant(*ms);
+            }
+            Step::Feed { bytes, chunk } => {
+                if self.eof_seen {
+                    return Err("input after eof".into());
+                }
+                let size = match mode {
+                    Mode::ByteByByte => 1,
+                    Mode::AsWritten => chunk.unwrap_or(bytes.len()).max(1),
+                };
+                for c in bytes.chunks(size) {
+                    self.held.extend_from_slice(c);
+                    self.pump(b);
+                }
+            }
+            Step::Eof => {
+                self.eof_seen = true;
+                if self.held.is_empty() {
+                    self.session.handle_eof(self.now);
+                } else {
+                    self.eof_pending = true;
+                }
+            }
+            Step::Timeout => {
+                self.session.handle_timeout(self.now);
+            }
+            Step::Close => {
+                self.session.close();
+                self.held.clear();
+                self.eof_pending = false;
+            }
+            Step::Answer { n, answer } => {
+                let id = *self.ids.get(n - 1).ok_or_else(|| {
+                    format!("request {n} was not handed out ({} so far)", self.ids.len())
+                })?;
+                let s = &mut self.session;
+                let r = match answer.clone() {
+                    Answer::Login(a) => s.answer_login(id, a).map(|_| ()),
+                    Answer::Poll(a) => s.answer_poll(id, a),
+                    Answer::Ack(a) => s.answer_ack(id, a),
+                    Answer::Command(r) => s.answer_command(id, r),
+                    Answer::Failure(m) => s.answer_failure(id, m.as_deref()),
+                };
+                if let Err(e) = r {
+                    b.errors.push(format!("! error {}", error_name(&e)));
+                }
+            }
+        }
+        self.pump(b);
+        Ok(())
+    }
+}
+
+fn request_line(n: usize, r: &Request) -> String {
+    let cl = |t: &Option<epp::TransactionId>| opt_field(t.as_ref().map(|t| t.as_str()));
+    match r {
+        Request::Login(l) => {
+            let mut s = format!(
+                "? {n} login clid={} cltrid={} pw={} newpw={} lang={}",
+                escape_field(&l.client_id),
+                cl(&l.client_transaction_id),
+                escape_field(&l.password),
+                opt_field(l.new_password.as_deref()),
+                escape_field(&l.lang),
+            );
+            for u in &l.object_uris {
+                s.push_str(&format!(" obj={}", escape_field(u)));
+            }
+            for u in &l.extension_uris {
+                s.push_str(&format!(" ext={}", escape_field(u)));
+            }
+            s.push_str(&format!(
+                " extxml={}",
+                opt_field(l.extension_xml.as_deref())
+            ));
+            s
+        }
+        Request::Poll(p) => format!(
+            "? {n} poll cltrid={} extxml={}",
+            cl(&p.client_transaction_id),
+            opt_field(p.extension_xml.as_deref())
+        ),
+        Request::PollAck(a) => format!(
+            "? {n} ack msgid={} cltrid={} extxml={}",
+            a.message_id,
+            cl(&a.client_transaction_id),
+            opt_field(a.extension_xml.as_deref())
+        ),
+        Request::Command(c) => {
+            let mut s = format!(
+                "? {n} command verb={} object={} cltrid={} op={}",
+                c.verb,
+                escape_field(&c.object_uri),
+                cl(&c.client_transaction_id),
+                opt_field(c.transfer_op.map(|o| o.as_str())),
+            );
+            for u in &c.extension_uris {
+                s.push_str(&format!(" ext={}", escape_field(u)));
+            }
+            s.push_str(&format!(
+                " extxml={} xml={}",
+                opt_field(c.extension_xml.as_deref()),
+                escape_field(&c.object_xml)
+            ));
+            s
+        }
+        other => format!("? {n} unknown {}", escape_field(&format!("{other:?}"))),
+    }
+}
+
+/// Runs a script and returns its transcript.
+fn run(script: &Script, mode: Mode) -> Result<String, String> {
+    let mut out = String::new();
+    let Some((_, _, Step::Start(ms))) = script.steps.first() else {
+        return Err("the first step must be start".into());
+    };
+    let config = script.config.build()?;
+    let now = instant(*ms);
+    let mut runner = Runner {
+        session: Session::new(config, now),
+        now,
+        held: Vec::new(),
+        eof_pending: false,
+        eof_seen: false,
+        ids: Vec::new(),
+    };
+    for (i, (lineno, line, step)) in script.steps.iter().enumerate() {
+        let mut b = Block::default();
+        if i == 0 {
+            runner.pump(&mut b);
+        } else {
+            runner
+                .step(step, mode, &mut b)
+                .map_err(|e| format!("line {lineno}: {e}: {line}"))?;
+        }
+        out.push_str(&format!("> {line}\n"));
+        for e in &b.errors {
+            out.push_str(e);
+            out.push('\n');
+        }
+        frame_lines(&b.output, &mut out);
+        for q in &b.queue {
+            out.push_str(q);
+            out.push('\n');
+        }
+        out.push_str(&format!("= {}\n", state_name(runner.session.state())));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// The test
+// ---------------------------------------------------------------------------
+
+fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
+}
+
+/// The first difference between two transcripts, with a little context.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let i = (0..e.len().max(a.len()))
+        .find(|&i| e.get(i) != a.get(i))
+        .unwrap_or(0);
+    let mut d = format!("@@ line {} @@\n", i + 1);
+    for l in &e[i.saturating_sub(3)..i.min(e.len())] {
+        d.push_str(&format!(" {l}\n"));
+    }
+    match e.get(i) {
+        Some(l) => d.push_str(&format!("-{l}\n")),
+        None => d.push_str("-(end of transcript)\n"),
+    }
+    match a.get(i) {
+        Some(l) => d.push_str(&format!("+{l}\n")),
+        None => d.push_str("+(end of transcript)\n"),
+    }
+    // Lines are long: point at the first differing character.
+    if let (Some(x), Some(y)) = (e.get(i), a.get(i)) {
+        let x: Vec<char> = x.chars().collect();
+        let y: Vec<char> = y.chars().collect();
+        let c = (0..x.len().max(y.len()))
+            .find(|&c| x.get(c) != y.get(c))
+            .unwrap_or(0);
+        let window = |v: &[char]| -> String {
+            v[c.saturating_sub(40).min(v.len())..(c + 40).min(v.len())]
+                .iter()
+                .collect()
+        };
+        d.push_str(&format!(
+            "first difference at character {}:\n-...{}...\n+...{}...\n",
+            c + 1,
+            window(&x),
+            window(&y)
+        ));
+    }
+    d
+}
+
+#[test]
+fn scripts_match_their_transcripts() {
+    let dir = scripts_dir();
+    let bless = std::env::var("EPP_BLESS").is_ok_and(|v| v == "1");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(".script")?.to_string())
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no scripts in {}", dir.display());
+    let mut failures = Vec::new();
+    for name in &names {
+        let script_path = dir.join(format!("{name}.script"));
+        let transcript_path = dir.join(format!("{name}.transcript"));
+        let text = std::fs::read_to_string(&script_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", script_path.display()));
+        let script = match parse_script(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!("{name}.script: {e}"));
+                continue;
+            }
+        };
+        let actual = match run(&script, Mode::AsWritten) {
+            Ok(t) => t,
+            Err(e) => {
+                failures.push(format!("{name}.script: {e}"));
+                continue;
+            }
+        };
+        match run(&script, Mode::ByteByByte) {
+            Ok(t) if t == actual => {}
+            Ok(t) => failures.push(format!(
+                "{name}.script: fed one byte per call, the transcript differs \
+                 (- as written, + byte by byte):\n{}",
+                first_difference(&actual, &t)
+            )),
+            Err(e) => failures.push(format!("{name}.script (byte by byte): {e}")),
+        }
+        if bless {
+            std::fs::write(&transcript_path, &actual)
+                .unwrap_or_else(|e| panic!("{}: {e}", transcript_path.display()));
+            continue;
+        }
+        match std::fs::read_to_string(&transcript_path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => failures.push(format!(
+                "{name}.script: the transcript differs from {name}.transcript \
+                 (- golden, + this run):\n{}",
+                first_difference(&expected, &actual)
+            )),
+            Err(e) => failures.push(format!(
+                "{name}.script: {}: {e} (EPP_BLESS=1 writes it)",
+                transcript_path.display()
+            )),
+        }
+    }
+    // A transcript without its script is stale.
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".transcript") {
+            if !names.iter().any(|n| n == stem) {
+                failures.push(format!("{name}: no {stem}.script beside it"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} scripts failed:\n\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn script_parser_rejects_malformed_scripts() {
+    for (text, what) in [
+        ("frame <hello/>\n", "a step before start"),
+        ("start 0\nstart 1\n", "one session per script"),
+        ("start 0\nconfig max_in_flight 2\n", "config after start"),
+        ("start 0\nraw 0\n", "hex digits"),
+        ("start 0\nraw 0g\n", "hex byte"),
+        ("start 0\nanswer 0 poll empty\n", "start at 1"),
+        ("start 0\nanswer 1 login maybe\n", "unknown login answer"),
+        (
+            "start 0\nanswer 1 command 1234\n",
+            "not an RFC 5730 result code",
+        ),
+        ("start 0\nsplit 0 <hello/>\n", "at least 1"),
+        ("start 0\nfly\n", "unknown step"),
+        ("config colour blue\nstart 0\n", "unknown config key"),
+        ("# nothing\n", "no start step"),
+    ] {
+        let e = parse_script(text).expect_err(text);
+        assert!(e.contains(what), "{text:?}: {e}");
+    }
+    let s = parse_script("# c\r\n\r\nconfig object_uri urn:x\r\nstart 5\r\neof\r\n").unwrap();
+    assert_eq!(s.steps.len(), 2);
+    assert_eq!(s.steps[1].1, "eof");
+    assert_eq!(s.config.object_uris, ["urn:x"]);
+}
+
+#[test]
+fn runner_refuses_scripts_that_do_not_fit_the_session() {
+    let head =
+        "config object_uri urn:ietf:params:xml:ns:domain-1.0\nconfig sv_trid_epoch 7\nstart 0\n";
+    let login = "frame <epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login><clID>registrar1</clID><pw>secret-pw1</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI></svcs></login></command></epp>\n";
+    for (tail, what) in [
+        ("answer 1 poll empty\n", "was not handed out"),
+        ("eof\nframe <epp/>\n", "input after eof"),
+        (
+            &format!("{login}frame <epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><hello/></epp>\nnow 5\n"),
+            "time may not move",
+        ),
+    ] {
+        let script = parse_script(&format!("{head}{tail}")).unwrap();
+        let e = run(&script, Mode::AsWritten).expect_err(tail);
+        assert!(e.contains(what), "{tail:?}: {e}");
+    }
+    let script = parse_script("start 0\n").unwrap();
+    assert!(run(&script, Mode::AsWritten)
+        .unwrap_err()
+        .contains("object_uris"));
+}
