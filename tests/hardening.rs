@@ -2,7 +2,8 @@
 //! before its fix) and the rule each checks (RFC 5730/5734, XML 1.0 and
 //! Namespaces in XML, or protocol.md): bounded memory, well-formed output
 //! whatever the client or the host sends, strict well-formedness of input,
-//! registrar slots, timers, svTRID uniqueness.
+//! registrar slots, timers, svTRID uniqueness. Each test's doc says what it
+//! asserts, then the bug (now fixed) it was written for.
 //!
 //! Well-formedness is checked with `xmllint --noout -` (libxml2-utils, as
 //! the protocol tests already require).
@@ -158,12 +159,16 @@ fn answer_check(s: &mut Session, response: Response) -> Result<(), SessionError>
 // ---------------------------------------------------------------------------
 
 /// protocol.md (XML): "Depth and size bounds ... fail with 2001, never with a
-/// panic or unbounded memory". `Cursor::capture` (xml.rs) prefixes EVERY
-/// `<extension>` child with every namespace declaration in scope, so memory
-/// is (declaration bytes) x (number of children): quadratic in the frame.
-/// Here a 40 KB frame, sent BEFORE login (parse_frame runs before the state
-/// check), costs ~64 MB; with the default 256 KiB frame limit the worst case
-/// is ~128 KiB of declarations x ~21 000 `<e:x/>` children ≈ 2.7 GB.
+/// panic or unbounded memory". Asserts that a 40 KB frame, sent before
+/// login, with 16 KB of namespace declarations and 4000 `<extension>`
+/// children is refused and needs less heap than 16 times its size.
+///
+/// The bug: `Cursor::capture` (xml.rs) prefixed every `<extension>` child
+/// with every namespace declaration in scope, so memory was (declaration
+/// bytes) x (number of children), quadratic in the frame, and reachable
+/// before login (parse_frame runs before the state check): this frame cost
+/// ~64 MB, and at the default 256 KiB frame limit the worst case was ~128
+/// KiB of declarations x ~21 000 `<e:x/>` children, about 2.7 GB.
 #[test]
 fn extension_capture_memory_is_bounded_by_the_frame_not_quadratic() {
     let decls: String = (0..4)
@@ -188,11 +193,14 @@ fn extension_capture_memory_is_bounded_by_the_frame_not_quadratic() {
     );
 }
 
-/// `consume_output` (session.rs) frees the consumed prefix only once the
-/// buffer is drained completely. A host doing ordinary partial writes
-/// against a client that keeps pipelining never drains it, so `out` grows
-/// for the life of the session although `max_pending_output` is respected.
-/// Expected: memory proportional to what is pending (here 1 byte).
+/// Asserts that the output buffer is proportional to what is pending, not to
+/// what was ever written: 20 000 hellos, each response written but for one
+/// byte, leave 1 byte pending and never a buffer of 1 MiB.
+///
+/// The bug: `consume_output` (session.rs) freed the consumed prefix only
+/// once the buffer was drained completely. A host doing ordinary partial
+/// writes to a client that keeps pipelining never drained it, so `out` grew
+/// for the life of the session although `max_pending_output` was respected.
 #[test]
 fn output_buffer_does_not_grow_under_partial_writes() {
     let mut s = session(config());
@@ -215,20 +223,22 @@ fn output_buffer_does_not_grow_under_partial_writes() {
 // Ill-formed input accepted (and echoed into ill-formed output)
 // ---------------------------------------------------------------------------
 
-/// XML 1.0 section 2.2 (Char) excludes C0 controls other than TAB/LF/CR: a
-/// frame holding one is not XML and must get 2001 (RFC 5730 section 3;
-/// protocol.md). The cursor (xml.rs `Event::Text`) never checks Char, so the
-/// clTRID "AB\x01C" is accepted, handed to the host, and echoed raw in
-/// `<trID>`: the response is not XML. Same for raw U+FFFE.
+/// XML 1.0 section 2.2 (Char) excludes C0 controls other than TAB/LF/CR,
+/// and U+FFFE/U+FFFF: a frame holding one is not XML and gets 2001 (RFC 5730
+/// section 3; protocol.md). Asserts that a poll whose clTRID holds U+0001 or
+/// U+FFFE is answered 2001 by libepp itself (the host is not asked), in a
+/// well-formed response.
+///
+/// The bug: the cursor (xml.rs `Event::Text`) did not check Char, so the
+/// clTRID "AB\x01C" was accepted, handed to the host, and echoed raw in
+/// `<trID>`: the response was not XML. Same for a raw U+FFFE.
 #[test]
 fn non_xml_characters_in_cltrid_are_2001_and_never_echoed() {
     for bad in ["AB\u{1}C", "AB\u{FFFE}C"] {
         let mut s = logged_in();
         s.feed_input(&frame(&poll_req_xml(Some(bad))), t0())
             .unwrap();
-        if let Some(Request::Poll(p)) = s.poll_queue() {
-            s.answer_poll(p.id, PollAnswer::Empty).unwrap();
-        }
+        assert_eq!(s.poll_queue(), None, "handed to the host: {bad:?}");
         let r = frames_out(&mut s).remove(0);
         assert_well_formed(&r);
         assert_eq!(code_of(&r), 2001, "{r}");
@@ -236,12 +246,14 @@ fn non_xml_characters_in_cltrid_are_2001_and_never_echoed() {
 }
 
 /// Character references must match Char too (XML 1.0 section 4.1, WFC Legal
-/// Character). In text `&#1;` is refused, but attribute values go through
-/// quick-xml's `normalized_value`, which only refuses `&#0;`. So
-/// `msgID="a&#1;b"` is accepted and echoed in the 2005 `<extValue>`; an
-/// object namespace `urn:&#1;` is echoed in the 2307. Both outputs are not
-/// XML. Fix: validate every resolved char (text and attributes) with
-/// `is_xml_char` in `Cursor::start`/`normalized`.
+/// Character). Asserts that a reference to U+0001 in an attribute value
+/// (poll `msgID` and `op`, an object namespace) is answered 2001 by libepp
+/// itself (the host is not asked), in a well-formed response.
+///
+/// The bug: `&#1;` was refused in text, but attribute values went through
+/// quick-xml's `normalized_value`, which refuses only `&#0;`. So
+/// `msgID="a&#1;b"` was accepted and echoed in the 2005 `<extValue>`, and an
+/// object namespace `urn:&#1;` in the 2307: neither response was XML.
 #[test]
 fn char_refs_to_non_xml_chars_in_attributes_are_2001_and_never_echoed() {
     let cases = [
@@ -263,9 +275,12 @@ fn char_refs_to_non_xml_chars_in_attributes_are_2001_and_never_echoed() {
     }
 }
 
-/// The `<reason>` of a 2001 quotes element names; names are never checked
-/// against the Name production, so a control character in a name ends up
-/// in the response.
+/// Asserts that a command with an element whose name holds U+0001 gets a
+/// 2001 that is well-formed XML.
+///
+/// The bug: the `<reason>` of a 2001 quotes element names, and names were
+/// not checked against the Name production, so the control character was
+/// copied into the response.
 #[test]
 fn refusal_reason_quoting_a_bad_element_name_is_well_formed() {
     let mut s = logged_in();
@@ -279,11 +294,14 @@ fn refusal_reason_quoting_a_bad_element_name_is_well_formed() {
     assert_well_formed(&r);
 }
 
-/// Object content is captured raw for the host (`ObjectCommand::object_xml`)
-/// after only quick-xml's lenient tokenising. Each of these is not
-/// well-formed XML (XML 1.0 sections 2.2, 2.4, 2.8/3.1, 3.3.3, Namespaces
-/// section 7), so RFC 5730 requires 2001; today every one reaches the host,
-/// whose strict parser then fails on "libepp-checked" XML.
+/// Asserts that object content that is not well-formed XML (XML 1.0
+/// sections 2.2, 2.4, 2.8/3.1, 3.3.3, Namespaces section 7; one case per
+/// rule below) is never handed to the host as `ObjectCommand::object_xml`,
+/// and is answered 2001 in a well-formed response, as RFC 5730 requires.
+///
+/// The bug: object content was captured raw for the host after only
+/// quick-xml's lenient tokenising, so every one of these reached the host,
+/// whose strict parser then failed on XML that libepp had passed.
 #[test]
 fn ill_formed_object_content_is_2001_not_passed_to_the_host() {
     let cases = [
@@ -325,11 +343,13 @@ fn ill_formed_object_content_is_2001_not_passed_to_the_host() {
 // ---------------------------------------------------------------------------
 
 /// Namespaces in XML 1.0 section 6: a declaration applies to the whole start
-/// tag it is on, whatever the attribute order. `Cursor::start` resolves
-/// each prefixed attribute while iterating, before later `xmlns:` attributes
-/// are pushed, so serialisers that write `xsi:schemaLocation` before
-/// `xmlns:xsi` (common) get 2001 for a valid hello. Fix: collect the
-/// element's declarations in a first pass, then check prefixes.
+/// tag it is on, whatever the attribute order. Asserts that a hello whose
+/// `xsi:schemaLocation` comes before `xmlns:xsi` (as common serialisers
+/// write it) gets the greeting.
+///
+/// The bug: `Cursor::start` resolved each prefixed attribute while
+/// iterating, before later `xmlns:` attributes were recorded, so this valid
+/// hello got 2001.
 #[test]
 fn namespace_declared_after_its_use_in_the_same_start_tag_is_accepted() {
     let mut s = session(config());
@@ -343,11 +363,14 @@ fn namespace_declared_after_its_use_in_the_same_start_tag_is_accepted() {
 // Host passthrough XML that breaks the envelope
 // ---------------------------------------------------------------------------
 
-/// `fragment_elements` (xml.rs) is the only guard on resData/extension/value
-/// XML from the host, and it relies on the same lenient tokeniser: each of
-/// these is accepted by `answer_command` and written into the response,
-/// which is then not well-formed (e.g. `a="</resData>"`). Expected:
-/// `SessionError::InvalidXml` (the doc of that variant says exactly this).
+/// Asserts that resData from the host that is not well-formed (one case per
+/// rule below) never yields an ill-formed frame: `answer_command` refuses it
+/// with `SessionError::InvalidXml`, or what is written is well-formed.
+///
+/// The bug: `fragment_elements` (xml.rs), the only guard on
+/// resData/extension/value XML from the host, relied on the same lenient
+/// tokeniser, so each of these was accepted by `answer_command` and written
+/// into the response, which was then not well-formed (e.g. `a="</resData>"`).
 #[test]
 fn host_passthrough_that_is_not_well_formed_is_refused() {
     let cases = [
@@ -375,10 +398,13 @@ fn host_passthrough_that_is_not_well_formed_is_refused() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
-/// The host's plain-text fields (`<msg>`, `<reason>`, poll `<msg>`) are
-/// escaped by `push_text` (render.rs), which escapes `<>&` and CR but lets
-/// NUL and other non-Chars through. Expected: `InvalidAnswer` (or the
-/// character replaced); never an ill-formed frame.
+/// Asserts that the host's plain text holding non-Chars (NUL in a
+/// response's `<msg>`, ESC in a poll message) never yields an ill-formed
+/// frame: the answer is refused, or what is written is well-formed.
+///
+/// The bug: the host's plain-text fields (`<msg>`, `<reason>`, poll `<msg>`)
+/// were escaped by `push_text` (render.rs), which escaped `<>&` and CR but
+/// let NUL and other non-Chars through into the frame.
 #[test]
 fn host_text_with_non_xml_characters_never_yields_ill_formed_output() {
     let mut s = logged_in();
@@ -399,12 +425,16 @@ fn host_text_with_non_xml_characters_never_yields_ill_formed_output() {
     }
 }
 
-/// The host's fragment is checked inside a neutral `<r>` (no default
-/// namespace), but written inside `<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">`.
-/// An unprefixed descendant with no default declaration, `<name>` below,
-/// is in no namespace as checked and in the EPP namespace as written: the
-/// copy silently changes meaning. Expected: written with `xmlns=""` on the
-/// top-level element (or the fragment refused).
+/// Asserts that an unprefixed descendant with no default namespace
+/// declaration in the host's resData (`<name>` below) is still in no
+/// namespace once written into the response (xmllint's XPath
+/// `namespace-uri()`), unless the fragment is refused.
+///
+/// The bug: the host's fragment was checked inside a neutral `<r>` (no
+/// default namespace) but written inside
+/// `<epp xmlns="urn:ietf:params:xml:ns:epp-1.0">`, so `<name>` was in no
+/// namespace as checked and in the EPP namespace as written: the copy
+/// silently changed meaning.
 #[test]
 fn passthrough_does_not_move_unqualified_descendants_into_the_epp_namespace() {
     let mut s = logged_in();
@@ -432,10 +462,15 @@ fn passthrough_does_not_move_unqualified_descendants_into_the_epp_namespace() {
 // ---------------------------------------------------------------------------
 
 /// protocol.md: "command extension whose namespace was not in login's
-/// extURIs | 2103". The check lives only in the `CommandKind::Object` arm of
-/// `Session::command`; poll (and logout) silently drop `<extension>`, so
-/// this is answered 1300 by the host, and a poll extension the client did
-/// log in with never reaches the host either (`PollRequest` has no field).
+/// extURIs | 2103", for every command. Asserts that a poll carrying such an
+/// extension is answered by libepp itself, without asking the host: the
+/// whole 2103 response, the extURI in `<extValue>`, and the session goes on.
+///
+/// The bug: the check lived only in the `CommandKind::Object` arm of
+/// `Session::command`; poll (and logout) silently dropped `<extension>`, so
+/// this poll reached the host and was answered 1300, and a poll extension
+/// the client did log in with never reached the host either (`PollRequest`
+/// had no field for it).
 #[test]
 fn poll_with_an_extension_not_logged_in_is_2103() {
     let mut s = logged_in();
@@ -447,20 +482,29 @@ fn poll_with_an_extension_not_logged_in_is_2103() {
         t0(),
     )
     .unwrap();
-    if let Some(Request::Poll(p)) = s.poll_queue() {
-        s.answer_poll(p.id, PollAnswer::Empty).unwrap();
-    }
-    let r = frames_out(&mut s).remove(0);
-    assert_eq!(code_of(&r), 2103, "{r}");
+    assert_eq!(s.poll_queue(), None, "the host was asked");
+    assert_eq!(
+        frames_out(&mut s),
+        [epp(concat!(
+            r#"<response><result code="2103"><msg>Unimplemented extension</msg>"#,
+            "<extValue><value><extURI>urn:example:ext-1.0</extURI></value>",
+            "<reason>urn:example:ext-1.0 is not one of this session's login extURIs</reason>",
+            "</extValue></result>",
+            "<trID><clTRID>P-1</clTRID><svTRID>libepptestserver-7-2</svTRID></trID></response>",
+        ))]
+    );
+    assert_eq!(s.state(), SessionState::LoggedIn);
 }
 
 /// protocol.md/tests: the RegistrarSessions slot is released however a
-/// session ends. When the peer EOFs while the login is with the host, the
-/// session ends at once (no client yet, nothing to release); the host then
-/// accepts the login, `answer_login` acquires a slot and stores it in the
-/// new `Client`, and nothing releases it until the Session is dropped: the
-/// registrar is locked out (2502) meanwhile. Fix: in `answer_login`, do not
-/// acquire when `self.ending.is_some()` (or release in `finish_login`).
+/// session ends. Asserts that when the peer closes while its login is with
+/// the host and the host then accepts the login, the finished session holds
+/// none of the registrar's slots.
+///
+/// The bug: the session ended at the end of file (no client yet, nothing to
+/// release); then `answer_login` acquired a slot and stored it in the new
+/// `Client`, and nothing released it until the Session was dropped: the
+/// registrar was locked out (2502) meanwhile.
 #[test]
 fn registrar_slot_is_not_held_by_a_login_accepted_after_eof() {
     let counter = RegistrarSessions::new(1);
@@ -519,12 +563,14 @@ fn a_timeout_never_discards_a_response_the_host_already_gave() {
     }
 }
 
-/// protocol.md: "svTRID is unique per server". The sequence lives in each
-/// ServerConfig and the default epoch is the first session's `now` in
-/// milliseconds, so two configurations of one server (two listeners, two
-/// TLD configs, a worker per core) whose first sessions start in the same
-/// millisecond issue identical svTRIDs. Fix: a process-wide sequence, or mix
-/// a random/pid nonce into the default epoch.
+/// protocol.md: "svTRID is unique per server". Asserts that two
+/// configurations of one server built alike (default epoch), whose first
+/// sessions start at the same instant, issue different svTRIDs.
+///
+/// The bug: the sequence lived in each ServerConfig and the default epoch
+/// was the first session's `now` in milliseconds, so two configurations of
+/// one server (two listeners, two TLD configs, a worker per core) whose
+/// first sessions started in the same millisecond issued identical svTRIDs.
 #[test]
 fn sv_trids_are_unique_across_configurations_of_one_server() {
     let build = || {
@@ -551,8 +597,12 @@ fn sv_trids_are_unique_across_configurations_of_one_server() {
 
 /// protocol.md: "Session commands are checked as strictly as
 /// epp-1.0.xsd/eppcom-1.0.xsd would". commandType and trIDStringType take no
-/// attributes, but `command()` (parse.rs) never looks at the attributes of
-/// `<command>` or `<clTRID>` (`no_attributes` is not called on them).
+/// attributes: asserts that a poll with an attribute on `<command>` or on
+/// `<clTRID>` is answered 2001 by libepp itself (the host is not asked).
+///
+/// The bug: `command()` (parse.rs) did not look at the attributes of
+/// `<command>` or `<clTRID>` (`no_attributes` was not called on them), so
+/// these polls reached the host.
 #[test]
 fn unqualified_attributes_on_command_and_cltrid_are_2001() {
     for x in [
@@ -561,9 +611,7 @@ fn unqualified_attributes_on_command_and_cltrid_are_2001() {
     ] {
         let mut s = logged_in();
         s.feed_input(&frame(&x), t0()).unwrap();
-        if let Some(Request::Poll(p)) = s.poll_queue() {
-            s.answer_poll(p.id, PollAnswer::Empty).unwrap();
-        }
+        assert_eq!(s.poll_queue(), None, "handed to the host: {x}");
         let r = frames_out(&mut s).remove(0);
         assert_eq!(code_of(&r), 2001, "{x}\n{r}");
     }

@@ -2,6 +2,40 @@ mod common;
 use common::*;
 use epp::Session;
 
+/// A whole document as libepp writes it: the XML declaration, `<epp>` in
+/// the EPP namespace, `body`, `</epp>`. Expands to one string literal.
+macro_rules! epp_doc {
+    ($($body:literal),* $(,)?) => {
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">"#,
+            $($body,)*
+            "</epp>"
+        )
+    };
+}
+
+/// The greeting of `common::config()`, with `svDate` as given.
+macro_rules! greeting {
+    ($sv_date:literal) => {
+        epp_doc!(
+            "<greeting><svID>libepp test server</svID><svDate>",
+            $sv_date,
+            "</svDate><svcMenu><version>1.0</version><lang>en</lang>",
+            "<objURI>urn:ietf:params:xml:ns:domain-1.0</objURI>",
+            "<objURI>urn:ietf:params:xml:ns:host-1.0</objURI>",
+            "<objURI>urn:ietf:params:xml:ns:contact-1.0</objURI>",
+            "<svcExtension><extURI>urn:ietf:params:xml:ns:secDNS-1.1</extURI></svcExtension>",
+            "</svcMenu><dcp><access><all/></access><statement><purpose><admin/><prov/></purpose>",
+            "<recipient><ours/><public/></recipient><retention><stated/></retention></statement>",
+            "</dcp></greeting>",
+        )
+    };
+}
+
+/// A scripted session, every byte of every response compared. Nothing is
+/// normalised: the session is created at `t0()` (2027-01-15T08:00:00Z), the
+/// client's frames arrive 65 s later, the host's poll messages are dated
+/// `t0()`, and the svTRID epoch is fixed (7), so the output is exact.
 #[test]
 fn whole_session() {
     let mut s = Session::new(config(), t0());
@@ -18,12 +52,49 @@ fn whole_session() {
     ] {
         input.extend(frame(&x));
     }
-    let out = run_chunks(&mut s, &mut host, &input, &[], t0());
+    let out = run_chunks(&mut s, &mut host, &input, &[], at(65));
+
+    let expected: [&str; 8] = [
+        // On connect: svDate is the session's creation time.
+        greeting!("2027-01-15T08:00:00.000Z"),
+        // <hello>: svDate is when the hello was read.
+        greeting!("2027-01-15T08:01:05.000Z"),
+        epp_doc!(
+            r#"<response><result code="1000"><msg>Command completed successfully</msg></result>"#,
+            "<trID><clTRID>ABC-1</clTRID><svTRID>libepptestserver-7-1</svTRID></trID></response>",
+        ),
+        epp_doc!(
+            r#"<response><result code="1301"><msg>Command completed successfully; ack to dequeue</msg></result>"#,
+            r#"<msgQ count="2" id="101"><qDate>2027-01-15T08:00:00.000Z</qDate><msg lang="en">first message</msg></msgQ>"#,
+            "<trID><clTRID>ABC-2</clTRID><svTRID>libepptestserver-7-2</svTRID></trID></response>",
+        ),
+        epp_doc!(
+            r#"<response><result code="1000"><msg>Command completed successfully</msg></result>"#,
+            r#"<msgQ count="1" id="101"/>"#,
+            "<trID><clTRID>ABC-3</clTRID><svTRID>libepptestserver-7-3</svTRID></trID></response>",
+        ),
+        epp_doc!(
+            r#"<response><result code="1301"><msg>Command completed successfully; ack to dequeue</msg></result>"#,
+            r#"<msgQ count="1" id="102"><qDate>2027-01-15T08:00:00.000Z</qDate><msg lang="en">second message</msg></msgQ>"#,
+            "<trID><clTRID>ABC-4</clTRID><svTRID>libepptestserver-7-4</svTRID></trID></response>",
+        ),
+        epp_doc!(
+            r#"<response><result code="2101"><msg>Unimplemented command</msg></result>"#,
+            "<trID><clTRID>ABC-5</clTRID><svTRID>libepptestserver-7-5</svTRID></trID></response>",
+        ),
+        epp_doc!(
+            r#"<response><result code="1500"><msg>Command completed successfully; ending session</msg></result>"#,
+            "<trID><clTRID>ABC-6</clTRID><svTRID>libepptestserver-7-6</svTRID></trID></response>",
+        ),
+    ];
     let frames = unframe(&out);
-    for f in &frames {
-        println!("{f}");
+    for (i, (got, want)) in frames.iter().zip(expected).enumerate() {
+        assert_eq!(got, want, "response {i}");
     }
-    assert_eq!(frames.len(), 8);
+    assert_eq!(frames.len(), expected.len(), "responses: {frames:#?}");
+    // The bytes on the wire, length headers included.
+    let wire: Vec<u8> = expected.iter().flat_map(|x| frame(x)).collect();
+    assert_eq!(out, wire);
     assert!(s.is_finished());
 }
 

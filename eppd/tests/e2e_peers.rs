@@ -274,22 +274,40 @@ fn probe(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// true = run the test; false = skip (only outside CI). Panics in CI when the peer is missing.
-fn peer_available(peer: &str, check: Result<(), String>) -> bool {
+/// What to do about a peer, given whether it is installed and whether this is CI.
+#[derive(Debug, PartialEq)]
+enum Decision {
+    /// It is installed: run the test.
+    Run,
+    /// Missing outside CI: pass with this notice.
+    Skip(String),
+    /// Missing in CI: fail with this message.
+    Fail(String),
+}
+
+fn decide(peer: &str, check: Result<(), String>, ci: bool) -> Decision {
     match check {
-        Ok(()) => true,
-        Err(why) if ci() => panic!(
+        Ok(()) => Decision::Run,
+        Err(why) if ci => Decision::Fail(format!(
             "{peer} is not installed, and CI is set so this test may not be skipped: {why}\n\
              install it with: bash tests/e2e/install-peers.sh"
-        ),
-        Err(why) => {
+        )),
+        Err(why) => Decision::Skip(format!(
+            "SKIP: {peer} is not installed ({why}); run `bash tests/e2e/install-peers.sh` \
+             to enable this end-to-end test"
+        )),
+    }
+}
+
+/// true = run the test; false = skip (only outside CI). Panics in CI when the peer is missing.
+fn peer_available(peer: &str, check: Result<(), String>) -> bool {
+    match decide(peer, check, ci()) {
+        Decision::Run => true,
+        Decision::Fail(message) => panic!("{message}"),
+        Decision::Skip(notice) => {
             // Written to the real stderr (not eprintln!, which the test harness captures) so the
             // notice is seen even though the test passes.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIP: {peer} is not installed ({why}); run `bash tests/e2e/install-peers.sh` \
-                 to enable this end-to-end test"
-            );
+            let _ = writeln!(std::io::stderr(), "{notice}");
             false
         }
     }
@@ -403,6 +421,28 @@ fn epptools_session() {
         "epptools_client.py",
         &["--ext-uris", EPPTOOLS_EXT_URIS],
     );
+}
+
+/// The policy for a missing peer, both ways: a failure in CI, a skip with a notice outside; both
+/// name the tool, say why it is considered missing, and how to install it.
+#[test]
+fn a_missing_peer_fails_in_ci_and_is_skipped_outside() {
+    let peer = "Perl Net::EPP (Debian libnet-epp-perl)";
+    let why = || Err("cannot run perl: No such file or directory".to_string());
+    assert_eq!(decide(peer, Ok(()), true), Decision::Run);
+    assert_eq!(decide(peer, Ok(()), false), Decision::Run);
+    for (ci, decision) in [
+        (true, decide(peer, why(), true)),
+        (false, decide(peer, why(), false)),
+    ] {
+        let text = match (ci, decision) {
+            (true, Decision::Fail(text)) | (false, Decision::Skip(text)) => text,
+            (ci, other) => panic!("CI {ci}: {other:?}"),
+        };
+        for part in [peer, "cannot run perl", "bash tests/e2e/install-peers.sh"] {
+            assert!(text.contains(part), "CI {ci}: {part:?} not in {text:?}");
+        }
+    }
 }
 
 #[test]
