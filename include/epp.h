@@ -4,10 +4,12 @@
  *
  * OVERVIEW
  *   libepp does no I/O. The host owns sockets, TLS, storage and business
- *   logic; libepp owns the protocol. Per server: build an epp_config once.
- *   Per connection: epp_session_new (the greeting is queued at once), then
- *   repeat the four verbs:
- *     epp_session_feed_input    bytes read from the peer;
+ *   logic; libepp owns the protocol. Per server: build an epp_config once
+ *   and start an epp_server on it (epp_server_new). Per connection:
+ *   epp_session_new (the greeting is queued at once), then repeat the four
+ *   verbs:
+ *     epp_session_feed_input    every byte read from the peer (read only
+ *                               while epp_session_wants_input says so);
  *     epp_session_take_output   bytes to write (then
  *                               epp_session_consume_output);
  *     epp_session_poll_queue    the next epp_request to decide, answered
@@ -53,17 +55,21 @@
  *
  * THREADS
  *   - An epp_config is immutable: any number of threads may use one at the
- *     same time (make sessions from it, free it once no thread uses the
+ *     same time (start servers from it, free it once no thread uses the
  *     handle).
+ *   - An epp_server is shared freely: any number of threads may make
+ *     sessions from one at the same time, and its sessions on many threads
+ *     share its svTRID generator and registrar counter.
  *   - An epp_registrar_sessions is thread-safe: many sessions on many
  *     threads update and read it at once.
  *   - Every other handle (epp_session, epp_request, epp_transaction,
  *     epp_response, epp_poll_message, epp_config_builder) may move between
  *     threads but must be used by one thread at a time: no two calls given
  *     the same handle may overlap.
- *   - Handles are independent: a session keeps its own reference to its
- *     config and registrar counter, so those may be freed first; requests
- *     own their data and outlive their session.
+ *   - Handles are independent: a server keeps its own reference to its
+ *     config and registrar counter, and a session to its server, so those
+ *     may be freed first; requests own their data and outlive their
+ *     session.
  *
  * VERSIONING
  *   EPP_VERSION_MAJOR/MINOR/PATCH give the version this header belongs to;
@@ -99,7 +105,7 @@
 /**
  * The minor version of the libepp this header belongs to.
  */
-#define EPP_VERSION_MINOR 1
+#define EPP_VERSION_MINOR 2
 
 /**
  * The patch version of the libepp this header belongs to.
@@ -178,8 +184,8 @@ enum epp_result
    */
   EPP_RESULT_SESSION_CLOSED = 200,
   /**
-   * No outstanding request has this id: never issued, already answered,
-   * or dropped because the session ended.
+   * This session never issued a request with this id (a request already
+   * answered is `EPP_RESULT_ALREADY_ANSWERED`).
    */
   EPP_RESULT_UNKNOWN_REQUEST = 201,
   /**
@@ -197,6 +203,21 @@ enum epp_result
    * tag).
    */
   EPP_RESULT_INVALID_ANSWER = 204,
+  /**
+   * The request with this id was already answered (in a session that
+   * has ended, answers are `EPP_RESULT_SESSION_CLOSED` instead).
+   */
+  EPP_RESULT_ALREADY_ANSWERED = 205,
+  /**
+   * Input was fed after `epp_session_handle_eof`; nothing was taken.
+   */
+  EPP_RESULT_INPUT_AFTER_EOF = 206,
+  /**
+   * The session could not handle a frame now and holding the input fed
+   * would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`; nothing was taken. The
+   * host read on although `epp_session_wants_input` said false.
+   */
+  EPP_RESULT_INPUT_BUFFER_FULL = 207,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -223,18 +244,20 @@ enum epp_request_kind
   EPP_REQUEST_KIND_LOGIN = 1,
   /**
    * `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
-   * `epp_session_answer_poll_message`. Getters: id, clTRID.
+   * `epp_session_answer_poll_message`. Getters: id, client id, extension
+   * XML, clTRID.
    */
   EPP_REQUEST_KIND_POLL = 2,
   /**
    * `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
-   * `epp_session_answer_ack_unknown`. Getters: id, message id, clTRID.
+   * `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
+   * extension XML, clTRID.
    */
   EPP_REQUEST_KIND_POLL_ACK = 3,
   /**
    * An object command (check, info, create...): answer with
-   * `epp_session_answer_command`. Getters: id, verb, transfer op, object
-   * URI, object XML, extURIs, extension XML, clTRID.
+   * `epp_session_answer_command`. Getters: id, client id, verb, transfer
+   * op, object URI, object XML, extURIs, extension XML, clTRID.
    */
   EPP_REQUEST_KIND_COMMAND = 4,
   /**
@@ -441,11 +464,12 @@ typedef uint32_t epp_session_state;
 #endif // __cplusplus
 
 /**
- * A validated server configuration, shared by every session of a server.
+ * A validated server configuration: plain immutable data, run by one or
+ * more `epp_server`s (`epp_server_new`).
  *
  * Immutable: any number of threads may use one `epp_config` at the same
- * time. Each session keeps its own reference, so the config may be freed
- * while sessions made from it live on.
+ * time. Each server keeps its own reference, so the config may be freed
+ * while servers made from it live on.
  */
 typedef struct epp_config epp_config;
 
@@ -468,9 +492,9 @@ typedef struct epp_poll_message epp_poll_message;
  * Counts logged-in sessions per registrar (clID) across every session and
  * thread of a server, to refuse logins past a per-registrar limit with
  * 2502. Thread-safe: any number of threads and sessions may use one at the
- * same time. Attach it with `epp_config_builder_set_registrar_sessions`;
- * configs and sessions keep their own reference, so it may be freed while
- * they live on.
+ * same time. Attach it to a server with `epp_server_new` (several servers
+ * may share one); servers keep their own reference, so it may be freed
+ * while they live on.
  */
 typedef struct epp_registrar_sessions epp_registrar_sessions;
 
@@ -495,6 +519,18 @@ typedef struct epp_request epp_request;
  * from one thread at a time.
  */
 typedef struct epp_response epp_response;
+
+/**
+ * One running server: its configuration and what its sessions share (the
+ * svTRID generator, the optional registrar session counter). Made once by
+ * `epp_server_new`, passed to every `epp_session_new`, freed by
+ * `epp_server_free`.
+ *
+ * Thread-safe: any number of threads may use one `epp_server` at the same
+ * time (make sessions from it on any thread). Each session keeps its own
+ * reference, so the server may be freed while its sessions live on.
+ */
+typedef struct epp_server epp_server;
 
 /**
  * One EPP session on one connection, without any I/O: made by
@@ -603,6 +639,16 @@ typedef uint32_t epp_login_answer;
  * Bytes in one XML text node or attribute value (default 65536).
  */
 #define EPP_LIMIT_MAX_XML_TEXT 9
+
+/**
+ * Bytes fed and not yet handled that a session holds (default 524288; at
+ * least the maximum frame size). While `epp_session_wants_input` says
+ * false the host should stop reading; a feed made then that would hold
+ * more than this is refused whole with `EPP_RESULT_INPUT_BUFFER_FULL`. (A
+ * feed made while the session wants input is always taken, so what is
+ * held stays within this plus one read.)
+ */
+#define EPP_LIMIT_MAX_BUFFERED_INPUT 10
 
 /**
  * `<all/>` (the default).
@@ -728,8 +774,8 @@ typedef uint32_t epp_login_answer;
 
 /**
  * Credentials accepted (and the new password set, if one was given):
- * 1000, and the session is logged in (or 2502 and close, when an attached
- * `epp_registrar_sessions` has no room for the registrar).
+ * 1000, and the session is logged in (or 2502 and close, when the
+ * server's `epp_registrar_sessions` has no room for the registrar).
  */
 #define EPP_LOGIN_ANSWER_ACCEPTED 1
 
@@ -763,7 +809,7 @@ extern "C" {
  * to 64 characters; checked by `epp_config_builder_build`). Defaults:
  * version 1.0, language en, no object URI (at least one must be added),
  * no extension, the DCP "access all; admin and prov; ours and public;
- * stated", the default limits, no registrar session counter.
+ * stated", the default limits.
  *
  * On success `*out_builder` receives a builder to free with
  * `epp_config_builder_free`.
@@ -863,15 +909,6 @@ epp_result epp_config_builder_set_dcp_expiry_relative(epp_config_builder *builde
                                                       uint64_t after_ms);
 
 /**
- * Enforces a per-registrar session limit with `sessions`, shared with
- * every other config and session it is attached to. The builder keeps its
- * own reference: `sessions` may be freed afterwards. Passing NULL detaches
- * any counter set before.
- */
-epp_result epp_config_builder_set_registrar_sessions(epp_config_builder *builder,
-                                                     const epp_registrar_sessions *sessions);
-
-/**
  * Sets the svTRID prefix (1 to 20 of A-Z a-z 0-9 . _ -; default: the
  * first such characters of the server id). svTRIDs are
  * `prefix-epoch-sequence`.
@@ -882,8 +919,10 @@ epp_result epp_config_builder_set_sv_trid_prefix(epp_config_builder *builder,
 
 /**
  * Sets the svTRID epoch: a number that differs between runs of the server
- * (for example its start time in milliseconds). Default: the `now_ms` of
- * the first session made from the config.
+ * (for example its start time in milliseconds). Default: the `now_ms`
+ * given to `epp_server_new`, times 1000, plus that server's number in the
+ * process modulo 1000 (so that two servers started in the same
+ * millisecond differ).
  */
 epp_result epp_config_builder_set_sv_trid_epoch(epp_config_builder *builder, uint64_t epoch);
 
@@ -912,7 +951,7 @@ epp_result epp_config_builder_get_last_error(const epp_config_builder *builder,
                                              size_t *out_len);
 
 /**
- * Frees a config (NULL is ignored). Sessions made from it keep their own
+ * Frees a config (NULL is ignored). Servers made from it keep their own
  * reference and are not affected.
  */
 void epp_config_free(epp_config *config);
@@ -926,8 +965,8 @@ void epp_config_free(epp_config *config);
 epp_result epp_registrar_sessions_new(size_t max_per_client, epp_registrar_sessions **out_sessions);
 
 /**
- * Frees a counter (NULL is ignored). Configs and sessions it is attached
- * to keep their own reference.
+ * Frees a counter (NULL is ignored). Servers it is attached to keep their
+ * own reference.
  */
 void epp_registrar_sessions_free(epp_registrar_sessions *sessions);
 
@@ -947,6 +986,26 @@ epp_result epp_registrar_sessions_get_max_per_client(const epp_registrar_session
                                                      size_t *out_max);
 
 /**
+ * Starts a server on `config` at `now_ms` (Unix time in milliseconds; the
+ * default svTRID epoch derives from it). `sessions` is optional (NULL for
+ * none): a registrar session counter that enforces a per-registrar
+ * session limit (2502) for this server's sessions; several servers may
+ * share one. The server keeps its own references to `config` and
+ * `sessions`: both may be freed afterwards. On success `*out_server`
+ * receives a server to free with `epp_server_free`.
+ */
+epp_result epp_server_new(const epp_config *config,
+                          uint64_t now_ms,
+                          const epp_registrar_sessions *sessions,
+                          epp_server **out_server);
+
+/**
+ * Frees a server (NULL is ignored). Sessions made from it keep their own
+ * reference and are not affected.
+ */
+void epp_server_free(epp_server *server);
+
+/**
  * Frees a request (NULL is ignored). Strings obtained from it become
  * invalid. An unanswered request stays outstanding in its session.
  */
@@ -964,7 +1023,8 @@ epp_result epp_request_get_kind(const epp_request *request, epp_request_kind *ou
 epp_result epp_request_get_id(const epp_request *request, uint64_t *out_id);
 
 /**
- * Login: the `<clID>`.
+ * Login: the `<clID>` to authenticate. Poll, poll ack or command: the
+ * logged-in client (the `<clID>` of its login) the request comes from.
  */
 epp_result epp_request_get_client_id(const epp_request *request,
                                      const char **out_ptr,
@@ -1209,13 +1269,13 @@ epp_result epp_poll_message_set_extension(epp_poll_message *message,
 epp_result epp_result_describe(uint32_t result, char *buf, size_t len, size_t *written);
 
 /**
- * session-create: makes a session for a new connection at `now_ms` (Unix
- * time in milliseconds, as every `now_ms`). The greeting is queued at
- * once: take it with `epp_session_take_output`. The session keeps its own
- * reference to `config`. On success `*out_session` receives a session to free
- * with `epp_session_free`.
+ * session-create: makes a session of `server` for a new connection at
+ * `now_ms` (Unix time in milliseconds, as every `now_ms`). The greeting is
+ * queued at once: take it with `epp_session_take_output`. The session
+ * keeps its own reference to `server`. On success `*out_session` receives
+ * a session to free with `epp_session_free`.
  */
-epp_result epp_session_new(const epp_config *config, uint64_t now_ms, epp_session **out_session);
+epp_result epp_session_new(const epp_server *server, uint64_t now_ms, epp_session **out_session);
 
 /**
  * Frees a session (NULL is ignored), poisoned or not. Requests taken from
@@ -1226,20 +1286,44 @@ void epp_session_free(epp_session *session);
 
 /**
  * feed-input: hands the session `len` bytes read from the peer at
- * `now_ms`, and writes to `*consumed` how many it took. Fewer than `len`
- * means backpressure (a login is with the host, too many commands are in
- * flight, or too much output is waiting): keep the rest and feed it again
- * after answering requests or consuming output. Afterwards, take output
- * and poll the queue.
+ * `now_ms`; the session takes them all. Whole frames are handled at once
+ * while the session can take them; the rest (an unfinished frame, or
+ * frames behind backpressure: a login with the host, too many commands in
+ * flight, too much output waiting) is held and handled as answers and
+ * consumed output make room. Afterwards, take output and poll the queue.
  *
- * `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
- * (sticky): stop reading, write what is left, close when finished.
+ * Read from the peer only while `epp_session_wants_input` says true; a
+ * feed made then is taken whatever its size. Fails, taking nothing:
+ * - `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
+ *   (sticky): stop reading, write what is left, close when finished;
+ * - `EPP_RESULT_INPUT_AFTER_EOF` after `epp_session_handle_eof`;
+ * - `EPP_RESULT_INPUT_BUFFER_FULL` when the session cannot handle a frame
+ *   now and the bytes held would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`
+ *   (the host read on although `epp_session_wants_input` said false).
  */
 epp_result epp_session_feed_input(epp_session *session,
                                   const uint8_t *data,
                                   size_t len,
-                                  uint64_t now_ms,
-                                  size_t *consumed);
+                                  uint64_t now_ms);
+
+/**
+ * Writes to `*out_wants` whether the host should read more from the peer
+ * now. False while the session cannot make progress on what it holds (a
+ * login is with the host, `EPP_LIMIT_MAX_IN_FLIGHT` requests are
+ * unanswered, too much output is waiting, or
+ * `EPP_LIMIT_MAX_BUFFERED_INPUT` bytes are held), after
+ * `epp_session_handle_eof`, and once the session is closing. Ask again
+ * after every call that changes the session (answers and
+ * `epp_session_consume_output` make room).
+ */
+epp_result epp_session_wants_input(const epp_session *session, bool *out_wants);
+
+/**
+ * Writes to `*out_len` how many bytes fed with `epp_session_feed_input`
+ * the session holds and has not handled yet (an unfinished frame, or
+ * frames waiting behind backpressure).
+ */
+epp_result epp_session_get_buffered_input(const epp_session *session, size_t *out_len);
 
 /**
  * take-output: writes to `*out_ptr` and `*out_len` the bytes waiting to be sent
@@ -1279,7 +1363,7 @@ epp_result epp_session_poll_transaction(epp_session *session, epp_transaction **
  * decision; libepp renders the response and writes its result code to
  * `*out_code`. Only 1000 means the client is logged in (and a new
  * password should take effect): an accepted login still becomes 2502 when
- * an attached `epp_registrar_sessions` has no room for the registrar.
+ * the server's `epp_registrar_sessions` has no room for the registrar.
  */
 epp_result epp_session_answer_login(epp_session *session,
                                     uint64_t request_id,
@@ -1340,16 +1424,20 @@ epp_result epp_session_answer_failure(epp_session *session,
 
 /**
  * Tells the session the peer closed its sending side (read returned 0) at
- * `now_ms`. Call it once every byte read before has been fed (when
- * `epp_session_feed_input` took fewer, answer requests and feed the rest
- * first). A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
- * pending output until `epp_session_is_finished`.
+ * `now_ms`. It takes effect once every byte fed before it has been
+ * handled: commands already read are still answered (keep answering
+ * requests and consuming output), and an unfinished frame is dropped.
+ * Feeding input afterwards is `EPP_RESULT_INPUT_AFTER_EOF`. A
+ * `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing pending
+ * output until `epp_session_is_finished`.
  */
 epp_result epp_session_handle_eof(epp_session *session, uint64_t now_ms);
 
 /**
- * Ends the session at the host's wish: nothing more is written, and
- * `epp_session_is_finished` becomes true.
+ * Ends the session at the host's wish: nothing more is written (output
+ * not yet consumed, the greeting included, is dropped: the next
+ * `epp_session_take_output` yields 0 bytes), and `epp_session_is_finished`
+ * becomes true.
  */
 epp_result epp_session_close(epp_session *session);
 
@@ -1494,7 +1582,7 @@ epp_result epp_transaction_get_received_at(const epp_transaction *transaction, u
 
 /**
  * The version of the library linked at run time, as a NUL-terminated
- * string such as "0.1.0" (compare with `EPP_VERSION_MAJOR` and friends to
+ * string such as "0.2.0" (compare with `EPP_VERSION_MAJOR` and friends to
  * detect a header/library mismatch). The string is static: never free it.
  */
 const char *epp_version(void);

@@ -1,12 +1,10 @@
-//! Server configuration: validated once, shared by every session behind an
-//! [`Arc`], with the greeting rendered once.
+//! Server configuration: plain validated data, immutable once built and
+//! shared by every session behind an [`Arc`], with the greeting rendered
+//! once. What changes while a server runs (svTRIDs, the per-registrar
+//! session count) lives in [`Server`](crate::Server).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use parking_lot::Mutex;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::error::ConfigError;
 use crate::parse::is_language;
@@ -33,6 +31,14 @@ pub struct Limits {
     pub login_deadline: Duration,
     /// Time without a frame from the client (default 600 s).
     pub idle_timeout: Duration,
+    /// Bytes fed but not yet handled that the session holds while it cannot
+    /// handle another frame (default 512 KiB; at least `max_frame_size`).
+    /// While the session wants no input
+    /// ([`Session::wants_input`](crate::Session::wants_input)) the host
+    /// should stop reading; a feed then that would hold more than this is
+    /// refused whole. (A feed made while the session wanted input is always
+    /// taken, so what is held stays within this plus one read.)
+    pub max_buffered_input: usize,
     /// Element nesting depth (default 64).
     pub max_xml_depth: usize,
     /// Attributes on one element (default 32).
@@ -50,6 +56,7 @@ impl Default for Limits {
             max_failed_logins: 3,
             login_deadline: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(600),
+            max_buffered_input: 512 * 1024,
             max_xml_depth: 64,
             max_xml_attributes: 32,
             max_xml_text: 64 * 1024,
@@ -152,73 +159,10 @@ impl Default for Dcp {
     }
 }
 
-/// Configurations built by this process (see `ServerConfig::note_first_use`).
-static BUILT: AtomicU64 = AtomicU64::new(0);
-
-/// Counts logged-in sessions per registrar, shared by every session (and
-/// thread) of a server, to enforce a per-registrar session limit (2502).
-#[derive(Debug)]
-pub struct RegistrarSessions {
-    max_per_client: usize,
-    counts: Mutex<HashMap<String, usize>>,
-}
-
-impl RegistrarSessions {
-    /// A counter allowing `max_per_client` concurrent sessions per clID.
-    pub fn new(max_per_client: usize) -> Arc<RegistrarSessions> {
-        Arc::new(RegistrarSessions {
-            max_per_client,
-            counts: Mutex::new(HashMap::new()),
-        })
-    }
-
-    /// Sessions `client_id` has now.
-    pub fn count(&self, client_id: &str) -> usize {
-        self.counts.lock().get(client_id).copied().unwrap_or(0)
-    }
-
-    /// The limit per registrar.
-    pub fn max_per_client(&self) -> usize {
-        self.max_per_client
-    }
-
-    /// Takes a slot for `client_id`, or `None` when it has its maximum.
-    pub(crate) fn acquire(self: &Arc<Self>, client_id: &str) -> Option<SessionSlot> {
-        let mut m = self.counts.lock();
-        let n = m.entry(client_id.to_owned()).or_insert(0);
-        if *n >= self.max_per_client {
-            return None;
-        }
-        *n += 1;
-        Some(SessionSlot {
-            owner: Arc::clone(self),
-            client_id: client_id.to_owned(),
-        })
-    }
-}
-
-/// A held slot in [`RegistrarSessions`]; released on drop.
-#[derive(Debug)]
-pub(crate) struct SessionSlot {
-    owner: Arc<RegistrarSessions>,
-    client_id: String,
-}
-
-impl Drop for SessionSlot {
-    fn drop(&mut self) {
-        let mut m = self.owner.counts.lock();
-        if let Some(n) = m.get_mut(&self.client_id) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&self.client_id);
-            }
-        }
-    }
-}
-
-/// The server's configuration: immutable once built, shared by every
-/// session. Build it with [`ServerConfig::builder`].
-#[derive(Debug)]
+/// The server's configuration: validated data, immutable once built,
+/// shared by every session. Build it with [`ServerConfig::builder`]; run
+/// sessions on it through a [`Server`](crate::Server).
+#[derive(Debug, PartialEq, Eq)]
 pub struct ServerConfig {
     pub(crate) server_id: String,
     pub(crate) versions: Vec<String>,
@@ -227,15 +171,9 @@ pub struct ServerConfig {
     pub(crate) extension_uris: Vec<String>,
     pub(crate) dcp: Dcp,
     pub(crate) limits: Limits,
-    pub(crate) sessions: Option<Arc<RegistrarSessions>>,
     pub(crate) transaction_log: bool,
-    sv_trid_prefix: String,
-    sv_trid_epoch: OnceLock<u64>,
-    /// `{prefix}-{epoch}-`, rendered once the epoch is known.
-    sv_trid_head: OnceLock<Vec<u8>>,
-    sv_trid_seq: AtomicU64,
-    /// This configuration's number among those built by the process.
-    ordinal: u64,
+    pub(crate) sv_trid_prefix: String,
+    pub(crate) sv_trid_epoch: Option<u64>,
     /// The framed greeting with a placeholder svDate at `greeting_date_at`.
     greeting: Vec<u8>,
     greeting_date_at: usize,
@@ -253,7 +191,6 @@ impl ServerConfig {
             extension_uris: Vec::new(),
             dcp: Dcp::default(),
             limits: Limits::default(),
-            sessions: None,
             sv_trid_prefix: None,
             sv_trid_epoch: None,
             transaction_log: false,
@@ -301,9 +238,14 @@ impl ServerConfig {
         self.transaction_log
     }
 
-    /// The shared registrar session counter, if one is configured.
-    pub fn registrar_sessions(&self) -> Option<&Arc<RegistrarSessions>> {
-        self.sessions.as_ref()
+    /// The svTRID prefix.
+    pub fn sv_trid_prefix(&self) -> &str {
+        &self.sv_trid_prefix
+    }
+
+    /// The svTRID epoch set on the builder, if any.
+    pub fn sv_trid_epoch(&self) -> Option<u64> {
+        self.sv_trid_epoch
     }
 
     /// Appends the framed greeting for `now` to `out`.
@@ -321,51 +263,11 @@ impl ServerConfig {
         self.write_greeting(&mut v, now);
         String::from_utf8_lossy(&v[4..]).into_owned()
     }
-
-    /// Fixes the svTRID epoch at the first session's creation time (unless
-    /// the builder set one).
-    pub(crate) fn note_first_use(&self, now: SystemTime) {
-        self.sv_trid_epoch.get_or_init(|| {
-            let ms = now
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0);
-            // Several configurations of one process (a reload, several
-            // listeners) whose first sessions start in the same millisecond
-            // still get distinct epochs.
-            ms.saturating_mul(1000).saturating_add(self.ordinal % 1000)
-        });
-    }
-
-    /// The svTRID prefix (`{prefix}-{epoch}-`) and the next sequence number.
-    /// Unique per configuration, and across restarts as long as the epoch
-    /// (the first session's time in milliseconds, or the one set on the
-    /// builder) differs.
-    pub(crate) fn next_sv_trid(&self) -> u64 {
-        self.sv_trid_seq.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// The svTRID for sequence number `seq`.
-    pub(crate) fn sv_trid_string(&self, seq: u64) -> String {
-        let mut v = Vec::with_capacity(48);
-        self.write_sv_trid_prefix(&mut v);
-        push_decimal(&mut v, seq);
-        String::from_utf8(v).unwrap_or_default()
-    }
-
-    pub(crate) fn write_sv_trid_prefix(&self, out: &mut Vec<u8>) {
-        let head = self.sv_trid_head.get_or_init(|| {
-            let mut v = self.sv_trid_prefix.as_bytes().to_vec();
-            v.push(b'-');
-            push_decimal(&mut v, *self.sv_trid_epoch.get().unwrap_or(&0));
-            v.push(b'-');
-            v
-        });
-        out.extend_from_slice(head);
-    }
 }
 
-/// Builds a [`ServerConfig`]; see [`ServerConfig::builder`].
+/// Builds a [`ServerConfig`]; see [`ServerConfig::builder`]. Setters take
+/// `&mut self` and [`ServerConfigBuilder::build`] takes `&self`, so one
+/// builder can be kept, changed and built again (a reload, a test matrix).
 #[derive(Debug, Clone)]
 pub struct ServerConfigBuilder {
     server_id: String,
@@ -375,7 +277,6 @@ pub struct ServerConfigBuilder {
     extension_uris: Vec<String>,
     dcp: Dcp,
     limits: Limits,
-    sessions: Option<Arc<RegistrarSessions>>,
     sv_trid_prefix: Option<String>,
     sv_trid_epoch: Option<u64>,
     transaction_log: bool,
@@ -384,60 +285,69 @@ pub struct ServerConfigBuilder {
 impl ServerConfigBuilder {
     /// Replaces the offered protocol versions (default `1.0`, the only EPP
     /// version).
-    pub fn versions<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {
+    pub fn versions<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, v: I) -> &mut Self {
         self.versions = v.into_iter().map(Into::into).collect();
         self
     }
 
     /// Offers a language (`en` if none is added).
-    pub fn language(mut self, lang: impl Into<String>) -> Self {
+    pub fn language(&mut self, lang: impl Into<String>) -> &mut Self {
         self.languages.push(lang.into());
         self
     }
 
     /// Offers an object URI (at least one is required).
-    pub fn object_uri(mut self, uri: impl Into<String>) -> Self {
+    pub fn object_uri(&mut self, uri: impl Into<String>) -> &mut Self {
         self.object_uris.push(uri.into());
         self
     }
 
     /// Offers an extension URI.
-    pub fn extension_uri(mut self, uri: impl Into<String>) -> Self {
+    pub fn extension_uri(&mut self, uri: impl Into<String>) -> &mut Self {
         self.extension_uris.push(uri.into());
         self
     }
 
     /// Sets the data collection policy.
-    pub fn dcp(mut self, dcp: Dcp) -> Self {
+    pub fn dcp(&mut self, dcp: Dcp) -> &mut Self {
         self.dcp = dcp;
         self
     }
 
-    /// Sets the limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
+    /// The limits set so far, to change one in place.
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
     }
 
-    /// Enforces a per-registrar session limit with a counter shared by
-    /// every session of the server.
-    pub fn registrar_sessions(mut self, sessions: Arc<RegistrarSessions>) -> Self {
-        self.sessions = Some(sessions);
+    /// The data collection policy set so far, to change it in place.
+    pub fn dcp_mut(&mut self) -> &mut Dcp {
+        &mut self.dcp
+    }
+
+    /// The versions set so far (default `1.0`), to change them in place.
+    pub fn versions_mut(&mut self) -> &mut Vec<String> {
+        &mut self.versions
+    }
+
+    /// Sets the limits.
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
         self
     }
 
     /// Sets the svTRID prefix (1 to 20 characters, letters, digits, `.`,
     /// `_` or `-`; default: the server id's first such characters).
-    pub fn sv_trid_prefix(mut self, prefix: impl Into<String>) -> Self {
+    pub fn sv_trid_prefix(&mut self, prefix: impl Into<String>) -> &mut Self {
         self.sv_trid_prefix = Some(prefix.into());
         self
     }
 
     /// Sets the svTRID epoch: a number that differs between runs of the
     /// server (for example its start time in milliseconds). Default: the
-    /// `now` of the first session created, in milliseconds, times 1000,
-    /// plus this configuration's number in the process modulo 1000.
-    pub fn sv_trid_epoch(mut self, epoch: u64) -> Self {
+    /// `now` passed to [`Server::new`](crate::Server::new), in
+    /// milliseconds, times 1000, plus that server's number in the process
+    /// modulo 1000.
+    pub fn sv_trid_epoch(&mut self, epoch: u64) -> &mut Self {
         self.sv_trid_epoch = Some(epoch);
         self
     }
@@ -446,13 +356,13 @@ impl ServerConfigBuilder {
     /// [`Session::poll_transaction`](crate::Session::poll_transaction), for
     /// per-command log lines (default off; at most 1024 untaken records are
     /// kept per session, the oldest dropped first).
-    pub fn transaction_log(mut self, on: bool) -> Self {
+    pub fn transaction_log(&mut self, on: bool) -> &mut Self {
         self.transaction_log = on;
         self
     }
 
     /// Validates and builds.
-    pub fn build(mut self) -> Result<Arc<ServerConfig>, ConfigError> {
+    pub fn build(&self) -> Result<Arc<ServerConfig>, ConfigError> {
         let bad = |field: &'static str, reason: String| Err(ConfigError::Invalid { field, reason });
         let n = self.server_id.chars().count();
         if !(3..=64).contains(&n)
@@ -478,10 +388,12 @@ impl ServerConfigBuilder {
                 );
             }
         }
-        if self.languages.is_empty() {
-            self.languages.push("en".into());
-        }
-        for l in &self.languages {
+        let languages = if self.languages.is_empty() {
+            vec!["en".to_owned()]
+        } else {
+            self.languages.clone()
+        };
+        for l in &languages {
             if !is_language(l) {
                 return bad("languages", format!("{l:?} is not a language tag"));
             }
@@ -547,14 +459,20 @@ impl ServerConfigBuilder {
                 "login_deadline and idle_timeout must be positive".into(),
             );
         }
+        if l.max_buffered_input < l.max_frame_size as usize {
+            return bad(
+                "max_buffered_input",
+                "must be at least max_frame_size".into(),
+            );
+        }
         if l.max_pending_output < l.max_frame_size as usize {
             return bad(
                 "max_pending_output",
                 "must be at least max_frame_size".into(),
             );
         }
-        let prefix = match self.sv_trid_prefix.take() {
-            Some(p) => p,
+        let prefix = match &self.sv_trid_prefix {
+            Some(p) => p.clone(),
             None => {
                 let p: String = self
                     .server_id
@@ -580,35 +498,27 @@ impl ServerConfigBuilder {
                 format!("{prefix:?} must be 1 to 20 of A-Z a-z 0-9 . _ -"),
             );
         }
-        let epoch = OnceLock::new();
-        if let Some(e) = self.sv_trid_epoch {
-            let _ = epoch.set(e);
-        }
-        let (greeting, greeting_date_at) = render_greeting(&self);
+        let (greeting, greeting_date_at) = render_greeting(self, &languages);
         Ok(Arc::new(ServerConfig {
-            server_id: self.server_id,
-            versions: self.versions,
-            languages: self.languages,
-            object_uris: self.object_uris,
-            extension_uris: self.extension_uris,
-            dcp: self.dcp,
+            server_id: self.server_id.clone(),
+            versions: self.versions.clone(),
+            languages,
+            object_uris: self.object_uris.clone(),
+            extension_uris: self.extension_uris.clone(),
+            dcp: self.dcp.clone(),
             limits: self.limits,
-            sessions: self.sessions,
             transaction_log: self.transaction_log,
             sv_trid_prefix: prefix,
-            sv_trid_epoch: epoch,
-            sv_trid_head: OnceLock::new(),
-            sv_trid_seq: AtomicU64::new(1),
-            ordinal: BUILT.fetch_add(1, Ordering::Relaxed),
+            sv_trid_epoch: self.sv_trid_epoch,
             greeting,
             greeting_date_at,
         }))
     }
 }
 
-fn render_greeting(b: &ServerConfigBuilder) -> (Vec<u8>, usize) {
+fn render_greeting(b: &ServerConfigBuilder, languages: &[String]) -> (Vec<u8>, usize) {
     let mut o = Vec::with_capacity(1024);
-    let at = crate::render::begin_frame(&mut o);
+    let at = crate::framing::begin_frame(&mut o);
     o.extend_from_slice(EPP_OPEN.as_bytes());
     o.extend_from_slice(b"<greeting><svID>");
     push_text(&mut o, &b.server_id);
@@ -628,7 +538,7 @@ fn render_greeting(b: &ServerConfigBuilder) -> (Vec<u8>, usize) {
     for v in &b.versions {
         el(&mut o, "version", v);
     }
-    for l in &b.languages {
+    for l in languages {
         el(&mut o, "lang", l);
     }
     for u in &b.object_uris {
@@ -716,16 +626,19 @@ fn render_greeting(b: &ServerConfigBuilder) -> (Vec<u8>, usize) {
     }
     o.extend_from_slice(b"</dcp></greeting>");
     o.extend_from_slice(EPP_CLOSE.as_bytes());
-    crate::render::end_frame(&mut o, at);
+    crate::framing::end_frame(&mut o, at);
     (o, date_at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn base() -> ServerConfigBuilder {
-        ServerConfig::builder("Example EPP server").object_uri("urn:ietf:params:xml:ns:domain-1.0")
+        let mut b = ServerConfig::builder("Example EPP server");
+        b.object_uri("urn:ietf:params:xml:ns:domain-1.0");
+        b
     }
 
     #[test]
@@ -762,19 +675,5 @@ mod tests {
             g.contains("<svID>Example EPP server</svID><svDate>1970-01-02T00:00:00.000Z</svDate>")
         );
         assert!(g.contains("<lang>fr</lang><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI><svcExtension><extURI>urn:ietf:params:xml:ns:secDNS-1.1</extURI></svcExtension>"));
-    }
-
-    #[test]
-    fn registrar_sessions_count_and_release() {
-        let s = RegistrarSessions::new(2);
-        let a = s.acquire("r1").unwrap();
-        let b = s.acquire("r1").unwrap();
-        assert!(s.acquire("r1").is_none());
-        assert!(s.acquire("r2").is_some());
-        assert_eq!(s.count("r1"), 2);
-        drop(a);
-        assert_eq!(s.count("r1"), 1);
-        drop(b);
-        assert_eq!(s.count("r1"), 0);
     }
 }

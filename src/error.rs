@@ -24,10 +24,25 @@ pub enum SessionError {
     /// The session takes no more input or answers (sticky).
     #[error("session closed: {0}")]
     Closed(CloseReason),
-    /// No outstanding request has this id (never issued, already answered,
-    /// or dropped because the session ended).
-    #[error("no outstanding request {0}")]
+    /// This session never issued a request with this id.
+    #[error("no request {0} was issued by this session")]
     UnknownRequest(RequestId),
+    /// The request was already answered (or, in a session that goes on,
+    /// dropped after a closing response).
+    #[error("request {0} was already answered")]
+    AlreadyAnswered(RequestId),
+    /// Input was fed after [`Session::handle_eof`](crate::Session::handle_eof).
+    #[error("input fed after the end of input")]
+    InputAfterEof,
+    /// The session cannot handle a frame now and holding this input would
+    /// exceed [`Limits::max_buffered_input`](crate::Limits::max_buffered_input);
+    /// nothing was taken. The host read on although
+    /// [`Session::wants_input`](crate::Session::wants_input) was false.
+    #[error("input buffer full: at most {limit} bytes are held; stop reading while wants_input() is false")]
+    InputBufferFull {
+        /// The bound.
+        limit: usize,
+    },
     /// The answer does not fit the request.
     #[error("request {id} is a {kind} request and cannot take a {answer} answer")]
     WrongAnswer {

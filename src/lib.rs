@@ -10,7 +10,8 @@
 //! Four verbs drive a session:
 //!
 //! - **session-create**: [`Session::new`] queues the greeting at once;
-//! - **feed-input**: [`Session::feed_input`] takes bytes read from the peer;
+//! - **feed-input**: [`Session::feed_input`] takes every byte read from the
+//!   peer ([`Session::wants_input`] says when to stop reading);
 //! - **take-output**: [`Session::output`] and [`Session::consume_output`]
 //!   (or [`Session::take_output`]) hand out the bytes to write;
 //! - **poll-queue**: [`Session::poll_queue`] returns the next [`Request`]
@@ -18,18 +19,22 @@
 //!   ([`Session::answer_login`], [`Session::answer_poll`],
 //!   [`Session::answer_ack`], [`Session::answer_command`]).
 //!
-//! Time is always an argument, so the core is deterministic.
+//! Time is always an argument, so the core is deterministic. The
+//! configuration ([`ServerConfig`]) is immutable data; what a running
+//! server's sessions share (svTRIDs, the per-registrar session count) is a
+//! [`Server`].
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use epp::{LoginAnswer, PollAnswer, Request, ServerConfig, Session};
+//! use epp::{LoginAnswer, PollAnswer, Request, Server, ServerConfig, Session};
 //!
 //! let config = ServerConfig::builder("Example EPP server")
 //!     .object_uri("urn:ietf:params:xml:ns:domain-1.0")
 //!     .build()
 //!     .unwrap();
 //! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-//! let mut session = Session::new(config, now);
+//! let server = Server::new(config, now);
+//! let mut session = Session::new(server.clone(), now);
 //! let greeting = session.take_output().unwrap(); // write this to the socket
 //! assert!(greeting.len() > 4);
 //!
@@ -40,7 +45,7 @@
 //!   </login><clTRID>ABC-1</clTRID></command></epp>"#;
 //! let mut frame = ((login.len() + 4) as u32).to_be_bytes().to_vec();
 //! frame.extend_from_slice(login);
-//! assert_eq!(session.feed_input(&frame, now).unwrap(), frame.len());
+//! session.feed_input(&frame, now).unwrap();
 //!
 //! while let Some(request) = session.poll_queue() {
 //!     match request {
@@ -57,6 +62,9 @@
 //! assert!(String::from_utf8_lossy(&response).contains(r#"<result code="1000">"#));
 //! ```
 //!
+//! How the parts fit (framing, parse, the transition table, the pipeline,
+//! render) is in `docs/architecture.md`.
+//!
 //! The behaviour where the RFCs are loose is fixed by the project's protocol
 //! contract (`protocol.md`).
 
@@ -68,19 +76,25 @@ mod error;
 /// The C API (`include/epp.h`): opaque handles, `epp_result` codes, a panic boundary on every export.
 #[cfg(feature = "capi")]
 pub mod ffi;
+mod framing;
+mod machine;
 mod parse;
+mod passthrough;
+mod pipeline;
 mod render;
 mod request;
 mod response;
 mod result_code;
+mod server;
 mod session;
 mod time;
+mod transaction;
 mod trid;
 mod xml;
 
 pub use config::{
     Dcp, DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, Limits,
-    RegistrarSessions, ServerConfig, ServerConfigBuilder,
+    ServerConfig, ServerConfigBuilder,
 };
 pub use error::{ConfigError, SessionError};
 pub use request::{
@@ -91,7 +105,9 @@ pub use response::{
     AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue,
 };
 pub use result_code::ResultCode;
-pub use session::{Session, SessionState, TransactionRecord};
+pub use server::{RegistrarSessions, Server};
+pub use session::{Session, SessionState};
 pub use time::format_rfc3339;
+pub use transaction::{CommandName, TransactionRecord};
 pub use trid::TransactionId;
 pub use xml::EPP_NS;

@@ -27,15 +27,25 @@ pub(crate) enum Frame<'a> {
 #[derive(Debug)]
 pub(crate) struct Command<'a> {
     pub kind: CommandKind<'a>,
-    /// The children of `<extension>`, each standing alone, with their namespaces.
-    pub extensions: Vec<(String, String)>,
+    /// The children of `<extension>`, each standing alone.
+    pub extensions: Vec<Extension>,
     pub cl_trid: Option<TransactionId>,
+}
+
+/// One child of a command's `<extension>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extension {
+    /// Its namespace URI.
+    pub ns: String,
+    /// The element, standing alone (inherited declarations copied in).
+    pub xml: String,
 }
 
 /// The command element.
 #[derive(Debug)]
 pub(crate) enum CommandKind<'a> {
-    Login(Login<'a>),
+    /// Boxed: a login is rare, and the other commands stay small to move.
+    Login(Box<Login<'a>>),
     Logout,
     Poll {
         op: PollOp,
@@ -47,23 +57,6 @@ pub(crate) enum CommandKind<'a> {
         object_ns: String,
         object_xml: String,
     },
-}
-
-impl CommandKind<'_> {
-    /// The command's name for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CommandKind::Login(_) => "login",
-            CommandKind::Logout => "logout",
-            CommandKind::Poll {
-                op: PollOp::Req, ..
-            } => "poll req",
-            CommandKind::Poll {
-                op: PollOp::Ack, ..
-            } => "poll ack",
-            CommandKind::Object { verb, .. } => verb.as_str(),
-        }
-    }
 }
 
 /// `<poll op>`.
@@ -112,30 +105,22 @@ impl From<XmlError> for Refusal {
     }
 }
 
-/// A schema violation inside `<command>`: recoverable, in that the rest of
-/// the command is still read to find the clTRID.
-struct Invalid {
-    code: ResultCode,
-    element: String,
-    value: Option<String>,
-    reason: String,
-}
-
-fn invalid(element: &str, reason: impl Into<String>) -> Invalid {
-    Invalid {
+/// A schema violation (2001) naming `element`.
+fn invalid(element: &str, reason: impl Into<String>) -> Refusal {
+    Refusal {
         code: ResultCode::CommandSyntaxError,
         element: element.to_owned(),
         value: None,
         reason: reason.into(),
+        cl_trid: None,
     }
 }
 
-fn bad_value(element: &str, value: &str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        code: ResultCode::CommandSyntaxError,
-        element: element.to_owned(),
+/// A schema violation (2001) naming `element` and its bad `value`.
+fn bad_value(element: &str, value: &str, reason: impl Into<String>) -> Refusal {
+    Refusal {
         value: Some(value.to_owned()),
-        reason: reason.into(),
+        ..invalid(element, reason)
     }
 }
 
@@ -143,7 +128,7 @@ fn bad_value(element: &str, value: &str, reason: impl Into<String>) -> Invalid {
 /// the clTRID).
 enum Fail {
     Broken(XmlError),
-    Invalid(Invalid),
+    Invalid(Refusal),
 }
 
 impl From<XmlError> for Fail {
@@ -156,8 +141,8 @@ impl From<XmlError> for Fail {
     }
 }
 
-impl From<Invalid> for Fail {
-    fn from(e: Invalid) -> Fail {
+impl From<Refusal> for Fail {
+    fn from(e: Refusal) -> Fail {
         Fail::Invalid(e)
     }
 }
@@ -174,21 +159,19 @@ pub(crate) fn parse_frame<'a>(
         _ => return Err(XmlError::new("epp", "no root element").into()),
     };
     if !root.is(EPP_NS, "epp") {
-        return Err(refusal(invalid(
+        return Err(invalid(
             root.local,
             format!(
                 "the root element must be <epp> in namespace {EPP_NS}, found <{}> in {}",
                 root.local,
                 root.ns.as_deref().unwrap_or("no namespace")
             ),
-        )));
+        ));
     }
-    if let Err(i) = no_unqualified_attributes(&root) {
-        return Err(refusal(i));
-    }
+    no_unqualified_attributes(&root)?;
     let child = match next_element(&mut c, "epp").map_err(refusal_of)? {
         Some(el) => el,
-        None => return Err(refusal(invalid("epp", "<epp> is empty"))),
+        None => return Err(invalid("epp", "<epp> is empty")),
     };
     let frame = if child.is(EPP_NS, "hello") {
         c.skip_to_end_of(child.depth)?;
@@ -201,12 +184,12 @@ pub(crate) fn parse_frame<'a>(
             "protocol extensions (<epp><extension>) are not implemented",
         );
         inv.code = ResultCode::UnknownCommand;
-        return Err(refusal(inv));
+        return Err(inv);
     } else {
-        return Err(refusal(invalid(
+        return Err(invalid(
             child.local,
             format!("<{}> is not a command a client may send", child.local),
-        )));
+        ));
     };
     // Nothing else inside <epp>, nothing after it.
     if next_element(&mut c, "epp").map_err(refusal_of)?.is_some() {
@@ -214,7 +197,7 @@ pub(crate) fn parse_frame<'a>(
             Frame::Command(cmd) => cmd.cl_trid.clone(),
             Frame::Hello => None,
         };
-        let mut r = refusal(invalid("epp", "<epp> holds more than one element"));
+        let mut r = invalid("epp", "<epp> holds more than one element");
         r.cl_trid = cl_trid;
         return Err(r);
     }
@@ -224,20 +207,10 @@ pub(crate) fn parse_frame<'a>(
     }
 }
 
-fn refusal(i: Invalid) -> Refusal {
-    Refusal {
-        code: i.code,
-        element: i.element,
-        value: i.value,
-        reason: i.reason,
-        cl_trid: None,
-    }
-}
-
 fn refusal_of(f: Fail) -> Refusal {
     match f {
         Fail::Broken(e) => e.into(),
-        Fail::Invalid(i) => refusal(i),
+        Fail::Invalid(i) => i,
     }
 }
 
@@ -262,7 +235,7 @@ fn next_element<'a>(c: &mut Cursor<'a, '_>, parent: &str) -> Result<Option<Eleme
 
 /// The `<command>` element, from after its start tag through its end tag.
 fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'a>, Refusal> {
-    let mut first: Option<Invalid> = no_unqualified_attributes(cmd_el).err();
+    let mut first: Option<Refusal> = no_unqualified_attributes(cmd_el).err();
     let mut kind: Option<CommandKind<'a>> = None;
     let mut extensions = Vec::new();
     let mut cl_trid: Option<TransactionId> = None;
@@ -336,7 +309,7 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
     }
     match first {
         Some(i) => {
-            let mut r = refusal(i);
+            let mut r = i;
             r.cl_trid = cl_trid;
             Err(r)
         }
@@ -355,7 +328,7 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
         return Err(i.into());
     }
     let verb = match el.local {
-        "login" => return login(c, el).map(CommandKind::Login),
+        "login" => return login(c, el).map(|l| CommandKind::Login(Box::new(l))),
         "logout" => {
             no_attributes(el)?;
             // logout has no declared type (anyType); its content is ignored.
@@ -449,7 +422,7 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
 /// The schema gives `<epp>`, `<command>` and `<clTRID>` no attributes;
 /// qualified ones (such as `xsi:schemaLocation`, which clients send) are
 /// let through.
-fn no_unqualified_attributes(el: &Element<'_>) -> Result<(), Invalid> {
+fn no_unqualified_attributes(el: &Element<'_>) -> Result<(), Refusal> {
     match el.attr_names().find(|a| !a.contains(':')) {
         Some(a) => Err(invalid(
             el.local,
@@ -677,7 +650,7 @@ fn uri(u: &str, element: &str) -> Result<(), Fail> {
     Ok(())
 }
 
-fn extension<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Vec<(String, String)>, Fail> {
+fn extension<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Vec<Extension>, Fail> {
     no_attributes(el)?;
     let mut out = Vec::new();
     while let Some(x) = next_element(c, "extension")? {
@@ -695,7 +668,7 @@ fn extension<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Vec<(String
             }
         };
         let xml = c.capture(&x)?;
-        out.push((ns, xml));
+        out.push(Extension { ns, xml });
     }
     if out.is_empty() {
         return Err(invalid("extension", "<extension> must hold at least one element").into());
@@ -847,7 +820,7 @@ mod tests {
         assert_eq!(verb, CommandVerb::Check);
         assert_eq!(object_ns, "urn:ietf:params:xml:ns:domain-1.0");
         assert!(object_xml.starts_with(r#"<domain:check xmlns:domain="urn:ietf:params:xml:ns:domain-1.0" xmlns="urn:ietf:params:xml:ns:epp-1.0">"#));
-        assert_eq!(c.extensions, [("urn:x".to_owned(), r#"<x:e xmlns:domain="urn:ietf:params:xml:ns:domain-1.0" xmlns="urn:ietf:params:xml:ns:epp-1.0" xmlns:x="urn:x"/>"#.to_owned())]);
+        assert_eq!(c.extensions, [Extension { ns: "urn:x".to_owned(), xml: r#"<x:e xmlns:domain="urn:ietf:params:xml:ns:domain-1.0" xmlns="urn:ietf:params:xml:ns:epp-1.0" xmlns:x="urn:x"/>"#.to_owned() }]);
         assert!(c.cl_trid.is_none());
     }
 

@@ -1,8 +1,16 @@
 //! Rendering: typed responses to framed bytes, written straight into the
 //! output buffer. The host never writes envelope XML.
 
-use crate::response::ResultValue;
+use std::time::SystemTime;
+
+use crate::framing::{begin_frame, end_frame};
+use crate::machine::{BadValue, Reply};
+use crate::passthrough::Passthrough;
+use crate::response::{PollMessage, Response, ResultValue};
 use crate::result_code::ResultCode;
+use crate::server::Server;
+use crate::time::{write_rfc3339, RFC3339_LEN};
+use crate::trid::{push_decimal, TransactionId};
 
 /// The XML declaration and `<epp>` start tag every frame we write begins with.
 pub(crate) const EPP_OPEN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\
@@ -51,21 +59,6 @@ fn push_escaped(out: &mut Vec<u8>, s: &str, attr: bool) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-}
-
-/// Starts a frame: reserves the 4-byte length header. Returns where the
-/// frame starts, for [`end_frame`].
-pub(crate) fn begin_frame(out: &mut Vec<u8>) -> usize {
-    let at = out.len();
-    out.extend_from_slice(&[0, 0, 0, 0]);
-    at
-}
-
-/// Ends a frame begun at `at`: writes the RFC 5734 length (which counts the
-/// header itself).
-pub(crate) fn end_frame(out: &mut [u8], at: usize) {
-    let len = (out.len() - at) as u32;
-    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
 }
 
 /// Writes `<result code=".."><msg>..</msg>`, leaving `<result>` open.
@@ -127,6 +120,186 @@ pub(crate) fn push_ext_value_text(out: &mut Vec<u8>, element: &str, text: &str, 
     out.extend_from_slice(b"</reason></extValue>");
 }
 
+/// The transaction ids a response carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TrIds<'a> {
+    /// The client's clTRID, when it sent a valid one.
+    pub cl: Option<&'a TransactionId>,
+    /// The svTRID's sequence number.
+    pub sv: u64,
+}
+
+/// Writes one framed `<response>`: `body` writes the results, msgQ,
+/// resData and extension; the trID follows.
+pub(crate) fn write_response(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    let at = begin_frame(out);
+    out.extend_from_slice(EPP_OPEN.as_bytes());
+    out.extend_from_slice(b"<response>");
+    body(out);
+    out.extend_from_slice(b"<trID>");
+    if let Some(c) = tr.cl {
+        out.extend_from_slice(b"<clTRID>");
+        push_text(out, c.as_str());
+        out.extend_from_slice(b"</clTRID>");
+    }
+    out.extend_from_slice(b"<svTRID>");
+    server.write_sv_trid(out, tr.sv);
+    out.extend_from_slice(b"</svTRID></trID></response>");
+    out.extend_from_slice(EPP_CLOSE.as_bytes());
+    end_frame(out, at);
+}
+
+/// Writes a response libepp decided on its own; a greeting carries the
+/// date `now`.
+pub(crate) fn write_reply(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    reply: &Reply<'_>,
+    now: SystemTime,
+) {
+    match reply {
+        Reply::Greeting => server.config().write_greeting(out, now),
+        Reply::Result {
+            code,
+            message,
+            value,
+        } => write_result(out, server, tr, *code, *message, value.as_ref()),
+    }
+}
+
+/// Writes one result: its code, a message (`None`: the code's standard
+/// text) and optionally an `<extValue>` naming what was wrong.
+pub(crate) fn write_result(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    code: ResultCode,
+    message: Option<&str>,
+    value: Option<&BadValue<'_>>,
+) {
+    write_response(out, server, tr, |out| {
+        push_result_head(out, code, message, None);
+        if let Some(v) = value {
+            push_ext_value_text(out, safe_name(&v.element), &v.text, &v.reason);
+        }
+        out.extend_from_slice(b"</result>");
+    })
+}
+
+/// 1000 to an ack, with the queue left.
+pub(crate) fn write_acked(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    remaining: u64,
+    msg_id: u64,
+) {
+    write_response(out, server, tr, |out| {
+        push_result_head(out, ResultCode::Success, None, None);
+        out.extend_from_slice(b"</result><msgQ count=\"");
+        push_decimal(out, remaining);
+        out.extend_from_slice(b"\" id=\"");
+        push_decimal(out, msg_id);
+        out.extend_from_slice(b"\"/>");
+    })
+}
+
+/// 2303 to an ack of a message the client's queue does not hold.
+pub(crate) fn write_unknown_message(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    msg_id: u64,
+) {
+    let value = BadValue {
+        element: "msgID".into(),
+        text: msg_id.to_string().into(),
+        reason: "no such message in this client's queue".into(),
+    };
+    write_result(
+        out,
+        server,
+        tr,
+        ResultCode::ObjectDoesNotExist,
+        None,
+        Some(&value),
+    )
+}
+
+/// 1301 with a poll message.
+pub(crate) fn write_poll_message(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    m: &PollMessage,
+    pass: &Passthrough,
+) {
+    write_response(out, server, tr, |out| {
+        push_result_head(out, ResultCode::SuccessAckToDequeue, None, None);
+        pass.write_moved(out);
+        out.extend_from_slice(b"</result><msgQ count=\"");
+        push_decimal(out, m.count);
+        out.extend_from_slice(b"\" id=\"");
+        push_decimal(out, m.id);
+        out.extend_from_slice(b"\"><qDate>");
+        let mut d = [0u8; RFC3339_LEN];
+        write_rfc3339(m.queued_at, &mut d);
+        out.extend_from_slice(&d);
+        out.extend_from_slice(b"</qDate><msg lang=\"");
+        push_attr(out, m.lang.as_deref().unwrap_or("en"));
+        out.extend_from_slice(b"\">");
+        push_text(out, &m.text);
+        out.extend_from_slice(b"</msg></msgQ>");
+        pass.write_kept(out);
+    })
+}
+
+/// A complete response the host composed.
+pub(crate) fn write_full(
+    out: &mut Vec<u8>,
+    server: &Server,
+    tr: TrIds<'_>,
+    r: &Response,
+    pass: &Passthrough,
+) {
+    write_response(out, server, tr, |out| {
+        for (n, res) in r.results.iter().enumerate() {
+            push_result_head(out, res.code, res.message.as_deref(), res.lang.as_deref());
+            for v in &res.values {
+                push_value(out, v);
+            }
+            if n == 0 {
+                pass.write_moved(out);
+            }
+            out.extend_from_slice(b"</result>");
+        }
+        pass.write_kept(out);
+    })
+}
+
+/// An element name safe to write back: the client's when it is plain, else
+/// `epp`.
+fn safe_name(name: &str) -> &str {
+    let ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        name
+    } else {
+        "epp"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,14 +322,5 @@ mod tests {
             String::from_utf8(o).unwrap(),
             "a\u{FFFD}b\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}\t"
         );
-    }
-
-    #[test]
-    fn frame_length_counts_header() {
-        let mut o = vec![9];
-        let at = begin_frame(&mut o);
-        o.extend_from_slice(b"<epp/>");
-        end_frame(&mut o, at);
-        assert_eq!(&o[1..5], &10u32.to_be_bytes());
     }
 }

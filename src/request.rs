@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
+use crate::result_code::ResultCode;
 use crate::trid::TransactionId;
 
 /// Identifies one request handed to the host; the answer names it.
@@ -153,6 +156,8 @@ impl fmt::Debug for LoginRequest {
 pub struct PollRequest {
     /// The id to answer with.
     pub id: RequestId,
+    /// The logged-in client (`<clID>` of its login).
+    pub client_id: Arc<str>,
     /// The command's `<extension>` children (in namespaces the client
     /// logged in with), concatenated, each standing alone.
     pub extension_xml: Option<String>,
@@ -166,6 +171,8 @@ pub struct PollRequest {
 pub struct PollAckRequest {
     /// The id to answer with.
     pub id: RequestId,
+    /// The logged-in client (`<clID>` of its login).
+    pub client_id: Arc<str>,
     /// The message to remove. Message ids are numeric (`protocol.md`); a
     /// non-numeric `msgID` is answered 2303 without asking the host.
     pub message_id: u64,
@@ -251,6 +258,8 @@ impl TransferOp {
 pub struct ObjectCommand {
     /// The id to answer with.
     pub id: RequestId,
+    /// The logged-in client (`<clID>` of its login).
+    pub client_id: Arc<str>,
     /// The command verb.
     pub verb: CommandVerb,
     /// For [`CommandVerb::Transfer`], its `op`.
@@ -270,7 +279,7 @@ pub struct ObjectCommand {
 }
 
 /// Why a session ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReason {
     /// The client sent `<logout>`.
@@ -298,7 +307,7 @@ pub enum CloseReason {
     /// The registrar is over its session limit (2502 was sent).
     SessionLimitExceeded,
     /// The host answered with a 25xx code, which closes the session.
-    ClosingResponse(u16),
+    ClosingResponse(ResultCode),
     /// The host closed the session.
     Host,
 }
@@ -321,14 +330,14 @@ impl fmt::Display for CloseReason {
             }
             CloseReason::TooManyFailedLogins => f.write_str("too many failed logins"),
             CloseReason::SessionLimitExceeded => f.write_str("registrar session limit exceeded"),
-            CloseReason::ClosingResponse(code) => write!(f, "closing response {code}"),
+            CloseReason::ClosingResponse(code) => write!(f, "closing response {}", code.code()),
             CloseReason::Host => f.write_str("closed by the host"),
         }
     }
 }
 
 /// The session will process no more input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionEnd {
     /// Why.
     pub reason: CloseReason,

@@ -788,35 +788,69 @@ fn is_ncname(s: &str) -> bool {
 
 /// A QName: `NCName` or `NCName:NCName`.
 pub(crate) fn is_qname(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.is_ascii() {
-        // The usual case in one pass: a name start after the start and after
-        // the one colon, name characters elsewhere.
-        let mut colons = 0;
-        let mut at_start = true;
-        for &c in b {
-            if c == b':' {
-                colons += 1;
-                if at_start || colons > 1 {
-                    return false;
-                }
-                at_start = true;
-            } else if at_start {
-                if !(c.is_ascii_alphabetic() || c == b'_') {
-                    return false;
-                }
-                at_start = false;
-            } else if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')) {
+    // The usual case in one pass over ASCII: a name start after the start
+    // and after the one colon, name characters elsewhere; any other byte
+    // sends the name to the full check.
+    let mut colons = 0;
+    let mut at_start = true;
+    for &c in s.as_bytes() {
+        let class = ASCII_NAME[c as usize];
+        if class == COLON {
+            colons += 1;
+            if at_start || colons > 1 {
                 return false;
             }
+            at_start = true;
+        } else if at_start {
+            if class != NAME_START {
+                return slow_qname(s);
+            }
+            at_start = false;
+        } else if class == 0 {
+            return slow_qname(s);
         }
-        return !at_start;
+    }
+    !at_start
+}
+
+/// [`is_qname`] for names that are not plain ASCII (or not names).
+#[cold]
+fn slow_qname(s: &str) -> bool {
+    if s.is_ascii() {
+        return false;
     }
     match s.split_once(':') {
         Some((p, l)) => is_ncname(p) && is_ncname(l),
         None => is_ncname(s),
     }
 }
+
+/// [`ASCII_NAME`] classes.
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+const COLON: u8 = 3;
+
+/// ASCII bytes by their role in a QName: [`NAME_START`] (letters, `_`),
+/// [`NAME_CHAR`] (digits, `-`, `.`), [`COLON`]; 0 for anything else,
+/// non-ASCII bytes included.
+static ASCII_NAME: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() || b == b'_' {
+            NAME_START
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            NAME_CHAR
+        } else if b == b':' {
+            COLON
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 /// Checks the attribute list of a start tag (what follows the name):
 /// `(S Name S? '=' S? ("..." | '...'))* S?`, with no `<` in a value.
@@ -860,15 +894,13 @@ fn check_attribute_syntax(rest: &str) -> Result<(), String> {
             _ => return Err("an attribute value must be quoted".into()),
         };
         i += 1;
-        loop {
-            match b.get(i) {
-                None => return Err("an attribute value is not closed".into()),
-                Some(&c) if c == quote => break,
-                Some(b'<') => return Err("< may not appear in an attribute value".into()),
-                Some(_) => i += 1,
+        match b[i..].iter().position(|&c| c == quote || c == b'<') {
+            None => return Err("an attribute value is not closed".into()),
+            Some(end) if b[i + end] == b'<' => {
+                return Err("< may not appear in an attribute value".into())
             }
+            Some(end) => i += end + 1,
         }
-        i += 1;
     }
 }
 
@@ -942,6 +974,27 @@ pub(crate) fn fragment_elements(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qnames() {
+        for ok in [
+            "a",
+            "_x",
+            "a:b",
+            "epp",
+            "x-1.y_z",
+            "a1:b2",
+            "\u{e9}t\u{e9}",
+            "p:\u{e9}l\u{e9}ment",
+        ] {
+            assert!(is_qname(ok), "{ok:?} is a QName");
+        }
+        for bad in [
+            "", ":", "a:", ":a", "a:b:c", "1a", "-a", "a:1", "a b", "a<", "\u{e9}:", ".\u{e9}",
+        ] {
+            assert!(!is_qname(bad), "{bad:?} is not a QName");
+        }
+    }
 
     const B: XmlBounds = XmlBounds {
         max_depth: 16,

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use epp::{Limits, Request, ServerConfig, Session};
+use epp::{Limits, LoginAnswer, PollAnswer, Request, ServerConfig, Session};
 
 /// A whole scripted session touching every kind of frame.
 fn script() -> Vec<u8> {
@@ -29,7 +29,7 @@ fn script() -> Vec<u8> {
 }
 
 fn run(chunks: &[usize]) -> Vec<u8> {
-    let mut s = Session::new(config(), t0());
+    let mut s = Session::new(server(), t0());
     let mut host = Host::demo();
     let out = run_chunks(&mut s, &mut host, &script(), chunks, t0());
     assert!(s.is_finished(), "session should end with logout");
@@ -131,11 +131,11 @@ fn stateless_answer(s: &mut Session, r: Request) {
 /// Runs a pipelined batch in one write; the host collects every request
 /// first and answers them in the order `order` leaves them.
 fn pipelined(mut order: impl FnMut(&mut Vec<Request>)) -> Vec<u8> {
-    let mut s = Session::new(config(), t0());
+    let mut s = Session::new(server(), t0());
     let mut host = Host::demo();
     let mut out = s.take_output().unwrap();
     let login = frame(&login_xml("registrar1", "secret-pw1", Some("L-1")));
-    assert_eq!(s.feed_input(&login, t0()).unwrap(), login.len());
+    s.feed_input(&login, t0()).unwrap();
     host.serve(&mut s);
     let mut input = Vec::new();
     for x in [
@@ -151,7 +151,8 @@ fn pipelined(mut order: impl FnMut(&mut Vec<Request>)) -> Vec<u8> {
     ] {
         input.extend(frame(&x));
     }
-    assert_eq!(s.feed_input(&input, t0()).unwrap(), input.len());
+    s.feed_input(&input, t0()).unwrap();
+    assert_eq!(s.buffered_input(), 0);
     let mut reqs: Vec<Request> = s.drain_queue().collect();
     assert_eq!(
         reqs.len(),
@@ -221,7 +222,7 @@ fn in_flight_bound_applies_backpressure() {
         .sv_trid_epoch(7)
         .build()
         .unwrap();
-    let mut s = Session::new(cfg, t0());
+    let mut s = Session::new(server_on(cfg), t0());
     let mut host = Host::demo();
     s.take_output();
     let login = frame(&cmd(
@@ -231,30 +232,127 @@ fn in_flight_bound_applies_backpressure() {
     // A login blocks reading until the host answers it.
     let mut input = login.clone();
     input.extend(frame(&poll_req_xml(Some("P-0"))));
-    assert_eq!(s.feed_input(&input, t0()).unwrap(), login.len());
+    s.feed_input(&input, t0()).unwrap();
     assert_eq!(s.state(), epp::SessionState::LoginPending);
-    host.serve(&mut s);
-    let mut input = input[login.len()..].to_vec();
+    assert!(!s.wants_input());
+    let one = frame(&poll_req_xml(Some("P-0"))).len();
+    assert_eq!(s.buffered_input(), one, "the poll waits behind the login");
+    // Answering the login reads the held poll, answered in the same turn.
+    assert_eq!(host.serve(&mut s), ["Login", "Poll"]);
+    assert_eq!(s.buffered_input(), 0);
+    let mut input = Vec::new();
     for i in 1..10 {
         input.extend(frame(&poll_req_xml(Some(&format!("P-{i}")))));
     }
-    let took = s.feed_input(&input, t0()).unwrap();
-    let one = frame(&poll_req_xml(Some("P-0"))).len();
-    assert_eq!(took, 4 * one, "stops after 4 in flight");
-    assert_eq!(s.feed_input(&input[took..], t0()).unwrap(), 0);
-    let mut rest = input[took..].to_vec();
-    let mut answered = 4;
-    host.serve(&mut s);
-    while !rest.is_empty() {
-        let n = s.feed_input(&rest, t0()).unwrap();
-        assert!(n > 0);
-        rest.drain(..n);
-        answered += host.serve(&mut s).len();
+    s.feed_input(&input, t0()).unwrap();
+    assert!(!s.wants_input(), "stops after 4 in flight");
+    assert_eq!(s.buffered_input(), 5 * one);
+    let mut answered = 1;
+    while s.outstanding() > 0 {
+        let served = host.serve(&mut s).len();
+        assert!(served > 0);
+        answered += served;
+        assert!(s.buffered_input() == 0 || !s.wants_input());
     }
     assert_eq!(answered, 10);
+    assert!(s.wants_input());
     let frames = unframe(&s.take_output().unwrap());
     assert_eq!(frames.len(), 11);
     for (i, f) in frames[1..].iter().enumerate() {
         assert_eq!(cltrid_of(f), Some(format!("P-{i}")));
     }
+}
+
+/// A server whose sessions hold at most `max_buffered_input` bytes.
+fn bounded_input_server(max_buffered_input: usize) -> std::sync::Arc<epp::Server> {
+    with_limits(Limits {
+        max_frame_size: 1024,
+        max_buffered_input,
+        ..Limits::default()
+    })
+}
+
+#[test]
+fn input_held_behind_a_login_is_bounded_and_a_refused_feed_takes_nothing() {
+    let mut s = Session::new(bounded_input_server(2048), t0());
+    s.take_output();
+    let login = frame(&login_xml("registrar1", "secret-pw1", Some("L-1")));
+    s.feed_input(&login, t0()).unwrap();
+    assert_eq!(s.state(), epp::SessionState::LoginPending);
+    assert!(!s.wants_input());
+    let hello = frame(&hello_xml());
+    // Reading on while no input is wanted is accepted up to the bound.
+    let mut held = 0;
+    while held + hello.len() <= 2048 {
+        s.feed_input(&hello, t0()).unwrap();
+        held += hello.len();
+    }
+    assert_eq!(s.buffered_input(), held);
+    assert_eq!(
+        s.feed_input(&hello, t0()),
+        Err(epp::SessionError::InputBufferFull { limit: 2048 })
+    );
+    assert_eq!(s.buffered_input(), held, "a refused feed takes nothing");
+    // Answering the login lets every held hello through, in order.
+    let Some(Request::Login(l)) = s.poll_queue() else {
+        panic!("a login")
+    };
+    s.answer_login(l.id, LoginAnswer::Accepted).unwrap();
+    let frames = unframe(&s.take_output().unwrap());
+    assert_eq!(frames.len(), 1 + held / hello.len());
+    assert_eq!(code_of(&frames[0]), 1000);
+    assert!(frames[1..].iter().all(|f| f.contains("<greeting>")));
+    assert_eq!(s.buffered_input(), 0);
+    assert!(s.wants_input());
+}
+
+#[test]
+fn a_read_larger_than_the_bound_is_taken_while_input_is_wanted() {
+    let mut s = Session::new(bounded_input_server(1024), t0());
+    s.take_output();
+    let hello = frame(&hello_xml());
+    let read: Vec<u8> = hello.repeat(4096 / hello.len() + 1);
+    assert!(read.len() > 1024);
+    s.feed_input(&read, t0()).unwrap();
+    let frames = unframe(&s.take_output().unwrap());
+    assert_eq!(frames.len(), read.len() / hello.len());
+    assert_eq!(s.buffered_input(), 0);
+}
+
+#[test]
+fn end_of_input_waits_for_held_input_and_refuses_more() {
+    let mut s = Session::new(server(), t0());
+    s.take_output();
+    let mut input = frame(&login_xml("registrar1", "secret-pw1", Some("L-1")));
+    input.extend(frame(&poll_req_xml(Some("P-1"))));
+    input.extend(&frame(&hello_xml())[..7]); // and half a frame
+    s.feed_input(&input, t0()).unwrap();
+    s.handle_eof(at(1));
+    assert_eq!(
+        s.feed_input(&frame(&hello_xml()), at(1)),
+        Err(epp::SessionError::InputAfterEof)
+    );
+    assert_eq!(s.state(), epp::SessionState::LoginPending, "not yet");
+    let Some(Request::Login(l)) = s.poll_queue() else {
+        panic!("a login")
+    };
+    s.answer_login(l.id, LoginAnswer::Accepted).unwrap();
+    // The held poll is read before the end of input takes effect.
+    let Some(Request::Poll(p)) = s.poll_queue() else {
+        panic!("the held poll")
+    };
+    let Some(Request::SessionEnd(end)) = s.poll_queue() else {
+        panic!("then the end")
+    };
+    assert_eq!(
+        end.reason,
+        epp::CloseReason::PeerClosedMidFrame { received: 7 }
+    );
+    s.answer_poll(p.id, PollAnswer::Empty).unwrap();
+    let frames = unframe(&s.take_output().unwrap());
+    assert_eq!(
+        frames.iter().map(|f| code_of(f)).collect::<Vec<_>>(),
+        [1000, 1300]
+    );
+    assert!(s.is_finished());
 }

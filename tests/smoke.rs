@@ -38,7 +38,7 @@ macro_rules! greeting {
 /// `t0()`, and the svTRID epoch is fixed (7), so the output is exact.
 #[test]
 fn whole_session() {
-    let mut s = Session::new(config(), t0());
+    let mut s = Session::new(server(), t0());
     let mut host = Host::demo();
     let mut input = Vec::new();
     for x in [
@@ -106,7 +106,7 @@ fn transaction_log_records_every_response() {
         .sv_trid_epoch(7)
         .build()
         .unwrap();
-    let mut s = Session::new(cfg, t0());
+    let mut s = Session::new(server_on(cfg), t0());
     let mut host = Host::demo();
     let mut input = Vec::new();
     for x in [
@@ -124,7 +124,7 @@ fn transaction_log_records_every_response() {
         .iter()
         .map(|r| {
             (
-                r.command,
+                r.command.as_str(),
                 r.code.map(|c| c.code()),
                 r.client_transaction_id.as_ref().map(|t| t.to_string()),
                 r.server_transaction_id.clone(),
@@ -163,12 +163,16 @@ fn failed_login_is_logged_with_the_attempted_client() {
         .transaction_log(true)
         .build()
         .unwrap();
-    let mut s = Session::new(cfg, t0());
+    let mut s = Session::new(server_on(cfg), t0());
     let login = frame(&cmd(&format!("<login><clID>intruder</clID><pw>guessing</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>{DOMAIN}</objURI></svcs></login>"), None));
     run_chunks(&mut s, &mut Host::demo(), &login, &[], t0());
     let r = s.poll_transaction().unwrap();
     assert_eq!(
-        (r.command, r.code.map(|c| c.code()), r.client_id.as_deref()),
+        (
+            r.command.as_str(),
+            r.code.map(|c| c.code()),
+            r.client_id.as_deref()
+        ),
         ("login", Some(2200), Some("intruder"))
     );
 }
@@ -185,14 +189,14 @@ fn huge_timeouts_mean_no_timeout() {
         .limits(l)
         .build()
         .unwrap();
-    let mut s = Session::new(cfg, t0());
+    let mut s = Session::new(server_on(cfg), t0());
     assert_eq!(s.next_timeout(), None);
     assert!(!s.handle_timeout(at(1_000_000_000)));
 }
 
 #[test]
 fn consuming_more_than_pending_takes_just_what_is_pending() {
-    let mut s = Session::new(config(), t0());
+    let mut s = Session::new(server(), t0());
     let greeting = s.output().len();
     assert!(greeting > 0);
     s.consume_output(usize::MAX);

@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use epp::{
     AckAnswer, CloseReason, Limits, LoginAnswer, PollAnswer, PollMessage, RegistrarSessions,
-    Request, RequestId, Response, ResultCode, ServerConfig, Session, SessionError, SessionState,
+    Request, RequestId, Response, ResultCode, Server, ServerConfig, Session, SessionError,
+    SessionState,
 };
 
 // ---------------------------------------------------------------------------
@@ -50,28 +51,33 @@ impl Default for ConfigSpec {
 }
 
 impl ConfigSpec {
-    /// A fresh configuration (and registrar counter) for one run.
-    fn build(&self) -> Result<Arc<ServerConfig>, String> {
-        let mut b = ServerConfig::builder(self.server_id.clone()).limits(self.limits);
+    /// A fresh server (configuration and registrar counter) for one run,
+    /// started at `now`.
+    fn build(&self, now: SystemTime) -> Result<Arc<Server>, String> {
+        let mut b = ServerConfig::builder(self.server_id.clone());
+        b.limits(self.limits);
         for u in &self.object_uris {
-            b = b.object_uri(u.clone());
+            b.object_uri(u.clone());
         }
         for u in &self.extension_uris {
-            b = b.extension_uri(u.clone());
+            b.extension_uri(u.clone());
         }
         for l in &self.languages {
-            b = b.language(l.clone());
+            b.language(l.clone());
         }
         if let Some(p) = &self.sv_trid_prefix {
-            b = b.sv_trid_prefix(p.clone());
+            b.sv_trid_prefix(p.clone());
         }
         if let Some(e) = self.sv_trid_epoch {
-            b = b.sv_trid_epoch(e);
+            b.sv_trid_epoch(e);
         }
-        if let Some(n) = self.registrar_sessions {
-            b = b.registrar_sessions(RegistrarSessions::new(n));
-        }
-        b.build().map_err(|e| format!("configuration refused: {e}"))
+        let config = b
+            .build()
+            .map_err(|e| format!("configuration refused: {e}"))?;
+        Ok(match self.registrar_sessions {
+            Some(n) => Server::with_registrar_sessions(config, RegistrarSessions::new(n), now),
+            None => Server::new(config, now),
+        })
     }
 }
 
@@ -426,7 +432,7 @@ fn end_line(reason: &CloseReason) -> String {
         }
         CloseReason::TooManyFailedLogins => "too-many-failed-logins".into(),
         CloseReason::SessionLimitExceeded => "session-limit-exceeded".into(),
-        CloseReason::ClosingResponse(code) => format!("closing-response code={code}"),
+        CloseReason::ClosingResponse(code) => format!("closing-response code={}", code.code()),
         CloseReason::Host => "host".into(),
         other => format!("unknown {}", escape_field(&other.to_string())),
     }
@@ -436,6 +442,7 @@ fn error_name(e: &SessionError) -> &'static str {
     match e {
         SessionError::Closed(_) => "closed",
         SessionError::UnknownRequest(_) => "unknown-request",
+        SessionError::AlreadyAnswered(_) => "already-answered",
         SessionError::WrongAnswer { .. } => "wrong-answer",
         SessionError::InvalidXml { .. } => "invalid-xml",
         SessionError::InvalidAnswer(_) => "invalid-answer",
@@ -477,11 +484,6 @@ struct Block {
 struct Runner {
     session: Session,
     now: SystemTime,
-    /// Input the session has not taken yet (backpressure), fed again after
-    /// every step, as a host does.
-    held: Vec<u8>,
-    /// The peer closed its side, but `held` still has bytes read before.
-    eof_pending: bool,
     eof_seen: bool,
     /// Requests handed out that take an answer, in order.
     ids: Vec<RequestId>,
@@ -506,36 +508,11 @@ impl Runner {
         }
     }
 
-    /// Feeds what is held until the session takes no more, then applies a
-    /// pending end of file once everything before it was fed.
-    fn pump(&mut self, b: &mut Block) {
-        loop {
-            self.collect(b);
-            if self.held.is_empty() {
-                break;
-            }
-            match self.session.feed_input(&self.held, self.now) {
-                Ok(0) => break,
-                Ok(n) => {
-                    self.held.drain(..n);
-                }
-                // The session reads no more input: the rest is dropped, as a
-                // host drops what it read after the session ended.
-                Err(_) => self.held.clear(),
-            }
-        }
-        if self.eof_pending && self.held.is_empty() {
-            self.eof_pending = false;
-            self.session.handle_eof(self.now);
-            self.collect(b);
-        }
-    }
-
     fn step(&mut self, step: &Step, mode: Mode, b: &mut Block) -> Result<(), String> {
         match step {
             Step::Start(_) => return Err("one session per script".into()),
             Step::Now(ms) => {
-                if !self.held.is_empty() {
+                if self.session.buffered_input() > 0 {
                     return Err(
                         "time may not move while input is held back (answer the requests first)"
                             .into(),
@@ -552,26 +529,20 @@ impl Runner {
                     Mode::AsWritten => chunk.unwrap_or(bytes.len()).max(1),
                 };
                 for c in bytes.chunks(size) {
-                    self.held.extend_from_slice(c);
-                    self.pump(b);
+                    // The session takes every byte; after it ended, the rest
+                    // is dropped, as a host drops what it read then.
+                    let _ = self.session.feed_input(c, self.now);
+                    self.collect(b);
                 }
             }
             Step::Eof => {
                 self.eof_seen = true;
-                if self.held.is_empty() {
-                    self.session.handle_eof(self.now);
-                } else {
-                    self.eof_pending = true;
-                }
+                self.session.handle_eof(self.now);
             }
             Step::Timeout => {
                 self.session.handle_timeout(self.now);
             }
-            Step::Close => {
-                self.session.close();
-                self.held.clear();
-                self.eof_pending = false;
-            }
+            Step::Close => self.session.close(),
             Step::Answer { n, answer } => {
                 let id = *self.ids.get(n - 1).ok_or_else(|| {
                     format!("request {n} was not handed out ({} so far)", self.ids.len())
@@ -589,7 +560,7 @@ impl Runner {
                 }
             }
         }
-        self.pump(b);
+        self.collect(b);
         Ok(())
     }
 }
@@ -657,20 +628,18 @@ fn run(script: &Script, mode: Mode) -> Result<String, String> {
     let Some((_, _, Step::Start(ms))) = script.steps.first() else {
         return Err("the first step must be start".into());
     };
-    let config = script.config.build()?;
     let now = instant(*ms);
+    let server = script.config.build(now)?;
     let mut runner = Runner {
-        session: Session::new(config, now),
+        session: Session::new(server, now),
         now,
-        held: Vec::new(),
-        eof_pending: false,
         eof_seen: false,
         ids: Vec::new(),
     };
     for (i, (lineno, line, step)) in script.steps.iter().enumerate() {
         let mut b = Block::default();
         if i == 0 {
-            runner.pump(&mut b);
+            runner.collect(&mut b);
         } else {
             runner
                 .step(step, mode, &mut b)

@@ -7,17 +7,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use epp::{Request, Response, ResultCode, ServerConfig, Session};
+use epp::{Request, Response, ResultCode, Server, Session};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
 use crate::log::{clean, log, millis};
 use crate::store::Store;
 
-/// Bytes read from the socket at a time.
+/// Bytes read from the socket at a time (the session holds what it cannot handle yet, and says
+/// when it wants no more).
 const READ_CHUNK: usize = 16 * 1024;
-/// Input read but not yet taken by the session (backpressure) is kept up to this.
-const MAX_PENDING_INPUT: usize = 64 * 1024;
 /// After the session ends: how long to keep draining the peer's input before closing, so that
 /// unread input does not turn the close into a reset that could destroy the last response.
 const LINGER: Duration = Duration::from_secs(1);
@@ -28,7 +27,7 @@ const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 /// What every connection shares.
 #[derive(Debug)]
 pub struct Shared {
-    pub config: Arc<ServerConfig>,
+    pub server: Arc<Server>,
     pub store: Arc<Store>,
     /// How long pending output may wait for the client to take any of it.
     pub write_timeout: Duration,
@@ -45,6 +44,8 @@ enum Stop {
     Shutdown,
     /// No progress is possible (a core invariant broke); closed rather than hang.
     Stalled,
+    /// libepp refused input (a host bug: it read although the session wanted none).
+    FeedError(epp::SessionError),
 }
 
 /// The session plus what eppd keeps beside it.
@@ -68,7 +69,7 @@ pub async fn serve<S>(
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let started = Instant::now();
-    let session = Session::new(Arc::clone(&shared.config), SystemTime::now());
+    let session = Session::new(Arc::clone(&shared.server), SystemTime::now());
     let mut c = Conn {
         id,
         shared,
@@ -79,29 +80,17 @@ pub async fn serve<S>(
     log!("conn={id} peer={peer} connected");
 
     let (mut rd, mut wr) = tokio::io::split(stream);
-    let mut input: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut chunk = vec![0u8; READ_CHUNK];
-    let mut eof = false;
-    let mut eof_told = false;
 
     // Since when output has been pending without the client taking any.
     let mut stalled_since: Option<tokio::time::Instant> = None;
+    // read -> feed -> poll-queue -> answer -> write, plus the timer.
     let stop = loop {
-        c.pump(&mut input);
-        if eof && !eof_told && (input.is_empty() || c.session.close_reason().is_some()) {
-            // Everything the peer sent before closing has been taken: now tell the session.
-            c.session.handle_eof(SystemTime::now());
-            eof_told = true;
-            c.pump(&mut input);
-        }
+        c.answer_all();
         if c.session.is_finished() {
             break Stop::Finished;
         }
-        let ending = c.session.close_reason().is_some();
-        let room = MAX_PENDING_INPUT
-            .saturating_sub(input.len())
-            .min(READ_CHUNK);
-        let want_read = !eof && !ending && room > 0;
+        let want_read = c.session.wants_input();
         let want_write = !c.session.output().is_empty();
         let deadline = c.session.next_timeout().map(tokio_instant);
         if !want_read && !want_write && deadline.is_none() {
@@ -134,11 +123,13 @@ pub async fn serve<S>(
                     "the client took no output within the write timeout",
                 ));
             }
-            r = rd.read(&mut chunk[..room.max(1)]), if want_read => match r {
-                Ok(0) => eof = true,
+            r = rd.read(&mut chunk), if want_read => match r {
+                Ok(0) => c.session.handle_eof(SystemTime::now()),
                 Ok(n) => {
-                    input.extend_from_slice(&chunk[..n]);
                     c.bytes_in += n as u64;
+                    if let Err(e) = c.session.feed_input(&chunk[..n], SystemTime::now()) {
+                        break Stop::FeedError(e);
+                    }
                 }
                 Err(e) => break Stop::ReadError(e),
             },
@@ -167,7 +158,9 @@ pub async fn serve<S>(
             c.session.close();
             let _ = tokio::time::timeout(LINGER, wr.shutdown()).await;
         }
-        Stop::ReadError(_) | Stop::WriteError(_) | Stop::Stalled => c.session.close(),
+        Stop::ReadError(_) | Stop::WriteError(_) | Stop::Stalled | Stop::FeedError(_) => {
+            c.session.close()
+        }
     }
 
     let why = match (&stop, c.session.close_reason()) {
@@ -177,6 +170,7 @@ pub async fn serve<S>(
         (Stop::WriteError(e), _) => format!("write error: {e}"),
         (Stop::Shutdown, _) => "server shutting down".into(),
         (Stop::Stalled, _) => "stalled (no progress possible; libepp invariant broken?)".into(),
+        (Stop::FeedError(e), _) => format!("input refused: {e}"),
     };
     log!(
         "conn={} peer={peer} closed clID={} reason=\"{why}\" in={} out={} secs={:.3}",
@@ -200,36 +194,13 @@ async fn drain<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut [u8]) {
 }
 
 impl Conn {
-    /// Feeds pending input and answers requests until neither makes progress, then logs the
-    /// responses that appeared in the output.
-    fn pump(&mut self, input: &mut Vec<u8>) {
-        loop {
-            let mut progress = false;
-            if !input.is_empty() {
-                if self.session.close_reason().is_some() {
-                    // Nothing after the end of the session is read.
-                    input.clear();
-                } else {
-                    match self.session.feed_input(input, SystemTime::now()) {
-                        Ok(n) => {
-                            if n > 0 {
-                                input.drain(..n);
-                                progress = true;
-                            }
-                        }
-                        Err(_) => input.clear(),
-                    }
-                }
-            }
-            while let Some(request) = self.session.poll_queue() {
-                self.answer(request);
-                progress = true;
-            }
-            self.log_responses();
-            if !progress || input.is_empty() {
-                return;
-            }
+    /// Answers every request the session has (answering may let it read held input, which can
+    /// queue more), then logs the responses that appeared in the output.
+    fn answer_all(&mut self) {
+        while let Some(request) = self.session.poll_queue() {
+            self.answer(request);
         }
+        self.log_responses();
     }
 
     /// Decides one request (all answers are immediate: the back end is in memory).
@@ -309,7 +280,7 @@ impl Conn {
                 "conn={} clID={} cmd={} code={code} clTRID={} svTRID={} ms={}",
                 self.id,
                 clean(client),
-                t.command.replace(' ', "-"),
+                t.command.as_str().replace(' ', "-"),
                 t.client_transaction_id
                     .as_ref()
                     .map_or_else(|| "-".to_string(), |c| clean(c.as_str())),

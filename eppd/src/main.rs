@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use epp::{Limits, RegistrarSessions, ServerConfig};
+use epp::{Limits, RegistrarSessions, Server, ServerConfig};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -63,7 +63,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (config, store) = match setup(&args, started) {
+    let (server, store) = match setup(&args, started) {
         Ok(x) => x,
         Err(e) => {
             eprintln_safe(&format!("eppd: {e}"));
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args, transport, config, store)) {
+    match runtime.block_on(run(args, transport, server, store)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln_safe(&format!("eppd: {e}"));
@@ -89,8 +89,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Builds the libepp configuration and the in-memory store from the flags.
-fn setup(args: &Args, started: SystemTime) -> Result<(Arc<ServerConfig>, Arc<Store>), String> {
+/// Builds the libepp server (configuration and shared state) and the in-memory store from the
+/// flags.
+fn setup(args: &Args, started: SystemTime) -> Result<(Arc<Server>, Arc<Store>), String> {
     let limits = Limits {
         idle_timeout: Duration::from_secs(args.idle_timeout),
         login_deadline: Duration::from_secs(args.login_deadline),
@@ -100,7 +101,7 @@ fn setup(args: &Args, started: SystemTime) -> Result<(Arc<ServerConfig>, Arc<Sto
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let mut builder = ServerConfig::builder(args.server_id.as_str())
+    let config = ServerConfig::builder(args.server_id.as_str())
         .language("en")
         .object_uri(DOMAIN)
         .object_uri(HOST)
@@ -109,13 +110,15 @@ fn setup(args: &Args, started: SystemTime) -> Result<(Arc<ServerConfig>, Arc<Sto
         .extension_uri(RGP)
         .limits(limits)
         .sv_trid_epoch(epoch_ms)
-        .transaction_log(true);
-    if let Some(n) = args.max_sessions_per_registrar {
-        builder = builder.registrar_sessions(RegistrarSessions::new(n as usize));
-    }
-    let config = builder
+        .transaction_log(true)
         .build()
         .map_err(|e| format!("bad configuration: {e}"))?;
+    let server = match args.max_sessions_per_registrar {
+        Some(n) => {
+            Server::with_registrar_sessions(config, RegistrarSessions::new(n as usize), started)
+        }
+        None => Server::new(config, started),
+    };
 
     let store = Arc::new(Store::new());
     let mut registrars = args.registrars()?;
@@ -144,13 +147,13 @@ fn setup(args: &Args, started: SystemTime) -> Result<(Arc<ServerConfig>, Arc<Sto
         }
         store.enqueue(clid, text, started);
     }
-    Ok((config, store))
+    Ok((server, store))
 }
 
 async fn run(
     args: Args,
     transport: Transport,
-    config: Arc<ServerConfig>,
+    server: Arc<Server>,
     store: Arc<Store>,
 ) -> Result<(), String> {
     let listener = TcpListener::bind(args.listen.as_str())
@@ -170,7 +173,7 @@ async fn run(
         "eppd {} serving EPP over plain TCP (no TLS) on {addr}: svID {:?}, {} registrar(s), \
          login deadline {}s, idle timeout {}s",
         env!("CARGO_PKG_VERSION"),
-        config.server_id(),
+        server.config().server_id(),
         store.registrar_count(),
         args.login_deadline,
         args.idle_timeout,
@@ -183,7 +186,7 @@ async fn run(
     }
 
     let shared = Arc::new(Shared {
-        config,
+        server,
         store,
         write_timeout: Duration::from_secs(args.write_timeout),
     });

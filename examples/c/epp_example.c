@@ -7,6 +7,11 @@
  *   epp-example [--listen ADDR:PORT] [--registrar CLID:PASSWORD]...
  *               [--message CLID:TEXT]... [--max-sessions-per-registrar N]
  *
+ * Per connection the host loop is read -> feed -> poll -> answer -> write,
+ * plus the timer: it reads only while epp_session_wants_input says so, gives
+ * the session every byte read (the session holds what it cannot handle
+ * yet), answers every request at once, and writes what the session has.
+ *
  * --listen defaults to 127.0.0.1:7700; port 0 picks a free port. The first
  * line on stdout is "epp-example listening on ADDR:PORT". One log line per
  * response on stderr (never a password). SIGINT or SIGTERM stops the server
@@ -36,6 +41,7 @@
 #include "epp.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
+/* The most read from a socket at once. */
 #define READ_CHUNK 65536
 /* How long pending output may wait for the client to take any of it. */
 #define WRITE_TIMEOUT_MS 30000u
@@ -143,12 +149,11 @@ static bool remove_message(const char *id, size_t n, uint64_t msg_id, uint64_t *
 /* Connections                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A connection is its socket and its session: the session holds whatever
+ * was read and not yet handled, so the host keeps no input buffer. */
 struct conn {
     int fd;
     epp_session *session;
-    unsigned char *in; /* bytes read but not yet taken by the session */
-    size_t in_len;
-    bool eof;
     bool dead;
     uint64_t stalled_since; /* output pending and none taken since (ms), or 0 */
     char peer[64];
@@ -156,6 +161,7 @@ struct conn {
 
 static struct conn **conns;
 static size_t n_conns;
+static unsigned char read_buf[READ_CHUNK]; /* one thread: shared by all */
 static epp_response *unimplemented; /* 2101, shared by every answer */
 static volatile sig_atomic_t stopping;
 
@@ -318,38 +324,11 @@ static void log_transactions(struct conn *c) {
     }
 }
 
-/* Feeds buffered input, answering requests between feeds (a login holds
- * input back until it is answered). */
-static void pump_input(struct conn *c, uint64_t now) {
-    while (!c->dead) {
-        size_t used = 0;
-        epp_result r;
-        handle_requests(c);
-        if (c->in_len == 0 || c->dead)
-            break;
-        r = epp_session_feed_input(c->session, c->in, c->in_len, now, &used);
-        if (r == EPP_RESULT_SESSION_CLOSED) {
-            c->in_len = 0; /* the session reads no more: drop the rest */
-            break;
-        }
-        if (r != EPP_RESULT_OK) {
-            conn_fail(c, "epp_session_feed_input", r);
-            break;
-        }
-        memmove(c->in, c->in + used, c->in_len - used);
-        c->in_len -= used;
-        if (used == 0) {
-            handle_requests(c);
-            break; /* backpressure: more output must drain first */
-        }
-    }
-    handle_requests(c);
-    log_transactions(c);
-}
-
-/* Writes what the session has for the peer; a write error kills the
- * connection. */
-static void flush_output(struct conn *c) {
+/* Writes what the session has for the peer. Returns whether any byte went
+ * out (which may let the session handle input it held, and queue requests);
+ * a write error kills the connection. */
+static bool flush_output(struct conn *c) {
+    bool wrote = false;
     while (!c->dead) {
         const uint8_t *p = NULL;
         size_t n = 0;
@@ -357,26 +336,39 @@ static void flush_output(struct conn *c) {
         epp_result r = epp_session_take_output(c->session, &p, &n);
         if (r != EPP_RESULT_OK) {
             conn_fail(c, "epp_session_take_output", r);
-            return;
+            break;
         }
         if (n == 0)
-            return;
+            break;
         w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 fprintf(stderr, "%s: send: %s\n", c->peer, strerror(errno));
                 c->dead = true;
             }
-            return;
+            break;
         }
-        if (w > 0)
-            c->stalled_since = 0;
+        if (w == 0)
+            break;
+        c->stalled_since = 0;
+        wrote = true;
         r = epp_session_consume_output(c->session, (size_t)w);
         if (r != EPP_RESULT_OK) {
             conn_fail(c, "epp_session_consume_output", r);
-            return;
+            break;
         }
     }
+    return wrote;
+}
+
+/* poll -> answer -> write, until the socket takes no more or nothing is
+ * left: answers and written output let the session handle the input it
+ * holds, which may queue more requests. */
+static void serve(struct conn *c) {
+    do {
+        handle_requests(c);
+        log_transactions(c);
+    } while (!c->dead && flush_output(c));
 }
 
 static bool has_output(struct conn *c) {
@@ -385,13 +377,23 @@ static bool has_output(struct conn *c) {
     return epp_session_take_output(c->session, &p, &n) == EPP_RESULT_OK && n > 0;
 }
 
+static bool wants_input(struct conn *c) {
+    bool wants = false;
+    return !c->dead && epp_session_wants_input(c->session, &wants) == EPP_RESULT_OK && wants;
+}
+
+/* read -> feed: one read (made only while the session wants input), every
+ * byte of it given to the session. */
 static void read_input(struct conn *c, uint64_t now) {
-    ssize_t n = recv(c->fd, c->in + c->in_len, READ_CHUNK - c->in_len, 0);
+    ssize_t n = recv(c->fd, read_buf, sizeof read_buf, 0);
+    epp_result r;
     if (n > 0) {
-        c->in_len += (size_t)n;
+        r = epp_session_feed_input(c->session, read_buf, (size_t)n, now);
+        if (r != EPP_RESULT_OK)
+            conn_fail(c, "epp_session_feed_input", r);
     } else if (n == 0) {
-        epp_result r = epp_session_handle_eof(c->session, now);
-        c->eof = true;
+        /* Takes effect once everything fed before is handled. */
+        r = epp_session_handle_eof(c->session, now);
         if (r != EPP_RESULT_OK)
             conn_fail(c, "epp_session_handle_eof", r);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -400,7 +402,7 @@ static void read_input(struct conn *c, uint64_t now) {
     }
 }
 
-static void accept_connections(int lfd, const epp_config *config, uint64_t now) {
+static void accept_connections(int lfd, const epp_server *server, uint64_t now) {
     for (;;) {
         struct sockaddr_storage sa;
         socklen_t salen = sizeof sa;
@@ -412,10 +414,8 @@ static void accept_connections(int lfd, const epp_config *config, uint64_t now) 
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         c = calloc(1, sizeof *c);
         grown = realloc(conns, (n_conns + 1) * sizeof *conns);
-        if (!c || !grown || !(c->in = malloc(READ_CHUNK))) {
+        if (!c || !grown) {
             fprintf(stderr, "out of memory: refusing a connection\n");
-            if (c)
-                free(c->in);
             free(c);
             if (grown)
                 conns = grown;
@@ -435,23 +435,21 @@ static void accept_connections(int lfd, const epp_config *config, uint64_t now) 
             inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof a);
             snprintf(c->peer, sizeof c->peer, "[%s]:%u", a, (unsigned)ntohs(in6->sin6_port));
         }
-        r = epp_session_new(config, now, &c->session);
+        r = epp_session_new(server, now, &c->session);
         if (r != EPP_RESULT_OK) {
             fprintf(stderr, "%s: epp_session_new: %s\n", c->peer, result_text(r));
-            free(c->in);
             free(c);
             close(fd);
             continue;
         }
         conns[n_conns++] = c;
-        flush_output(c); /* the greeting */
+        serve(c); /* the greeting */
     }
 }
 
 static void close_conn(struct conn *c) {
     epp_session_free(c->session);
     close(c->fd);
-    free(c->in);
     free(c);
 }
 
@@ -528,7 +526,9 @@ static int listen_on(const char *spec, char *shown, size_t shown_len) {
     return fd;
 }
 
-static epp_config *make_config(epp_registrar_sessions *counter, uint64_t now) {
+/* The config and the server on it (which keeps its own references to the
+ * config and the counter). */
+static epp_server *make_server(epp_registrar_sessions *counter, uint64_t now) {
     static const char *const objects[] = {
         "urn:ietf:params:xml:ns:domain-1.0",
         "urn:ietf:params:xml:ns:contact-1.0",
@@ -536,6 +536,7 @@ static epp_config *make_config(epp_registrar_sessions *counter, uint64_t now) {
     };
     epp_config_builder *b = NULL;
     epp_config *config = NULL;
+    epp_server *server = NULL;
     epp_result r;
     size_t i;
     if (epp_config_builder_new(S("libepp C example server"), &b) != EPP_RESULT_OK)
@@ -545,8 +546,6 @@ static epp_config *make_config(epp_registrar_sessions *counter, uint64_t now) {
     epp_config_builder_set_sv_trid_prefix(b, S("CEX"));
     epp_config_builder_set_sv_trid_epoch(b, now);
     epp_config_builder_set_transaction_log(b, true);
-    if (counter)
-        epp_config_builder_set_registrar_sessions(b, counter);
     r = epp_config_builder_build(b, &config);
     if (r != EPP_RESULT_OK) {
         const char *p = NULL;
@@ -555,7 +554,10 @@ static epp_config *make_config(epp_registrar_sessions *counter, uint64_t now) {
         fprintf(stderr, "epp-example: config: %s: %.*s\n", result_text(r), (int)n, p ? p : "");
     }
     epp_config_builder_free(b);
-    return config;
+    if (config && (r = epp_server_new(config, now, counter, &server)) != EPP_RESULT_OK)
+        fprintf(stderr, "epp-example: server: %s\n", result_text(r));
+    epp_config_free(config);
+    return server;
 }
 
 int main(int argc, char **argv) {
@@ -563,7 +565,7 @@ int main(int argc, char **argv) {
     long max_sessions = 0;
     char shown[160];
     epp_registrar_sessions *counter = NULL;
-    epp_config *config;
+    epp_server *server;
     struct pollfd *pfds = NULL;
     struct sigaction sa;
     uint64_t start = now_ms();
@@ -613,10 +615,10 @@ int main(int argc, char **argv) {
 
     if (max_sessions > 0 && epp_registrar_sessions_new((size_t)max_sessions, &counter) != EPP_RESULT_OK)
         return 1;
-    config = make_config(counter, start);
-    /* The config holds its own reference to the counter. */
+    server = make_server(counter, start);
+    /* The server holds its own reference to the counter. */
     epp_registrar_sessions_free(counter);
-    if (!config || epp_response_new(2101, &unimplemented) != EPP_RESULT_OK)
+    if (!server || epp_response_new(2101, &unimplemented) != EPP_RESULT_OK)
         return 1;
 
     lfd = listen_on(listen_spec, shown, sizeof shown);
@@ -653,7 +655,7 @@ int main(int argc, char **argv) {
             uint64_t t = EPP_TIMEOUT_NONE;
             pfds[k + 1].fd = c->fd;
             pfds[k + 1].events = 0;
-            if (!c->eof && c->in_len == 0)
+            if (wants_input(c))
                 pfds[k + 1].events |= POLLIN;
             if (has_output(c))
                 pfds[k + 1].events |= POLLOUT;
@@ -676,15 +678,15 @@ int main(int argc, char **argv) {
         for (k = 0; k < n_conns; k++) {
             struct conn *c = conns[k];
             bool closed = false;
-            if (!c->eof && (pfds[k + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+            /* read -> feed */
+            if ((pfds[k + 1].revents & (POLLIN | POLLHUP | POLLERR)) && wants_input(c))
                 read_input(c, now);
-            pump_input(c, now);
+            /* the timer */
             if (!c->dead && epp_session_handle_timeout(c->session, now, &closed) == EPP_RESULT_OK &&
-                closed) {
+                closed)
                 fprintf(stderr, "%s: timed out\n", c->peer);
-                handle_requests(c);
-            }
-            flush_output(c);
+            /* poll -> answer -> write */
+            serve(c);
             /* A client that takes none of its output for WRITE_TIMEOUT_MS
              * must not hold the connection (timeouts end the session, but
              * its pending output would wait forever). */
@@ -711,7 +713,7 @@ int main(int argc, char **argv) {
         }
         n_conns = j;
         if (pfds[0].revents & POLLIN)
-            accept_connections(lfd, config, now);
+            accept_connections(lfd, server, now);
     }
 
     fprintf(stderr, "epp-example: stopping, %zu connection(s) open\n", n_conns);
@@ -721,7 +723,7 @@ int main(int argc, char **argv) {
     free(pfds);
     close(lfd);
     epp_response_free(unimplemented);
-    epp_config_free(config);
+    epp_server_free(server);
     while (messages) {
         struct message *m = messages;
         messages = m->next;

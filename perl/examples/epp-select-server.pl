@@ -15,28 +15,26 @@
 # per response on stderr (never a password). SIGINT or SIGTERM stops the
 # server; --max-runtime stops it after that many seconds (for tests).
 #
+# Per connection the loop is read -> feed -> poll -> answer -> write, plus
+# the timer. A socket is watched for reading only while its session wants
+# input (wants_input); every byte read is fed (the session holds what it
+# cannot handle yet: frames behind a login with the host, too many commands
+# in flight, too much output waiting), so a client that pipelines without
+# reading is held back by TCP, not by this process's memory. Answers and
+# written output let the session handle what it holds, which may queue more
+# requests: poll, answer and write again until nothing moves.
+#
 # --style picks how connections are driven:
-#   core  the C API's verbs: sysread + input, poll_queue + answers,
+#   core  the C API's verbs: sysread + feed_input, poll_queue + answers,
 #         take_output + syswrite + consume_output (the default);
 #   srs   SRS::EPP::Session's shape: the session owns the socket (io =>) and
 #         a request handler (on_request =>); the loop calls connected,
 #         input_event and output_event, as SRS::EPP::Proxy's event loop does,
-#         then process_queue and send_pending_replies.
+#         then process_queue.
 #
-# Backpressure: when libepp takes no more input (too much output waits for a
-# client that does not read, a login is being decided), the bytes read stay
-# in the session's input buffer, bounded by max_buffered (256 KiB). A socket
-# is watched for reading only while that buffer has room (input_room), so a
-# client that pipelines without reading is held back by TCP, not by this
-# process's memory. Output written lets the session take the buffered input:
-# the loop feeds it again after every write.
-#
-# Closing: once a session is finished, the socket is half-closed
-# (shutdown SHUT_WR: the client sees the end of file after the last
-# response), then what the client still sends is read and discarded for up to
-# 1 s or 256 KiB, or until its end of file, and only then closed: closing with
-# unread input makes the kernel send an RST, which can destroy responses
-# already written (the 1500 to a logout followed by pipelined commands).
+# A finished session's socket is half-closed and drained briefly before it
+# is closed (see close_gently below): closing a socket with unread input
+# makes the kernel send an RST, which destroys responses already written.
 use strict;
 use warnings;
 
@@ -48,6 +46,7 @@ use IO::Select;
 use IO::Socket::INET;
 use LibEPP qw(now_ms);
 use LibEPP::Config;
+use LibEPP::Server;
 use LibEPP::Session;
 
 my $listen = '127.0.0.1:7700';
@@ -119,7 +118,7 @@ sub decide {
         my $new_pw = $req->new_password;
         $password{$clid} = $new_pw if $code == 1000 && defined $new_pw;
     } elsif ($kind eq 'poll') {
-        my @mine = messages_of($session->user // '');
+        my @mine = messages_of($req->client_id);
         if (@mine) {
             $req->answer_poll_message(id => $mine[0]{id}, count => scalar(@mine),
                                       queued_at => $mine[0]{queued_at}, text => $mine[0]{text});
@@ -127,7 +126,7 @@ sub decide {
             $req->answer_poll_empty;
         }
     } elsif ($kind eq 'poll_ack') {
-        my $clid = $session->user // '';
+        my $clid = $req->client_id;
         my $id = $req->message_id;
         my $before = @messages;
         @messages = grep { !($_->{id} == $id && $_->{client_id} eq $clid) } @messages;
@@ -159,18 +158,21 @@ sub decide {
 # Connections
 # ---------------------------------------------------------------------
 
-my %conns;    # fileno => { sock, session, peer, eof }; lingering: { sock, peer, linger_until, linger_left }
+my %conns;    # fileno => { sock, session, peer, stalled_since }; closing: { sock, closing_until, closing_left }
 
-use constant LINGER_MS    => 1000;      # how long a finished connection is drained before close
-use constant LINGER_BYTES => 262144;    # and how much of the client's input is discarded at most
+use constant WRITE_TIMEOUT_MS => 30_000;    # a client that takes no output this long is dropped
+use constant CLOSE_MS         => 1000;      # how long a finished connection is drained before close
+use constant CLOSE_BYTES      => 262144;    # and how much of the client's input is discarded at most
 
-my $config = LibEPP::Config->new(
-    server_id       => 'libepp Perl example server',
-    object_uris     => [$DOMAIN_NS, 'urn:ietf:params:xml:ns:contact-1.0',
-                        'urn:ietf:params:xml:ns:host-1.0'],
-    sv_trid_prefix  => 'PEX',
-    sv_trid_epoch   => $start,
-    transaction_log => 1,
+my $server = LibEPP::Server->new(
+    config => LibEPP::Config->new(
+        server_id       => 'libepp Perl example server',
+        object_uris     => [$DOMAIN_NS, 'urn:ietf:params:xml:ns:contact-1.0',
+                            'urn:ietf:params:xml:ns:host-1.0'],
+        sv_trid_prefix  => 'PEX',
+        transaction_log => 1,
+    ),
+    now => $start,
     ($max_sessions > 0 ? (max_sessions_per_registrar => $max_sessions) : ()),
 );
 
@@ -182,53 +184,68 @@ sub log_transactions {
     }
 }
 
-# core style: the four verbs.
+# read -> feed: one read, made only while the session wants input; every
+# byte of it goes to the session (the end of file too, at once).
 sub core_read {
-    my ($c) = @_;
-    # Never more than the session's input buffer has room for (the socket is
-    # watched only while there is some): input() refuses to buffer more.
-    my $size = $c->{session}->input_room;
-    $size = 65536 if $size > 65536;
-    return if !$size;
-    my $n = sysread($c->{sock}, my $buf, $size);
+    my ($c, $now) = @_;
+    my $s = $c->{session};
+    my $n = sysread($c->{sock}, my $buf, 65536);
     if (!defined $n) {
         return if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
         print STDERR "$c->{peer}: read: $!\n";
-        $c->{session}->handle_eof;
+        $s->handle_eof($now);    # a broken connection ends like an end of file
     } elsif ($n == 0) {
-        $c->{session}->handle_eof;
+        $s->handle_eof($now);    # takes effect after what was fed before
     } else {
-        $c->{session}->input($buf);
+        $s->feed_input($buf, $now);
     }
 }
 
-sub core_pump {
+# write: what the session has for the peer. Returns whether any byte went
+# out (which may let the session handle input it held).
+sub core_write {
     my ($c) = @_;
     my $s = $c->{session};
-    while (1) {
-        while (my $req = $s->poll_queue) {
-            decide($s, $req, $c->{peer});
-        }
-        # Answers free input held back (a login): feed it, and decide again
-        # if it made requests.
-        last if !$s->buffered_input || !$s->input;
-    }
-}
-
-sub core_flush {
-    my ($c) = @_;
-    my $s = $c->{session};
+    my $wrote = 0;
     while (length(my $out = $s->take_output)) {
         my $w = syswrite($c->{sock}, $out);
         if (!defined $w) {
-            return if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
+            last if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
             print STDERR "$c->{peer}: write: $!\n";
-            $s->close;
-            return;
+            $s->close;    # nothing more can be written
+            last;
         }
+        last if !$w;
         $s->consume_output($w);
-        return if $w < length $out;
+        $wrote = 1;
     }
+    return $wrote;
+}
+
+# poll -> answer -> write, until the socket takes no more or nothing is
+# left. Returns whether any byte was written.
+sub serve {
+    my ($c) = @_;
+    my $s = $c->{session};
+    my ($wrote, $w) = (0, 0);
+    if ($style eq 'srs') {
+        do {
+            $s->process_queue;           # on_request decides each request
+            log_transactions($c);
+            $w = $s->output_event;       # written output may let held input through
+            $wrote ||= $w;
+        } while ($w);
+        return $wrote;
+    }
+    do {
+        while (my $req = $s->poll_queue) {
+            decide($s, $req, $c->{peer});
+        }
+        log_transactions($c);
+        $w = core_write($c);
+        $wrote ||= $w;
+    } while ($w);
+    return $wrote;
 }
 
 sub accept_connections {
@@ -239,73 +256,52 @@ sub accept_connections {
         my $c = { sock => $sock, peer => $peer };
         if ($style eq 'srs') {
             $c->{session} = LibEPP::Session->new(
-                config     => $config,
+                server     => $server,
                 io         => $sock,
                 on_request => sub { decide($_[0], $_[1], $peer) },
             );
             $c->{session}->connected;    # writes the greeting
         } else {
-            $c->{session} = LibEPP::Session->new(config => $config);
-            core_flush($c);              # the greeting
+            $c->{session} = LibEPP::Session->new(server => $server);
+            serve($c);                   # writes the greeting
         }
         $conns{fileno($sock)} = $c;
-        log_transactions($c);
     }
 }
 
-# Hands the requests to the back end and feeds input held back; then writes.
-sub pump  { my ($c) = @_; $style eq 'srs' ? $c->{session}->process_queue : core_pump($c) }
-sub flush { my ($c) = @_; $style eq 'srs' ? $c->{session}->send_pending_replies : core_flush($c) }
-
-sub service {
-    my ($c) = @_;
-    my $s = $c->{session};
-    pump($c);
-    flush($c);
-    # All output written and input still held back (the session refused it
-    # while output waited): feed it now, or nothing would wake this
-    # connection (its socket is not watched for reading while the buffer is
-    # full, nor for writing with nothing to write).
-    while ($s->buffered_input && !$s->output_length && !$s->is_finished) {
-        my $before = $s->buffered_input;
-        pump($c);
-        flush($c);
-        last if $s->buffered_input >= $before;
-    }
-}
-
-sub close_connection {
-    my ($fd) = @_;
-    my $c = delete $conns{$fd} or return;
-    close($c->{sock});
-}
-
-# The session is finished: half-close, and drain before closing (see the
-# top of the file), unless the client has already closed its side.
-sub start_lingering {
+# The session is finished: half-close (the client sees the end of file
+# after the last response), then read and discard what the client still
+# sends for a short while, and only then close. Closing at once with input
+# unread (commands pipelined after a logout, say) would make the kernel
+# answer with an RST, and the client could lose responses already written
+# but not yet delivered, the 1500 among them.
+sub close_gently {
     my ($fd, $now) = @_;
     my $c = $conns{$fd};
-    my $eof = $c->{eof} || $c->{session}->eof_seen;
-    delete $c->{session};    # frees it (and its input buffer)
-    return close_connection($fd) if $eof;
-    shutdown($c->{sock}, 1);  # SHUT_WR: a FIN after the last byte written
-    $c->{linger_until} = $now + LINGER_MS;
-    $c->{linger_left} = LINGER_BYTES;
+    delete $c->{session};
+    shutdown($c->{sock}, 1);
+    $c->{closing_until} = $now + CLOSE_MS;
+    $c->{closing_left} = CLOSE_BYTES;
 }
 
-sub linger_read {
+sub drain_closing {
     my ($fd) = @_;
     my $c = $conns{$fd};
     while (1) {
         my $n = sysread($c->{sock}, my $buf, 65536);
         if (!defined $n) {
             return if $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR};
-            return close_connection($fd);    # reset by the client
+            last;    # reset by the client
         }
-        return close_connection($fd) if $n == 0;    # the client's end of file
-        $c->{linger_left} -= $n;
-        return close_connection($fd) if $c->{linger_left} <= 0;
+        last if !$n || ($c->{closing_left} -= $n) <= 0;
     }
+    close_connection($fd);
+}
+
+sub close_connection {
+    my ($fd) = @_;
+    my $c = delete $conns{$fd} or return;
+    close($c->{sock});
 }
 
 # ---------------------------------------------------------------------
@@ -336,49 +332,52 @@ while (!$stopping) {
     my $rsel = IO::Select->new($listener);
     my $wsel = IO::Select->new;
     for my $c (values %conns) {
-        if ($c->{linger_until}) {
+        my @t;
+        if ($c->{closing_until}) {
             $rsel->add($c->{sock});
-            $next = $c->{linger_until} if !defined $next || $c->{linger_until} < $next;
-            next;
+            @t = ($c->{closing_until});
+        } else {
+            my $s = $c->{session};
+            $rsel->add($c->{sock}) if $s->wants_input;    # backpressure: read only then
+            $wsel->add($c->{sock}) if $s->output_length;
+            @t = grep { defined } $s->next_timeout,
+                 ($c->{stalled_since} ? $c->{stalled_since} + WRITE_TIMEOUT_MS : undef);
         }
-        my $s = $c->{session};
-        # Read only while the session's input buffer has room: backpressure.
-        $rsel->add($c->{sock}) if !$s->eof_seen && !$c->{eof} && $s->input_room;
-        $wsel->add($c->{sock}) if $s->output_length;
-        my $t = $s->next_timeout;
-        $next = $t if defined $t && (!defined $next || $t < $next);
+        for (@t) { $next = $_ if !defined $next || $_ < $next }
     }
     my $timeout = defined $next ? ($next <= $now ? 0 : ($next - $now) / 1000) : 60;
     $timeout = 60 if $timeout > 60;
     my ($readable, $writable) = IO::Select->select($rsel, $wsel, undef, $timeout);
     $now = now_ms();
     my %r = map { (fileno($_) => 1) } @{$readable || []};
-    my %w = map { (fileno($_) => 1) } @{$writable || []};
     for my $fd (sort { $a <=> $b } keys %conns) {
         my $c = $conns{$fd};
-        if ($c->{linger_until}) {
-            linger_read($fd) if $r{$fd};
-            close_connection($fd) if $conns{$fd} && $now >= $c->{linger_until};
+        if ($c->{closing_until}) {
+            drain_closing($fd) if $r{$fd};
+            close_connection($fd) if $conns{$fd} && $now >= $c->{closing_until};
             next;
         }
         my $s = $c->{session};
-        if ($style eq 'srs') {
-            $s->input_event($now) if $r{$fd};
-            $s->output_event if $w{$fd};
-        } else {
-            if ($r{$fd}) {
-                core_read($c);
-                $c->{eof} = 1 if $s->eof_seen;
-            }
-            core_pump($c);
+        # read -> feed
+        if ($r{$fd} && $s->wants_input) {
+            $style eq 'srs' ? $s->input_event($now) : core_read($c, $now);
         }
+        # the timer
         print STDERR "$c->{peer}: timed out\n" if $s->handle_timeout($now);
-        # Dispatch (the session_end after a timeout, and in the srs style
-        # process_queue after output_event: input held back while output
-        # waited is fed once it drains), then write.
-        service($c);
-        log_transactions($c);
-        start_lingering($fd, $now) if $s->is_finished;
+        # poll -> answer -> write
+        delete $c->{stalled_since} if serve($c);
+        # A client that takes none of its output for WRITE_TIMEOUT_MS must not
+        # hold the connection (timeouts end the session, but its output would
+        # wait forever).
+        if (!$s->output_length) {
+            delete $c->{stalled_since};
+        } elsif (!$c->{stalled_since}) {
+            $c->{stalled_since} = $now;
+        } elsif ($now - $c->{stalled_since} >= WRITE_TIMEOUT_MS) {
+            print STDERR "$c->{peer}: write timeout\n";
+            $s->close;    # drops the output: finished
+        }
+        close_gently($fd, $now) if $s->is_finished;
     }
     accept_connections($listener) if $r{fileno($listener)};
 }

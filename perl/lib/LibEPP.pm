@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use 5.010;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use Carp qw(croak);
 use Exporter qw(import);
@@ -20,12 +20,6 @@ use FFI::Platypus::Memory qw(malloc free);
 use Time::HiRes ();
 
 use LibEPP::Error;
-
-# The ABI this binding was written against: libepp's soname is
-# libepp.so.0.MINOR while the major version is 0, so 0.x releases with
-# another minor may change the ABI.
-use constant ABI_MAJOR => 0;
-use constant ABI_MINOR => 1;
 
 # ---------------------------------------------------------------------
 # Constants (the values of include/epp.h)
@@ -50,6 +44,9 @@ BEGIN {
         EPP_RESULT_WRONG_ANSWER       => 202,
         EPP_RESULT_INVALID_XML        => 203,
         EPP_RESULT_INVALID_ANSWER     => 204,
+        EPP_RESULT_ALREADY_ANSWERED   => 205,
+        EPP_RESULT_INPUT_AFTER_EOF    => 206,
+        EPP_RESULT_INPUT_BUFFER_FULL  => 207,
     );
     %CONSTANTS = (
         result => {%RESULT},
@@ -111,6 +108,7 @@ BEGIN {
             EPP_LIMIT_MAX_XML_DEPTH       => 7,
             EPP_LIMIT_MAX_XML_ATTRIBUTES  => 8,
             EPP_LIMIT_MAX_XML_TEXT        => 9,
+            EPP_LIMIT_MAX_BUFFERED_INPUT  => 10,
         },
         dcp => {
             EPP_DCP_ACCESS_ALL                 => 1,
@@ -145,6 +143,12 @@ BEGIN {
             EPP_TIMEOUT_NONE        => ~0,    # UINT64_MAX on a 64-bit perl
             EPP_RESULT_DESCRIBE_MAX => 128,
         },
+        # The version of include/epp.h this binding was written against.
+        version => {
+            EPP_VERSION_MAJOR => 0,
+            EPP_VERSION_MINOR => 2,
+            EPP_VERSION_PATCH => 0,
+        },
     );
 }
 use constant { map { %$_ } values %CONSTANTS };
@@ -155,6 +159,18 @@ $EXPORT_TAGS{all} = [@EXPORT_OK];
 $EXPORT_TAGS{constants} = [map { @{$EXPORT_TAGS{$_}} } keys %CONSTANTS];
 
 my %RESULT_NAME = reverse %RESULT;
+
+# A subclass of LibEPP::Error for every failure: EPP_RESULT_ALREADY_ANSWERED
+# is thrown as a LibEPP::Error::AlreadyAnswered, and so on.
+our %ERROR_CLASS;
+for my $name (sort keys %RESULT) {
+    next if !$RESULT{$name};
+    (my $short = $name) =~ s/^EPP_RESULT_//;
+    my $class = 'LibEPP::Error::' . join('', map { ucfirst lc } split /_/, $short);
+    no strict 'refs';
+    @{"${class}::ISA"} = ('LibEPP::Error');
+    $ERROR_CLASS{$RESULT{$name}} = $class;
+}
 
 # Lower-case names used by the Perl API for the enumerations.
 our %KIND_NAME = (1 => 'login', 2 => 'poll', 3 => 'poll_ack', 4 => 'command', 5 => 'session_end');
@@ -215,7 +231,7 @@ sub _find_library {
 # name => [argument types, return type]. Handles are 'opaque'; strings
 # passed in are ('string', 'size_t') pairs (the pointer of a Perl byte
 # string, NULL for undef); strings handed out are ('opaque*', 'size_t*').
-my %FUNCTIONS = (
+our %FUNCTIONS = (
     epp_version         => [[] => 'string'],
     epp_result_describe => [['uint32', 'opaque', 'size_t', 'size_t*'] => 'uint32'],
 
@@ -231,7 +247,6 @@ my %FUNCTIONS = (
     epp_config_builder_add_dcp_ours_description => [['opaque', 'string', 'size_t'] => 'uint32'],
     epp_config_builder_set_dcp_expiry_absolute  => [['opaque', 'uint64'] => 'uint32'],
     epp_config_builder_set_dcp_expiry_relative  => [['opaque', 'uint64'] => 'uint32'],
-    epp_config_builder_set_registrar_sessions   => [['opaque', 'opaque'] => 'uint32'],
     epp_config_builder_set_sv_trid_prefix       => [['opaque', 'string', 'size_t'] => 'uint32'],
     epp_config_builder_set_sv_trid_epoch        => [['opaque', 'uint64'] => 'uint32'],
     epp_config_builder_set_transaction_log      => [['opaque', 'bool'] => 'uint32'],
@@ -243,6 +258,9 @@ my %FUNCTIONS = (
     epp_registrar_sessions_free                 => [['opaque'] => 'void'],
     epp_registrar_sessions_count                => [['opaque', 'string', 'size_t', 'size_t*'] => 'uint32'],
     epp_registrar_sessions_get_max_per_client   => [['opaque', 'size_t*'] => 'uint32'],
+
+    epp_server_new                              => [['opaque', 'uint64', 'opaque', 'opaque*'] => 'uint32'],
+    epp_server_free                             => [['opaque'] => 'void'],
 
     epp_request_free                       => [['opaque'] => 'void'],
     epp_request_get_kind                   => [['opaque', 'uint32*'] => 'uint32'],
@@ -284,7 +302,9 @@ my %FUNCTIONS = (
 
     epp_session_new                   => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
     epp_session_free                  => [['opaque'] => 'void'],
-    epp_session_feed_input            => [['opaque', 'opaque', 'size_t', 'uint64', 'size_t*'] => 'uint32'],
+    epp_session_feed_input            => [['opaque', 'opaque', 'size_t', 'uint64'] => 'uint32'],
+    epp_session_wants_input           => [['opaque', 'bool*'] => 'uint32'],
+    epp_session_get_buffered_input    => [['opaque', 'size_t*'] => 'uint32'],
     epp_session_take_output           => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_session_consume_output        => [['opaque', 'size_t'] => 'uint32'],
     epp_session_poll_queue            => [['opaque', 'opaque*'] => 'uint32'],
@@ -332,9 +352,12 @@ sub _load {
     my $v = LibEPP::FFI::epp_version();
     my ($major, $minor) = $v =~ /^(\d+)\.(\d+)\./
         or croak "LibEPP: $LIBRARY reports an unreadable version '$v'";
-    if ($major != ABI_MAJOR || ($major == 0 && $minor != ABI_MINOR)) {
+    # The ABI this binding was written against is that of the header's
+    # version (EPP_VERSION_*): libepp's soname is libepp.so.0.MINOR while the
+    # major version is 0, so 0.x releases with another minor change the ABI.
+    if ($major != EPP_VERSION_MAJOR || ($major == 0 && $minor != EPP_VERSION_MINOR)) {
         croak sprintf("LibEPP: %s is libepp %s, but this binding was written for the %d.%d ABI",
-                      $LIBRARY, $v, ABI_MAJOR, ABI_MINOR);
+                      $LIBRARY, $v, EPP_VERSION_MAJOR, EPP_VERSION_MINOR);
     }
     return;
 }
@@ -442,21 +465,27 @@ LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) server session en
 
   use LibEPP qw(:login);
   use LibEPP::Config;
+  use LibEPP::Server;
   use LibEPP::Session;
 
+  # Once per server: the configuration, and the server that runs it.
   my $config = LibEPP::Config->new(
       server_id   => 'Example Registry EPP',
       object_uris => ['urn:ietf:params:xml:ns:domain-1.0'],
   );
+  my $server = LibEPP::Server->new(config => $config);
 
   # Per connection: the greeting is queued at once.
-  my $session = LibEPP::Session->new(config => $config);
+  my $session = LibEPP::Session->new(server => $server);
 
-  # Bytes read from the socket (a Perl byte string), at most
-  # $session->input_room of them: the input buffer is bounded.
-  $session->input($bytes);
+  # read -> feed: only while the session wants input; it takes every byte
+  # (a Perl byte string) and holds what it cannot handle yet.
+  if ($session->wants_input) {
+      my $n = sysread($socket, my $bytes, 65536);
+      $n ? $session->feed_input($bytes) : $session->handle_eof;
+  }
 
-  # Requests the host decides:
+  # poll -> answer: the requests the host decides.
   while (my $req = $session->poll_queue) {
       if ($req->kind_name eq 'login') {
           $req->answer_login(check($req->client_id, $req->password)
@@ -469,17 +498,16 @@ LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) server session en
           $req->answer_command(2101);
       }    # session_end needs no answer
   }
-  $session->input;    # bytes held back while a login was with the host
 
-  # Bytes to write (a Perl byte string, 4-byte length headers included):
+  # write: bytes with their 4-byte length headers.
   my $out = $session->take_output;
   my $n = syswrite($socket, $out);
-  $session->consume_output($n);
-  $session->input if $session->buffered_input;   # held back while output waited
+  $session->consume_output($n) if $n;   # may let held input through: poll again
 
-  # Finished: half-close, drain what the client still sends, then close
-  # (see LibEPP::Session's is_finished).
-  shutdown($socket, 1) if $session->is_finished;
+  # the timer, and the end
+  my $at = $session->next_timeout;
+  $session->handle_timeout if defined $at && LibEPP::now_ms() >= $at;
+  close($socket) if $session->is_finished;
 
 =head1 DESCRIPTION
 
@@ -496,13 +524,18 @@ The classes:
 
 =item L<LibEPP::Config>
 
-a validated, immutable server configuration (one per server);
+a validated, immutable server configuration;
+
+=item L<LibEPP::Server>
+
+one running server (one per listener): what its sessions share, the
+svTRID generator and the optional registrar session counter;
 
 =item L<LibEPP::Session>
 
-one EPP session on one connection, with the four verbs (input, output,
-poll queue, answers), its state, and helpers with the method names of
-SRS::EPP::Session;
+one EPP session on one connection, with the four verbs (feed input, take
+output, poll queue, answers), its state, and helpers with the method
+names of SRS::EPP::Session;
 
 =item L<LibEPP::Request>
 
@@ -539,7 +572,7 @@ An absent optional string is C<undef>.
 
 =item *
 
-B<Wire bytes> (L<LibEPP::Session/input>, L<LibEPP::Session/take_output>)
+B<Wire bytes> (L<LibEPP::Session/feed_input>, L<LibEPP::Session/take_output>)
 are Perl byte strings, binary-safe, with RFC 5734's 4-byte length headers:
 exactly what goes over the socket. Output is copied out of libepp, so the
 string stays valid whatever happens to the session afterwards.
@@ -567,8 +600,8 @@ objects are not cloned into new ithreads (C<CLONE_SKIP>).
 
 =item *
 
-B<Threads>: like the C API, a config may be shared, every other object is
-used by one thread at a time.
+B<Threads>: like the C API, a config, a server and a registrar counter
+may be shared, every other object is used by one thread at a time.
 
 =back
 
@@ -581,14 +614,14 @@ C<make> at the repository root); the system, through L<FFI::CheckLib>
 (when installed) and then C<pkg-config --variable=libdir epp> (after
 C<make install>). It croaks with a clear message when none is found, or
 when the library's version is not of the ABI this binding was written for
-(0.1: while libepp's major version is 0, every minor version may change
-the ABI).
+(0.2, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
+version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
 
 =head2 LibEPP::version()
 
-The version of the loaded libepp, such as C<"0.1.0"> (C<epp_version>).
+The version of the loaded libepp, such as C<"0.2.0"> (C<epp_version>).
 
 =head2 LibEPP::library_path()
 
@@ -612,8 +645,10 @@ C<"EPP_RESULT_UNKNOWN_REQUEST">, or C<undef>. Exported on request.
 
 =head1 CONSTANTS
 
-Every value of C<include/epp.h> is a constant of this package with its C
-name, exported on request, by tag:
+Every value of C<include/epp.h> (every C<EPP_*> macro and enumeration
+value) is a constant of this package with its C name and value, exported
+on request, by tag (C<t/02-constants.t> checks both ways against the
+header):
 
   :result    EPP_RESULT_*
   :kind      EPP_REQUEST_KIND_*
@@ -625,6 +660,8 @@ name, exported on request, by tag:
   :dcp       EPP_DCP_ACCESS_*, EPP_DCP_PURPOSE_*, EPP_DCP_RECIPIENT_*, EPP_DCP_RETENTION_*
   :login     EPP_LOGIN_ANSWER_*
   :misc      EPP_TIMEOUT_NONE, EPP_RESULT_DESCRIBE_MAX
+  :version   EPP_VERSION_MAJOR, EPP_VERSION_MINOR, EPP_VERSION_PATCH (the header
+             this binding was written against; LibEPP::version() is the library's)
   :constants all of the above
   :all       all of the above and the functions
 

@@ -6,12 +6,14 @@ use lib "$FindBin::Bin/../lib";
 
 BEGIN {
     use_ok('LibEPP', qw(:all));
-    use_ok($_) for qw(LibEPP::Error LibEPP::Config LibEPP::RegistrarSessions LibEPP::Session
+    use_ok($_) for qw(LibEPP::Error LibEPP::Config LibEPP::RegistrarSessions LibEPP::Server LibEPP::Session
                       LibEPP::Request LibEPP::Response LibEPP::PollMessage LibEPP::Transaction);
 }
 
 my $v = LibEPP::version();
-like($v, qr/^0\.1\.\d+/, "libepp version $v (the 0.1 ABI)");
+like($v, qr/^0\.2\.\d+/, "libepp version $v (the 0.2 ABI)");
+is($LibEPP::VERSION, '0.2.0', 'LibEPP version 0.2.0');
+is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.2', 'written for the 0.2 header');
 ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
 diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
 
@@ -22,9 +24,13 @@ my %want = (
     EPP_RESULT_INSUFFICIENT_SIZE() => qr/buffer/, EPP_RESULT_INVALID_UTF8() => qr/UTF-8/,
     EPP_RESULT_INVALID_ARGUMENT() => qr/argument/, EPP_RESULT_INDEX_OUT_OF_RANGE() => qr/index/,
     EPP_RESULT_NOT_APPLICABLE() => qr/not applicable/, EPP_RESULT_INVALID_CONFIG() => qr/configuration/,
-    EPP_RESULT_SESSION_CLOSED() => qr/closed/, EPP_RESULT_UNKNOWN_REQUEST() => qr/no outstanding request/,
+    EPP_RESULT_SESSION_CLOSED() => qr/closed/,
+    EPP_RESULT_UNKNOWN_REQUEST() => 'this session issued no request with this id',
     EPP_RESULT_WRONG_ANSWER() => qr/does not fit/, EPP_RESULT_INVALID_XML() => qr/XML/,
     EPP_RESULT_INVALID_ANSWER() => qr/not acceptable/,
+    EPP_RESULT_ALREADY_ANSWERED() => 'the request was already answered',
+    EPP_RESULT_INPUT_AFTER_EOF() => qr/after the end of input/,
+    EPP_RESULT_INPUT_BUFFER_FULL() => qr/most input.*read only while it wants input/,
 );
 for my $code (sort { $a <=> $b } keys %want) {
     my $text = describe_result($code);
@@ -42,6 +48,9 @@ is(EPP_CLOSE_REASON_HOST, 10, 'EPP_CLOSE_REASON_HOST');
 is(EPP_LIMIT_MAX_XML_TEXT, 9, 'EPP_LIMIT_MAX_XML_TEXT');
 is(EPP_DCP_RECIPIENT_UNRELATED, 16, 'EPP_DCP_RECIPIENT_UNRELATED');
 is(EPP_LOGIN_ANSWER_FAILED, 5, 'EPP_LOGIN_ANSWER_FAILED');
+is(EPP_LIMIT_MAX_BUFFERED_INPUT, 10, 'EPP_LIMIT_MAX_BUFFERED_INPUT');
+is(EPP_RESULT_ALREADY_ANSWERED, 205, 'EPP_RESULT_ALREADY_ANSWERED');
+is(EPP_RESULT_INPUT_BUFFER_FULL, 207, 'EPP_RESULT_INPUT_BUFFER_FULL');
 is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
 
 # Loading: LIBEPP_LIB naming no file croaks with a clear message.
@@ -99,7 +108,7 @@ is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
         skip 'pkg-config is not installed', 2 if system('pkg-config --version >/dev/null 2>&1') != 0;
         File::Path::make_path("$tmp/pc");
         open(my $pc, '>', "$tmp/pc/epp.pc") or die "epp.pc: $!";
-        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.1.0\nLibs: -L\${libdir} -lepp\n";
+        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.2.0\nLibs: -L\${libdir} -lepp\n";
         close $pc;
         $ENV{PKG_CONFIG_PATH} = $ENV{PKG_CONFIG_LIBDIR} = "$tmp/pc";
         my $found = `$load`;
@@ -121,8 +130,13 @@ is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
     is($e->function, 'epp_x', 'Error->function');
     like("$e", qr/^libepp: epp_x: the answer does not fit the request: why at \S+ line \d+\.$/,
          'stringifies to the result text and detail, with the caller');
-    ok(!eval { LibEPP::Error->throw(code => 201); 1 }, 'throw dies');
+    isa_ok($e, 'LibEPP::Error::WrongAnswer', 'blessed into the class of its code');
+    ok(!eval { LibEPP::Error->throw(code => 205); 1 }, 'throw dies');
     isa_ok($@, 'LibEPP::Error');
+    isa_ok($@, 'LibEPP::Error::AlreadyAnswered');
+    ok(!$@->isa('LibEPP::Error::UnknownRequest'), 'already answered is not unknown request');
+    is(ref(LibEPP::Error->new(code => 201)), 'LibEPP::Error::UnknownRequest', 'code 201: UnknownRequest');
+    is(ref(LibEPP::Error->new(code => 9999)), 'LibEPP::Error', 'a code without a class: LibEPP::Error');
 }
 
 done_testing;

@@ -52,30 +52,35 @@ my $config = test_config();
 
     my $login = frame(login_xml(cltrid => 'LOGIN-0001'));
     my $hello = frame(hello_xml());
-    my ($took, $req) = (0, undef);
+    my ($fed, $req) = (0, undef);
+    ok($s->wants_input, 'the session wants input');
     for my $i (0 .. length($login) - 1) {
-        $took += $s->feed_input(substr($login, $i, 1), $now);
+        is($s->buffered_input, $i, "byte $i: the unfinished frame is held") if $i == 3 || $i == 100;
+        $s->feed_input(substr($login, $i, 1), $now);
+        $fed++;
         $req = $s->poll_queue;
         last if $req;
     }
-    is($took, length $login, 'the login frame was taken byte by byte');
+    is($fed, length $login, 'the login frame was fed byte by byte');
     isa_ok($req, 'LibEPP::Request::Login', 'the last byte made a login request');
+    is($s->buffered_input, 0, 'nothing held');
     is($s->outstanding, 1, 'one request outstanding');
     is($s->state, 'Processing <login>', 'state while the login is with the host');
     is($s->state_name, 'login_pending', 'state_name login_pending');
     is($s->output_length, 0, 'nothing to write yet');
 
-    # A login holds input back until it is answered.
-    is($s->feed_input(substr($hello, 0, 1), $now), 0, 'input is held back while the login is pending');
-    is($s->input($hello, $now), 0, 'input() keeps the bytes');
-    is($s->buffered_input, length $hello, '... in its buffer');
+    # A login holds input back until it is answered: the session holds it.
+    ok(!$s->wants_input, 'no input wanted while the login is with the host');
+    $s->feed_input($hello, $now);
+    is($s->buffered_input, length $hello, 'a hello fed meanwhile is held');
+    is($s->poll_queue, undef, '... and not handled');
 
     is($req->answer_login('accepted'), 1000, 'login accepted: 1000');
     is($s->user, 'registrar1', 'user is the clID');
     is($s->client_id, 'registrar1', 'client_id too');
     is($s->state, 'Waiting for Command', 'state after login');
-    is($s->input(undef, $now), length $hello, 'input() with no bytes feeds the buffered hello');
-    is($s->buffered_input, 0, 'buffer empty');
+    is($s->buffered_input, 0, 'the answer let the held hello through');
+    ok($s->wants_input, 'input wanted again');
     my @f = unframe($s->drain_output);
     is(scalar @f, 2, 'two responses');
     is(result_code($f[0]), 1000, 'login response 1000');
@@ -89,9 +94,7 @@ my $config = test_config();
               . frame(command_xml('check', '<domain:check xmlns:domain="' . DOMAIN_NS
                                   . '"><domain:name>example.nz</domain:name></domain:check>',
                                   cltrid => 'PIPE-0003'));
-    for my $i (0 .. length($batch) - 1) {
-        $s->input(substr($batch, $i, 1), $now);
-    }
+    $s->feed_input(substr($batch, $_, 1), $now) for 0 .. length($batch) - 1;
     my @reqs = $s->poll_requests;
     is_deeply([map { $_->kind_name } @reqs], [qw(poll poll_ack command)], 'three requests in command order');
     is_deeply([map { $_->cltrid } @reqs], [qw(PIPE-0001 PIPE-0002 PIPE-0003)], 'their clTRIDs');
@@ -130,12 +133,13 @@ my $config = test_config();
     is($s->state_name, 'closed', 'state_name closed');
     is($s->close_reason_name, 'logout', 'session close_reason_name');
 
+    ok(!$s->wants_input, 'a closed session wants no input');
     my $e = error_of(sub { $s->feed_input($hello, $now) });
-    isa_ok($e, 'LibEPP::Error', 'feeding a closed session');
+    isa_ok($e, 'LibEPP::Error::SessionClosed', 'feeding a closed session');
     is($e->code, EPP_RESULT_SESSION_CLOSED, '... EPP_RESULT_SESSION_CLOSED');
     like("$e", qr/^libepp: epp_session_feed_input: the session is closed/, "... says so: $e");
-    is($s->input($hello, $now), 0, 'input() on a closed session takes nothing and does not throw');
-    is($s->buffered_input, 0, '... and drops the bytes');
+    is($s->buffered_input, 0, '... and takes nothing');
+    isa_ok(error_of(sub { $s->feed_input('', $now) }), 'LibEPP::Error::SessionClosed', '... not even nothing');
 }
 
 # ---------------------------------------------------------------------
@@ -144,16 +148,17 @@ my $config = test_config();
 {
     my $s = greet($config);
     like(error_of(sub { $s->feed_input("\x{263a}") }), qr/wide characters/, 'wide characters croak');
-    like(error_of(sub { $s->input("\x{263a}") }), qr/wide characters/, '... in input() too');
     like(error_of(sub { $s->feed_input(undef) }), qr/bytes are required/, 'undef croaks');
-    is($s->feed_input(''), 0, 'an empty string takes nothing');
+    $s->feed_input('');
+    is($s->buffered_input, 0, 'an empty string feeds nothing');
 
     # A byte string that happens to carry the UTF8 flag but only bytes is fine.
     my $f = frame(hello_xml());
     my $flagged = $f;
     utf8::upgrade($flagged);
-    is($s->feed_input($flagged, NOW), length $f, 'an upgraded byte string is fed as its bytes');
-    ok(is_greeting((unframe($s->drain_output))[0]), 'hello answered');
+    $s->feed_input($flagged, NOW);
+    ok(utf8::is_utf8($flagged), "the caller's string is left as it was");
+    ok(is_greeting((unframe($s->drain_output))[0]), 'an upgraded byte string is fed as its bytes');
 
     # Non-ASCII text: a UTF-8 clID in, characters out.
     my $r = feed_all($s, login_xml(clid => "r\x{e9}gistrar-\x{2603}", cltrid => "CL-\x{e9}t\x{e9}"));
@@ -168,8 +173,8 @@ my $config = test_config();
 
     # NUL bytes and a split header: the frame parser sees every byte.
     my $bad = "\0\0\0\x0a<epp/\0>";
-    $s->input(substr($bad, 0, 2), NOW);
-    $s->input(substr($bad, 2), NOW);
+    $s->feed_input(substr($bad, 0, 2), NOW);
+    $s->feed_input(substr($bad, 2), NOW);
     my ($err) = unframe($s->drain_output);
     like(result_code($err), qr/^200[01]$/, 'a frame with a NUL byte is refused (' . result_code($err) . ')');
 }
@@ -179,7 +184,7 @@ my $config = test_config();
 # ---------------------------------------------------------------------
 {
     my $s = greet($config);
-    $s->input(pack('N', 9_999_999), NOW);
+    $s->feed_input(pack('N', 9_999_999), NOW);
     my ($rs) = unframe($s->drain_output);
     is(result_code($rs), 2500, 'an oversized frame length is answered 2500');
     my $end = $s->poll_queue;
@@ -194,9 +199,12 @@ my $config = test_config();
 {
     my $s = greet($config);
     my $login = frame(login_xml());
-    $s->input(substr($login, 0, 20), NOW);
+    $s->feed_input(substr($login, 0, 20), NOW);
     $s->handle_eof(NOW);
     ok($s->eof_seen, 'eof_seen');
+    ok(!$s->wants_input, 'no input wanted after the end of file');
+    isa_ok(error_of(sub { $s->feed_input('x', NOW) }), 'LibEPP::Error::SessionClosed',
+           'feeding after the end of file took effect');
     my $end = $s->poll_queue;
     is($end->close_reason, EPP_CLOSE_REASON_PEER_CLOSED_MID_FRAME, 'end of file inside a frame');
     is($end->close_detail(EPP_CLOSE_DETAIL_BYTES_RECEIVED), 20, 'detail: 20 bytes received');
@@ -211,6 +219,27 @@ my $config = test_config();
     ok($s->is_finished, 'close() finishes the session at once');
     is($s->close_reason_name, 'host', 'close reason host');
     is($s->output_length, 0, 'nothing more is written');
+    is($s->poll_queue->close_reason_name, 'host', 'a session_end follows');
+}
+{
+    # close() drops output not yet consumed, the greeting included (0.2).
+    my $s = new_session($config);
+    ok($s->output_length > 0, 'the greeting is pending');
+    $s->close;
+    is($s->take_output, '', 'after close() nothing is handed out, not even the greeting');
+    ok($s->is_finished, 'finished at once');
+    my $l = greet($config);
+    login_ok($l);
+    my $r = feed_all($l, poll_req_xml('CLOSE-1'));
+    $r->answer_poll_empty;
+    ok($l->output_length > 0, 'a response is pending');
+    $l->close;
+    is($l->output_length, 0, 'close() drops it');
+    isa_ok(error_of(sub { $l->feed_input(frame(hello_xml()), NOW) }), 'LibEPP::Error::SessionClosed',
+           'input after close()');
+    my $end = $l->poll_queue;
+    ok($end && $end->is_session_end, 'a session_end');
+    is($l->poll_queue, undef, 'and nothing else');
 }
 
 done_testing;

@@ -6,74 +6,127 @@ use lib "$FindBin::Bin/../lib", "$FindBin::Bin/lib";
 use Errno ();
 use POSIX ();
 
+use LibEPP qw(:result);
 use LibEPP::Session;
 use TestEPP;
 
-# The session's input buffer is bounded by max_buffered: input() refuses
-# bytes beyond it, and input_event() reads nothing while it is full, so a
-# client pipelining without reading its responses cannot grow the host's
-# memory. Driven here in memory, through an io object whose client sends
-# an endless stream of <hello/> frames and, at first, reads nothing.
+# The engine owns the input: feed_input takes every byte, the session holds
+# what it cannot handle yet, and wants_input tells the host whether to read.
+# A feed made while the session wants no input that would hold more than
+# max_buffered_input is refused whole (InputBufferFull). Driven here in
+# memory, and through input_event with an io object whose client sends an
+# endless stream of <hello/> frames and, at first, reads nothing.
 
 sub error_of { my ($code) = @_; return eval { $code->(); 1 } ? undef : $@ }
 
-my $config = test_config();
 my $HELLO = frame(hello_xml());
 
 # ---------------------------------------------------------------------
-# The option
+# Backpressure behind a login, and the cap on what is held.
 # ---------------------------------------------------------------------
 {
-    my $s = new_session($config);
-    is($s->max_buffered, 262144, 'max_buffered defaults to 256 KiB');
-    is($s->input_room, 262144, 'input_room: all of it');
-    is(new_session($config, max_buffered => 1000)->max_buffered, 1000, 'max_buffered => 1000');
-    for my $bad (0, -1, 'many', 1.5) {
-        like(error_of(sub { new_session($config, max_buffered => $bad) }),
-             qr/max_buffered must be a positive integer/, "max_buffered => $bad is refused");
+    my $limit = 262144;
+    my $s = greet(test_config(limits => { max_buffered_input => $limit }));
+    ok($s->wants_input, 'a new session wants input');
+    is($s->buffered_input, 0, 'and holds nothing');
+    my $login = feed_all($s, login_xml(cltrid => 'CAP-LOGIN'));
+    ok($login && $login->is_login, 'a login is with the host');
+    ok(!$s->wants_input, 'the session wants no input while the login is with the host');
+
+    # Read on regardless: up to the cap is held.
+    my $n = int($limit / length $HELLO);
+    $s->feed_input($HELLO x $n, NOW);
+    is($s->buffered_input, $n * length $HELLO, "$n hellos held, none handled");
+    is($s->poll_queue, undef, 'no request');
+    my $room = $limit - $s->buffered_input;
+    my $e = error_of(sub { $s->feed_input('x' x ($room + 1), NOW) });
+    isa_ok($e, 'LibEPP::Error::InputBufferFull', 'one byte past max_buffered_input');
+    is($e->code, EPP_RESULT_INPUT_BUFFER_FULL, '... EPP_RESULT_INPUT_BUFFER_FULL');
+    like("$e", qr/epp_session_feed_input: the session holds the most input it may; read only while it wants input/,
+         "... with libepp's text: $e");
+    is($s->buffered_input, $n * length $HELLO, '... and none of the bytes was taken');
+    $s->feed_input(substr($HELLO, 0, $room), NOW);
+    is($s->buffered_input, $limit, 'up to the cap exactly is taken');
+    isa_ok(error_of(sub { $s->feed_input('x', NOW) }), 'LibEPP::Error::InputBufferFull', 'one byte more is not');
+    ok(!$s->wants_input, 'still no input wanted');
+
+    # The answer lets the held input through, inside the answer, up to
+    # max_pending_output (1 MiB) of responses; taking them lets the rest through.
+    is($login->answer_login('accepted'), 1000, 'login answered');
+    ok($s->buffered_input < $limit, 'the answer let held input through: ' . $s->buffered_input . ' bytes left');
+    my @f;
+    for (1 .. 100) {
+        my $out = $s->drain_output;
+        last if !length $out;
+        push @f, unframe($out);
     }
-    like(error_of(sub { new_session($config, read_size => 0) }), qr/read_size must be a positive integer/,
-         'read_size => 0 is refused');
+    is($s->buffered_input, $room, 'the whole hellos were handled; the start of one is held');
+    ok($s->wants_input, 'input wanted again');
+    is(result_code($f[0]), 1000, 'the login response first');
+    is(scalar(grep { is_greeting($_) } @f), $n, "then the $n held hellos answered");
+    $s->feed_input(substr($HELLO, $room), NOW);
+    @f = unframe($s->drain_output);
+    ok(@f == 1 && is_greeting($f[0]), 'the rest of the split hello completes it');
 }
 
 # ---------------------------------------------------------------------
-# input(): buffering stops at max_buffered.
+# The default cap is 512 KiB.
 # ---------------------------------------------------------------------
 {
-    my $s = greet($config, max_buffered => 1000);
-    my $login = feed_all($s, login_xml(cltrid => 'CAP-LOGIN'));
-    ok($login && $login->is_login, 'a login: input is held back until it is answered');
-    my $n = int(1000 / length $HELLO);
-    is($s->input($HELLO x $n, NOW), 0, "$n hellos buffered, none taken");
-    is($s->buffered_input, $n * length $HELLO, 'buffered_input');
-    is($s->input_room, 1000 - $n * length $HELLO, 'input_room: what is left');
-    my $more = substr($HELLO, 0, $s->input_room + 1);
-    my $e = error_of(sub { $s->input($more, NOW) });
-    like($e, qr/^LibEPP::Session->input: \d+ more bytes would buffer 1001, over max_buffered \(1000\); none of them was taken/,
-         'input() croaks beyond the cap');
-    is($s->buffered_input, $n * length $HELLO, '... and buffered none of the bytes');
-    is($s->input(substr($HELLO, 0, $s->input_room), NOW), 0, 'up to the cap exactly is accepted');
-    is($s->input_room, 0, 'input_room: 0');
-    like(error_of(sub { $s->input('x', NOW) }), qr/over max_buffered/, 'one byte more croaks');
+    my $s = greet(test_config());
+    feed_all($s, login_xml());
+    $s->feed_input('x' x 524288, NOW);
+    is($s->buffered_input, 524288, '512 KiB held by default');
+    isa_ok(error_of(sub { $s->feed_input('x', NOW) }), 'LibEPP::Error::InputBufferFull', 'one byte more is refused');
+}
 
-    $login->answer_login('accepted');
-    ok($s->input(undef, NOW) > 0, 'answered: the buffer is fed');
-    is($s->input_room, 1000 - ($s->buffered_input), 'room again');
-    my @f = unframe($s->drain_output);
-    is(result_code($f[0]), 1000, 'login answered');
-    is(scalar(grep { is_greeting($_) } @f), $n, "the $n buffered hellos answered");
+# ---------------------------------------------------------------------
+# A feed made while the session wants input is taken whatever its size.
+# ---------------------------------------------------------------------
+{
+    my $s = greet(test_config(limits => { max_buffered_input => 262144 }));
+    login_ok($s);
+    ok($s->wants_input, 'logged in: input wanted');
+    my $count = 20000;    # 1.8 MB of hellos: 3.3 MB of greetings, past max_pending_output
+    my $big = $HELLO x $count;
+    $s->feed_input($big, NOW);
+    ok($s->buffered_input > 262144, 'all taken, more held than max_buffered_input: ' . $s->buffered_input);
+    ok(!$s->wants_input, 'too much output waiting: no input wanted');
+    ok($s->output_length >= 1048576, 'output waits: ' . $s->output_length . ' bytes');
+    isa_ok(error_of(sub { $s->feed_input($HELLO, NOW) }), 'LibEPP::Error::InputBufferFull',
+           'a feed now, past the cap, is refused');
+    my $greetings = 0;
+    for (1 .. 1000) {
+        my $out = $s->drain_output;    # consuming output lets held input through
+        last if !length $out;
+        $greetings += grep { is_greeting($_) } unframe($out);
+    }
+    is($greetings, $count, "every one of the $count hellos answered as output was taken");
+    is($s->buffered_input, 0, 'nothing held');
+    ok($s->wants_input, 'input wanted again');
+}
 
-    # The bytes that croaked were not taken: given again, they are.
-    $s->input(substr($HELLO, 1000 - $n * length($HELLO)), NOW);
-    @f = unframe($s->drain_output);
-    ok(@f == 1 && is_greeting($f[0]), 'the rest of the split hello, given again, completes it');
-
-    # A session that reads no more drops input, whatever its size.
-    $s->input(frame(logout_xml('CAP-LOGOUT')), NOW);
-    1 while $s->poll_queue;
-    $s->drain_output;
-    is($s->input('y' x 5000, NOW), 0, 'a closed session drops input beyond the cap without croaking');
-    is($s->buffered_input, 0, '... and buffers none');
+# ---------------------------------------------------------------------
+# max_in_flight: the session takes no more frames past it.
+# ---------------------------------------------------------------------
+{
+    my $s = greet(test_config(limits => { max_in_flight => 2 }));
+    login_ok($s);
+    $s->feed_input(join('', map { frame(poll_req_xml("INF-000$_")) } 1 .. 5), NOW);
+    my @r = $s->poll_requests;
+    is(scalar @r, 2, 'two polls handed out (max_in_flight 2)');
+    ok(!$s->wants_input, 'no input wanted');
+    ok($s->buffered_input > 0, 'the other three held: ' . $s->buffered_input . ' bytes');
+    $_->answer_poll_empty for @r;
+    push @r, $s->poll_requests;
+    is(scalar @r, 4, 'answers let two more through');
+    $_->answer_poll_empty for @r[2, 3];
+    push @r, $s->poll_requests;
+    is(scalar @r, 5, 'and the last');
+    $r[4]->answer_poll_empty;
+    is_deeply([map { cltrid_of($_) } unframe($s->drain_output)], [map { "INF-000$_" } 1 .. 5],
+              'five responses in order');
+    ok($s->wants_input, 'input wanted');
 }
 
 # ---------------------------------------------------------------------
@@ -136,7 +189,7 @@ sub mib { sprintf('%.2f MiB', $_[0] / 1024 / 1024) }
     my $unit = $HELLO x 1000;
     my $hellos = 64 * 1000;                       # 5.8 MB: what the client sends in all
     my $io = FloodIO->new($unit, $hellos * length $HELLO);
-    my $s = LibEPP::Session->new(config => $config, now => NOW, clock => sub { NOW }, io => $io,
+    my $s = LibEPP::Session->new(server => test_server(), now => NOW, clock => sub { NOW }, io => $io,
                                  on_request => sub { die "no request expected: " . $_[1]->kind_name });
     $s->connected;
     my $rss0 = rss();
@@ -153,15 +206,16 @@ sub mib { sprintf('%.2f MiB', $_[0] / 1024 / 1024) }
         last if $idle >= 20;
     }
     my $rss1 = rss();
-    diag(sprintf("not reading: the session read %s of %s in %d events; buffered at most %s; "
+    diag(sprintf("not reading: the session read %s of %s in %d events; held at most %s; "
                  . "%s of output waiting; RSS %s before, growth %s",
                  mib($io->{read}), mib($hellos * length $HELLO), $events, mib($max_buffered),
                  mib($s->output_length), mib($rss0 // 0), mib(($rss1 // 0) - ($rss0 // 0))));
-    ok($max_buffered <= $s->max_buffered, "buffered input never exceeded max_buffered: $max_buffered bytes");
+    ok(!$s->wants_input, 'the session wants no input');
+    ok($max_buffered <= 524288 + 65536, "input held never exceeded max_buffered_input plus a read: $max_buffered bytes");
     ok($io->{max_asked} <= 65536, 'never asked io for more than read_size');
     ok($idle >= 20, 'input_event stopped reading');
-    ok($io->{read} < 2 * 1024 * 1024, 'it read ' . mib($io->{read}) . ' (the output limit\'s worth plus '
-       . 'the buffer), not the ' . mib($hellos * length $HELLO) . ' sent');
+    ok($io->{read} < 2 * 1024 * 1024, 'it read ' . mib($io->{read}) . ' (the output limit\'s worth), not the '
+       . mib($hellos * length $HELLO) . ' sent');
     is($io->{frames}, 0, 'the client read nothing');
     SKIP: {
         skip '/proc/self/statm is needed to measure memory', 1 if !defined $rss0;
@@ -170,50 +224,44 @@ sub mib { sprintf('%.2f MiB', $_[0] / 1024 / 1024) }
 
     # The client reads now: everything is answered.
     $io->{blocked} = 0;
-    $s->output_event;
-    $s->process_queue;    # feeds what was held back while output waited
     $events = 0;
     while ($events < 100_000) {
         $events++;
         $s->input_event;
         $s->output_event;
         $s->process_queue;
-        $s->send_pending_replies;
         last if $io->{read} == $io->{limit} && !$s->buffered_input && !$s->output_length;
         $max_buffered = $s->buffered_input if $s->buffered_input > $max_buffered;
     }
     is($io->{read}, $io->{limit}, 'the whole stream was read');
-    is($s->buffered_input, 0, 'nothing left buffered');
+    is($s->buffered_input, 0, 'nothing left held');
     is($io->{greetings}, $hellos + 1, "all $hellos hellos answered (and the greeting)");
     is_deeply($io->{other}, [], 'nothing else');
-    ok($max_buffered <= $s->max_buffered, 'buffered input stayed within max_buffered throughout');
+    ok($max_buffered <= 524288 + 65536, 'input held stayed bounded throughout');
 }
 
 # ---------------------------------------------------------------------
-# A full buffer: input_event reads nothing but re-feeds, dispatches, writes.
+# While the session wants no input, input_event reads nothing but
+# dispatches and writes.
 # ---------------------------------------------------------------------
 {
     my $io = FloodIO->new($HELLO, 100 * length $HELLO);
     $io->{blocked} = 0;
     my @seen;
-    my $s = LibEPP::Session->new(config => $config, now => NOW, clock => sub { NOW }, io => $io,
-                                 max_buffered => 400, read_size => 4000,
-                                 on_request => sub { push @seen, $_[1] });
+    my $s = LibEPP::Session->new(server => test_server(), now => NOW, clock => sub { NOW }, io => $io,
+                                 read_size => 400, on_request => sub { push @seen, $_[1] });
     $s->connected;
-    # A login held back with the host keeps everything after it buffered.
-    $s->input(frame(login_xml(cltrid => 'FULL-LOGIN')));
-    is(scalar @seen, 0, 'no dispatch yet (input() does not dispatch)');
+    $s->feed_input(frame(login_xml(cltrid => 'FULL-LOGIN')));
+    is(scalar @seen, 0, 'no dispatch yet (feed_input does not dispatch)');
     $s->process_queue;
     is(scalar @seen, 1, 'the login is with the host');
-    ok(!$s->input_event, 'input_event reads, but completes no frame: held back behind the login');
-    is($io->{read}, 400, 'only input_room bytes were read, not read_size');
-    is($s->input_room, 0, 'the buffer is full');
-    ok(!$s->input_event, 'a full buffer: input_event does not read');
-    is($io->{read}, 400, 'nothing more read');
+    ok(!$s->wants_input, 'no input wanted');
+    ok(!$s->input_event, 'input_event: nothing read, nothing completed');
+    is($io->{read}, 0, 'nothing was read');
     $seen[0]->answer_login('accepted');
-    ok($s->input_event, 'answered: input_event feeds the buffer (and completes frames)');
-    is($s->buffered_input, 0, 'the buffer is empty');
-    is($io->{read}, 400, 'and did not read in the same call');
+    ok($s->wants_input, 'answered: input wanted');
+    ok($s->input_event, 'input_event reads and completes frames');
+    is($io->{read}, 400, 'read_size bytes were read');
     for (1 .. 1000) {
         $s->input_event;
         last if $io->{read} == $io->{limit} && !$s->buffered_input;

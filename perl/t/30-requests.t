@@ -66,8 +66,10 @@ sub response_of {
     my $rs = response_of($s);
     is(result_code($rs), 1000, '1000 sent');
     my $e = error_of(sub { $r->answer_login('accepted') });
-    error_is($e, EPP_RESULT_UNKNOWN_REQUEST, 'answering twice');
-    like($e->detail // '', qr/no outstanding request/, 'detail: ' . ($e->detail // ''));
+    error_is($e, EPP_RESULT_ALREADY_ANSWERED, 'answering twice');
+    isa_ok($e, 'LibEPP::Error::AlreadyAnswered');
+    ok(!$e->isa('LibEPP::Error::UnknownRequest'), 'not an UnknownRequest: that is an id never issued');
+    like($e->detail // '', qr/already answered/, 'detail: ' . ($e->detail // ''));
     is($r->client_id, 'registrar1', 'getters still work after the answer');
 }
 for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 2400],
@@ -105,13 +107,15 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     isa_ok($r, 'LibEPP::Request::Poll');
     is($r->kind_name, 'poll', 'kind_name poll');
     is($r->cltrid, 'POLL-1', 'cltrid');
-    error_is(error_of(sub { $r->client_id }), EPP_RESULT_NOT_APPLICABLE, 'client_id of a poll');
+    is($r->client_id, 'registrar1', 'client_id of a poll: the logged-in client');
+    is($r->extension_xml, undef, 'extension_xml of a poll');
+    error_is(error_of(sub { $r->password }), EPP_RESULT_NOT_APPLICABLE, 'password of a poll');
     error_is(error_of(sub { $r->answer_login('accepted') }), EPP_RESULT_WRONG_ANSWER, 'a login answer to a poll');
     $r->answer_poll_empty;
     my $rs = response_of($s);
     is(result_code($rs), 1300, 'empty queue: 1300');
     is(msgq($rs), undef, 'no msgQ');
-    error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_UNKNOWN_REQUEST, 'answering a poll twice');
+    error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_ALREADY_ANSWERED, 'answering a poll twice');
 
     # A message, given as arguments.
     $r = feed_all($s, poll_req_xml('POLL-2'));
@@ -161,6 +165,8 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     isa_ok($r, 'LibEPP::Request::PollAck');
     is($r->kind_name, 'poll_ack', 'kind_name poll_ack');
     is($r->message_id, 17, 'message_id');
+    is($r->client_id, 'registrar1', 'client_id of a poll ack');
+    is($r->extension_xml, undef, 'extension_xml of a poll ack');
     is($r->cltrid, 'ACK-1', 'cltrid');
     error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_WRONG_ANSWER, 'a poll answer to an ack');
     $r->answer_ack(2);
@@ -168,7 +174,7 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     is(result_code($rs), 1000, 'ack: 1000');
     is(msgq($rs)->{count}, 2, 'msgQ count 2');
     is(msgq($rs)->{id}, 17, 'msgQ id 17');
-    error_is(error_of(sub { $r->answer_ack(1) }), EPP_RESULT_UNKNOWN_REQUEST, 'acking twice');
+    error_is(error_of(sub { $r->answer_ack(1) }), EPP_RESULT_ALREADY_ANSWERED, 'acking twice');
 
     $r = feed_all($s, poll_ack_xml(99, 'ACK-2'));
     $r->answer_ack_unknown;
@@ -179,7 +185,7 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     like(response_of($s), qr{<result code="2303"><msg>No such message</msg>}, 'an ack answered with a full response');
 
     # A non-numeric msgID is answered by libepp itself.
-    $s->input(frame(poll_ack_xml('abc', 'ACK-4')), NOW);
+    $s->feed_input(frame(poll_ack_xml('abc', 'ACK-4')), NOW);
     is($s->poll_queue, undef, 'a non-numeric msgID makes no request');
     like(result_code(response_of($s)), qr/^2\d\d\d$/, 'libepp answers it');
 }
@@ -214,6 +220,7 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
         like($r->object_xml, qr{^<domain:$v\b[^>]*xmlns:domain="\Q${\ DOMAIN_NS}\E".*</domain:$v>$}s,
              "$v: object_xml stands alone");
         is($r->cltrid, "CMD-$v", "$v: cltrid");
+        is($r->client_id, 'registrar1', "$v: client_id");
         is_deeply([$r->extension_uris], [], "$v: no extension");
         $r->answer_command(2101);
         is(result_code(response_of($s)), 2101, "$v: answered 2101");
@@ -274,7 +281,9 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
 
     # Answering by id through the session; unknown ids.
     $r = feed_all($s, command_xml('check', $obj{check}, cltrid => 'ID-1'));
-    error_is(error_of(sub { $s->answer_command($r->id + 1000, 1000) }), EPP_RESULT_UNKNOWN_REQUEST, 'an id never issued');
+    my $never = error_of(sub { $s->answer_command($r->id + 1000, 1000) });
+    error_is($never, EPP_RESULT_UNKNOWN_REQUEST, 'an id never issued');
+    isa_ok($never, 'LibEPP::Error::UnknownRequest');
     like(error_of(sub { $s->answer_command('x', 1000) }), qr/not a number/, 'a non-numeric id croaks');
     $s->answer_command($r->id, LibEPP::Response->new(1000));
     is(result_code(response_of($s)), 1000, 'answered by id');
@@ -311,6 +320,35 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     my $r = feed_all($s, poll_req_xml('LATE-1'));
     $s->close;
     error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_SESSION_CLOSED, 'answering after close()');
+    is($s->take_output, '', 'and nothing is written after close()');
+}
+
+# Requests dropped after a closing response: answering them is SESSION_CLOSED,
+# answering the closing one again ALREADY_ANSWERED.
+{
+    my $s = greet($config);
+    login_ok($s);
+    $s->feed_input(frame(poll_req_xml('DROP-1')) . frame(poll_req_xml('DROP-2')), NOW);
+    my ($first, $second) = $s->poll_requests;
+    $first->answer_command(2500);
+    error_is(error_of(sub { $second->answer_poll_empty }), EPP_RESULT_SESSION_CLOSED,
+             'a request dropped by a closing response');
+    error_is(error_of(sub { $first->answer_poll_empty }), EPP_RESULT_SESSION_CLOSED,
+             'the closing request again, once the session ended');
+}
+
+# A request still to be answered when the session ends (a logout behind it)
+# can still be answered: the 1500 waits for it. Once ended, a second answer
+# is SESSION_CLOSED.
+{
+    my $s = greet($config);
+    login_ok($s);
+    $s->feed_input(frame(poll_req_xml('LAST-1')) . frame(logout_xml('LAST-2')), NOW);
+    my $r = $s->poll_queue;
+    is($s->state_name, 'closing', 'closing: the logout was read');
+    $r->answer_poll_empty;
+    error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_SESSION_CLOSED, 'answered twice once ended');
+    is_deeply([map { result_code($_) } unframe($s->drain_output)], [1300, 1500], '1300 then the 1500');
 }
 
 done_testing;

@@ -82,12 +82,12 @@ my $config = test_config(limits => { login_deadline_ms => 60_000, idle_timeout_m
 # ---------------------------------------------------------------------
 {
     my $t = NOW;
-    my $s = LibEPP::Session->new(config => $config, clock => sub { $t });
+    my $s = LibEPP::Session->new(server => test_server($config), clock => sub { $t });
     my ($g) = unframe($s->drain_output);
     like($g, qr{<svDate>2027-01-15T08:00:00}, 'the clock gives the greeting time');
     is($s->next_timeout, NOW + 60_000, 'and the deadline');
     $t += 30_000;
-    $s->input(frame(login_xml(cltrid => 'CLK-1')));
+    $s->feed_input(frame(login_xml(cltrid => 'CLK-1')));
     my $r = $s->poll_queue;
     $r->answer_login('accepted');
     $s->drain_output;
@@ -96,22 +96,32 @@ my $config = test_config(limits => { login_deadline_ms => 60_000, idle_timeout_m
     is($s->next_timeout, NOW + 30_000 + 600_000, 'the idle timer too');
     $t += 600_000;
     is($s->handle_timeout, 1, 'handle_timeout without a time uses the clock');
-    is($s->input(frame(hello_xml()), NOW + 1), 0, 'an explicit time is accepted (closed: nothing taken)');
+    isa_ok(error_of(sub { $s->feed_input(frame(hello_xml()), NOW + 1) }), 'LibEPP::Error::SessionClosed',
+           'an explicit time is accepted (closed: nothing taken)');
 }
 {
     # The default clock is the wall clock.
+    my $server = LibEPP::Server->new(config => $config);
     my $before = now_ms();
-    my $s = LibEPP::Session->new(config => $config);
+    my $s = LibEPP::Session->new(server => $server);
     my $after = now_ms();
     my $at = $s->next_timeout;
     ok($at >= $before + 60_000 && $at <= $after + 60_000, 'without now or clock the wall clock is used');
-    like(error_of(sub { LibEPP::Session->new(config => $config, clock => 5) }), qr/clock must be a code reference/,
+    like(error_of(sub { LibEPP::Session->new(server => $server, clock => 5) }), qr/clock must be a code reference/,
          'clock must be code');
-    like(error_of(sub { LibEPP::Session->new(config => {}) }), qr/config must be a LibEPP::Config/,
-         'config must be a LibEPP::Config');
-    like(error_of(sub { LibEPP::Session->new(config => $config, bogus => 1) }), qr/unknown option 'bogus'/,
+    like(error_of(sub { LibEPP::Session->new(server => {}) }), qr/server must be a LibEPP::Server/,
+         'server must be a LibEPP::Server');
+    like(error_of(sub { LibEPP::Session->new(config => $config) }),
+         qr/sessions are made from a server, not a config: .*LibEPP::Server->new/, 'a config is refused, helpfully');
+    like(error_of(sub { LibEPP::Session->new($config) }), qr/not a config/, '... also positionally');
+    like(error_of(sub { LibEPP::Session->new(server => $server, bogus => 1) }), qr/unknown option 'bogus'/,
          'unknown option');
-    isa_ok(LibEPP::Session->new($config), 'LibEPP::Session', 'new($config)');
+    for my $gone (qw(max_buffered)) {
+        like(error_of(sub { LibEPP::Session->new(server => $server, $gone => 1000) }), qr/unknown option '$gone'/,
+             "$gone is gone: the session holds input itself");
+    }
+    isa_ok(LibEPP::Session->new($server), 'LibEPP::Session', 'new($server)');
+    isa_ok($server->new_session(now => NOW), 'LibEPP::Session', '$server->new_session');
 }
 
 sub error_of { my ($code) = @_; return eval { $code->(); 1 } ? undef : $@ }
@@ -123,9 +133,9 @@ sub error_of { my ($code) = @_; return eval { $code->(); 1 } ? undef : $@ }
     my $s = greet($config);
     is($s->poll_transaction, undef, 'the connection greeting is no transaction');
     feed_all($s, login_xml(clid => 'registrar9', cltrid => 'TX-1'), NOW + 10)->answer_login('accepted');
-    $s->input(frame(hello_xml()), NOW + 15);
+    $s->feed_input(frame(hello_xml()), NOW + 15);
     feed_all($s, poll_req_xml('TX-2'), NOW + 20)->answer_poll_empty;
-    $s->input(frame('<epp/>'), NOW + 30);
+    $s->feed_input(frame('<epp/>'), NOW + 30);
     $s->drain_output;
     my @t;
     while (my $t = $s->poll_transaction) { push @t, $t }

@@ -15,7 +15,7 @@ use TestEPP;
 
 $SIG{PIPE} = 'IGNORE';
 alarm(60);
-my $config = test_config();
+my $epp = test_server();
 
 sub pair {
     socketpair(my $server, my $client, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "socketpair: $!";
@@ -43,7 +43,7 @@ sub client_read {
     my ($server, $client) = pair();
     my @seen;
     my $s = LibEPP::Session->new(
-        config => $config, io => $server, now => NOW, clock => sub { NOW },
+        server => $epp, io => $server, now => NOW, clock => sub { NOW },
         on_request => sub {
             my ($session, $req) = @_;
             push @seen, $req->kind_name;
@@ -103,7 +103,7 @@ sub client_read {
 {
     my ($server, $client) = pair();
     my @queue;
-    my $s = LibEPP::Session->new(config => $config, io => $server, now => NOW, clock => sub { NOW },
+    my $s = LibEPP::Session->new(server => $epp, io => $server, now => NOW, clock => sub { NOW },
                                  on_request => sub { push @queue, $_[1] });
     $s->connected;
     client_read($client);
@@ -147,7 +147,7 @@ sub client_read {
     package main;
 
     my $io = FakeSSL->new;
-    my $s = LibEPP::Session->new(config => $config, io => $io, now => NOW,
+    my $s = LibEPP::Session->new(server => $epp, io => $io, now => NOW,
                                  on_request => sub { $_[1]->answer_login('accepted') if $_[1]->is_login });
     my $pending = $s->output_length;
     is($s->connected, $pending - 10, 'connected: a 10-byte write leaves the rest pending');
@@ -169,7 +169,7 @@ sub client_read {
 # A write error closes the session.
 {
     my ($server, $client) = pair();
-    my $s = LibEPP::Session->new(config => $config, io => $server, now => NOW);
+    my $s = LibEPP::Session->new(server => $epp, io => $server, now => NOW);
     close($client);
     $s->connected;
     like($s->io_error, qr/^write: /, 'io_error: ' . ($s->io_error // ''));
@@ -179,7 +179,7 @@ sub client_read {
 
 # Without io or on_request the helpers say what is missing.
 {
-    my $s = LibEPP::Session->new(config => $config, now => NOW);
+    my $s = LibEPP::Session->new(server => $epp, now => NOW);
     ok($s->connected > 0, 'connected() without io: the greeting stays pending');
     like((eval { $s->input_event; 1 } ? '' : $@), qr/no io was given/, 'input_event needs io');
     like((eval { $s->process_queue; 1 } ? '' : $@), qr/no on_request handler/, 'process_queue needs on_request');

@@ -15,11 +15,11 @@ use TestServer;
 # perl/examples/epp-select-server.pl over raw sockets, once per style:
 #
 # 1. A client pipelines <hello/> frames without reading a byte of the
-#    responses. libepp stops taking input once 1 MiB of output waits; the
-#    server must then stop reading too (its input buffer is bounded by
-#    max_buffered), so the client's writes stall on TCP while the server's
-#    resident set size stays flat. Once the client reads, every hello is
-#    answered, then the logout.
+#    responses. libepp stops handling input once 1 MiB of output waits and
+#    then wants no input; the server must stop reading (it watches a socket
+#    for reading only while its session wants input), so the client's
+#    writes stall on TCP while the server's resident set size stays flat.
+#    Once the client reads, every hello is answered, then the logout.
 # 2. A client pipelines 200 hellos, a login, a logout and 250 KB more
 #    frames, and reads slowly (4 KiB every 20 ms, through a small receive
 #    buffer): the server must half-close and drain what the client

@@ -29,7 +29,7 @@ sub rss {
 sub mib { sprintf('%.2f MiB', $_[0] / 1024 / 1024) }
 
 my $counter = LibEPP::RegistrarSessions->new(1_000_000);
-my $config = test_config(registrar_sessions => $counter, transaction_log => 1);
+my $server = test_server(test_config(transaction_log => 1), registrar_sessions => $counter);
 my $login = frame(login_xml(clid => 'mem-registrar', cltrid => 'MEM-0001'));
 my $work = frame(poll_req_xml('MEM-0002')) . frame(hello_xml()) . frame(logout_xml('MEM-0003'));
 
@@ -38,13 +38,13 @@ my $work = frame(poll_req_xml('MEM-0002')) . frame(hello_xml()) . frame(logout_x
 # made and freed too.
 sub one_session {
     my ($full) = @_;
-    my $s = LibEPP::Session->new(config => $config, now => NOW);
+    my $s = LibEPP::Session->new(server => $server, now => NOW);
     my $out = $s->drain_output;
     return length $out if !$full;
-    $s->input($login, NOW);
+    $s->feed_input($login, NOW);
     my $r = $s->poll_queue;
     $r->answer_login('accepted');
-    $s->input($work, NOW);
+    $s->feed_input($work, NOW);
     while (my $q = $s->poll_queue) {
         $q->answer_poll_message(id => 1, count => 1, queued_at => NOW, text => 'memory test message')
             if $q->is_poll;
@@ -92,11 +92,11 @@ is($counter->count('mem-registrar'), 0, 'every session released its registrar sl
 # 10,000 sessions alive at once, freed together, twice: the second round
 # reuses the memory of the first.
 {
-    my @live = map { LibEPP::Session->new(config => $config, now => NOW) } 1 .. $N;
+    my @live = map { LibEPP::Session->new(server => $server, now => NOW) } 1 .. $N;
     my $peak = rss();
     @live = ();
     my $first = rss();
-    @live = map { LibEPP::Session->new(config => $config, now => NOW) } 1 .. $N;
+    @live = map { LibEPP::Session->new(server => $server, now => NOW) } 1 .. $N;
     my $peak2 = rss();
     @live = ();
     my $second = rss();

@@ -2,11 +2,15 @@
 
 The core is the Rust session engine libepp; this package binds it:
 
-- :class:`Config` is the server's configuration (svID, object and extension URIs, limits);
-- :class:`Session` is one connection's session: feed it the bytes read from the peer
-  (:meth:`Session.feed_input`), write what :meth:`Session.take_output` returns, and answer every
-  request that :meth:`Session.poll_queue` (or iterating over the session) hands out through the
-  request's own methods;
+- :class:`Config` is the server's configuration (svID, object and extension URIs, data collection
+  policy, limits): plain data, validated once;
+- :class:`Server` is one running server: the configuration and what its sessions share (svTRIDs,
+  an optional per-registrar session counter);
+- :class:`Session` is one connection's session: feed it every byte read from the peer
+  (:meth:`Session.feed_input`; read no more while :meth:`Session.wants_input` is false), write
+  what :meth:`Session.take_output` returns, and answer every request that
+  :meth:`Session.poll_queue` (or iterating over the session) hands out through the request's own
+  methods;
 - :mod:`libepp.asyncio` runs a complete EPP server around a handler object.
 
 Time is an argument (``now``: Unix seconds as a float, a ``datetime``, or ``None`` for the current
@@ -25,7 +29,11 @@ from ._libepp import (
     CommandRequest,
     Config,
     ConfigError,
+    Dcp,
+    DcpStatement,
     EppError,
+    InputAfterEofError,
+    InputBufferFullError,
     InvalidAnswerError,
     InvalidXmlError,
     LoginRequest,
@@ -35,6 +43,8 @@ from ._libepp import (
     RegistrarSessions,
     RequestIterator,
     Response,
+    Result,
+    Server,
     Session,
     SessionClosedError,
     SessionEnd,
@@ -55,7 +65,11 @@ __all__ = [
     "CommandRequest",
     "Config",
     "ConfigError",
+    "Dcp",
+    "DcpStatement",
     "EppError",
+    "InputAfterEofError",
+    "InputBufferFullError",
     "InvalidAnswerError",
     "InvalidXmlError",
     "LoginRequest",
@@ -66,6 +80,8 @@ __all__ = [
     "Request",
     "RequestIterator",
     "Response",
+    "Result",
+    "Server",
     "Session",
     "SessionClosedError",
     "SessionEnd",

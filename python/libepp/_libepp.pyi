@@ -8,6 +8,9 @@ __all__ = [
     "EPP_NS",
     "RESULT_CODES",
     "Config",
+    "Dcp",
+    "DcpStatement",
+    "Server",
     "RegistrarSessions",
     "Session",
     "RequestIterator",
@@ -20,11 +23,14 @@ __all__ = [
     "TransactionRecord",
     "PollMessage",
     "Response",
+    "Result",
     "EppError",
     "ConfigError",
     "SessionClosedError",
     "UnknownRequestError",
     "AlreadyAnsweredError",
+    "InputAfterEofError",
+    "InputBufferFullError",
     "WrongAnswerError",
     "InvalidXmlError",
     "InvalidAnswerError",
@@ -52,6 +58,11 @@ _CloseKind = Literal[
     "closing_response",
     "host",
 ]
+_DcpAccess = Literal["all", "none", "null", "other", "personal", "personal_and_other"]
+_DcpPurpose = Literal["admin", "contact", "other", "prov"]
+_DcpRecipient = Union[Literal["other", "ours", "public", "same", "unrelated"], Tuple[Literal["ours"], str]]
+_DcpRetention = Literal["business", "indefinite", "legal", "none", "stated"]
+_LoginAnswer = Literal["accepted", "bad_credentials", "account_disabled", "session_limit_exceeded", "failed"]
 _Verb = Literal["check", "info", "create", "update", "delete", "renew", "transfer"]
 _TransferOp = Literal["request", "approve", "cancel", "query", "reject"]
 
@@ -71,6 +82,11 @@ class UnknownRequestError(EppError):
     request_id: int
 
 class AlreadyAnsweredError(UnknownRequestError): ...
+
+class InputAfterEofError(EppError): ...
+
+class InputBufferFullError(EppError):
+    limit: int
 
 class WrongAnswerError(EppError):
     request_id: int
@@ -94,6 +110,46 @@ class RegistrarSessions:
     def max_per_client(self) -> int: ...
 
 @final
+class DcpStatement:
+    def __new__(
+        cls,
+        purposes: Sequence[_DcpPurpose],
+        recipients: Sequence[_DcpRecipient],
+        retention: _DcpRetention,
+    ) -> DcpStatement: ...
+    @property
+    def purposes(self) -> List[_DcpPurpose]: ...
+    @property
+    def recipients(self) -> List[_DcpRecipient]: ...
+    @property
+    def retention(self) -> _DcpRetention: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Dcp:
+    def __new__(
+        cls,
+        access: _DcpAccess = "all",
+        statements: Optional[Sequence[DcpStatement]] = None,
+        *,
+        expiry_absolute: Union[float, datetime.datetime, None] = None,
+        expiry_relative: Optional[float] = None,
+    ) -> Dcp: ...
+    @property
+    def access(self) -> _DcpAccess: ...
+    @property
+    def statements(self) -> List[DcpStatement]: ...
+    @property
+    def expiry_absolute(self) -> Optional[float]: ...
+    @property
+    def expiry_relative(self) -> Optional[float]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
 class Config:
     def __new__(
         cls,
@@ -103,16 +159,17 @@ class Config:
         extension_uris: Optional[Sequence[str]] = None,
         languages: Optional[Sequence[str]] = None,
         versions: Optional[Sequence[str]] = None,
+        dcp: Optional[Dcp] = None,
         max_frame_size: Optional[int] = None,
         max_in_flight: Optional[int] = None,
         max_pending_output: Optional[int] = None,
         max_failed_logins: Optional[int] = None,
         login_deadline: Optional[float] = None,
         idle_timeout: Optional[float] = None,
+        max_buffered_input: Optional[int] = None,
         max_xml_depth: Optional[int] = None,
         max_xml_attributes: Optional[int] = None,
         max_xml_text: Optional[int] = None,
-        registrar_sessions: Optional[RegistrarSessions] = None,
         sv_trid_prefix: Optional[str] = None,
         sv_trid_epoch: Optional[int] = None,
         transaction_log: bool = False,
@@ -128,12 +185,26 @@ class Config:
     @property
     def versions(self) -> List[str]: ...
     @property
+    def dcp(self) -> Dcp: ...
+    @property
     def transaction_log(self) -> bool: ...
     @property
-    def registrar_sessions(self) -> Optional[RegistrarSessions]: ...
+    def sv_trid_prefix(self) -> str: ...
+    @property
+    def sv_trid_epoch(self) -> Optional[int]: ...
     @property
     def limits(self) -> Dict[str, Union[int, float]]: ...
     def greeting_xml(self, now: _Time = None) -> str: ...
+
+@final
+class Server:
+    def __new__(
+        cls, config: Config, now: _Time = None, registrar_sessions: Optional[RegistrarSessions] = None
+    ) -> Server: ...
+    @property
+    def config(self) -> Config: ...
+    @property
+    def registrar_sessions(self) -> Optional[RegistrarSessions]: ...
 
 # --- values -------------------------------------------------------------------
 
@@ -199,6 +270,28 @@ class PollMessage:
     def extension(self) -> Optional[str]: ...
 
 @final
+class Result:
+    def __new__(
+        cls,
+        code: int,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+    ) -> Result: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def message(self) -> Optional[str]: ...
+    @property
+    def lang(self) -> Optional[str]: ...
+    @property
+    def values(self) -> List[str]: ...
+    @property
+    def ext_values(self) -> List[Tuple[str, str]]: ...
+
+@final
 class Response:
     def __new__(
         cls,
@@ -210,6 +303,7 @@ class Response:
         extension: Optional[str] = None,
         values: Optional[Sequence[str]] = None,
         ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+        more_results: Optional[Sequence[Result]] = None,
     ) -> Response: ...
     @property
     def code(self) -> int: ...
@@ -225,6 +319,8 @@ class Response:
     def values(self) -> List[str]: ...
     @property
     def ext_values(self) -> List[Tuple[str, str]]: ...
+    @property
+    def more_results(self) -> List[Result]: ...
 
 # --- the session --------------------------------------------------------------
 
@@ -232,10 +328,15 @@ _Request = Union["LoginRequest", "PollRequest", "PollAckRequest", "CommandReques
 
 @final
 class Session:
-    def __new__(cls, config: Config, now: _Time = None) -> Session: ...
+    def __new__(cls, server: Server, now: _Time = None) -> Session: ...
+    @property
+    def server(self) -> Server: ...
     @property
     def config(self) -> Config: ...
-    def feed_input(self, data: _Bytes, now: _Time = None) -> int: ...
+    def feed_input(self, data: _Bytes, now: _Time = None) -> None: ...
+    def wants_input(self) -> bool: ...
+    @property
+    def buffered_input(self) -> int: ...
     def handle_eof(self, now: _Time = None) -> None: ...
     def close(self) -> None: ...
     def next_timeout(self) -> Optional[float]: ...
@@ -248,6 +349,11 @@ class Session:
     def __iter__(self) -> RequestIterator: ...
     def poll_transaction(self) -> Optional[TransactionRecord]: ...
     def drain_transactions(self) -> List[TransactionRecord]: ...
+    def answer_login(self, request_id: int, answer: _LoginAnswer) -> int: ...
+    def answer_poll(self, request_id: int, message: Optional[PollMessage] = None) -> None: ...
+    def answer_ack(self, request_id: int, remaining: Optional[int] = None) -> None: ...
+    def answer_command(self, request_id: int, response: Response) -> None: ...
+    def answer_failure(self, request_id: int, message: Optional[str] = None) -> None: ...
     @property
     def state(self) -> _SessionState: ...
     @property
@@ -309,6 +415,8 @@ class PollRequest:
     @property
     def client_id(self) -> str: ...
     @property
+    def extension_xml(self) -> Optional[str]: ...
+    @property
     def client_transaction_id(self) -> Optional[str]: ...
     def message(
         self,
@@ -335,6 +443,7 @@ class PollRequest:
         extension: Optional[str] = None,
         values: Optional[Sequence[str]] = None,
         ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+        more_results: Optional[Sequence[Result]] = None,
     ) -> None: ...
     def fail(self, message: Optional[str] = None) -> None: ...
 
@@ -352,6 +461,8 @@ class PollAckRequest:
     @property
     def message_id(self) -> int: ...
     @property
+    def extension_xml(self) -> Optional[str]: ...
+    @property
     def client_transaction_id(self) -> Optional[str]: ...
     def acked(self, remaining: int) -> None: ...
     def unknown(self) -> None: ...
@@ -368,6 +479,7 @@ class PollAckRequest:
         extension: Optional[str] = None,
         values: Optional[Sequence[str]] = None,
         ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+        more_results: Optional[Sequence[Result]] = None,
     ) -> None: ...
     def fail(self, message: Optional[str] = None) -> None: ...
 
@@ -409,6 +521,7 @@ class CommandRequest:
         extension: Optional[str] = None,
         values: Optional[Sequence[str]] = None,
         ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+        more_results: Optional[Sequence[Result]] = None,
     ) -> None: ...
     def fail(self, message: Optional[str] = None) -> None: ...
 

@@ -3,6 +3,8 @@
 ::
 
     class Registry:
+        config = libepp.Config("Example registry", object_uris=["urn:ietf:params:xml:ns:domain-1.0"])
+
         def authenticate(self, client_id, password, new_password):
             return password == "secret-pw1"
 
@@ -19,9 +21,11 @@
     async with server:
         await server.serve_forever()
 
-Every connection gets its own :class:`libepp.Session`; libepp handles the protocol (framing, the
-greeting, hello, login and logout, the state machine, transaction ids, limits) and asks the
-handler only what needs a decision. Handler methods may be plain functions or coroutines; each is
+Every connection gets its own :class:`libepp.Session` of one :class:`libepp.Server`; libepp handles
+the protocol (framing, the greeting, hello, login and logout, the state machine, transaction ids,
+limits, input held behind backpressure) and asks the handler only what needs a decision. Each
+connection's loop is read, feed, poll, answer, write, plus the session's timer, and it reads only
+while the session wants input. Handler methods may be plain functions or coroutines; each is
 called with the request's connection available through :func:`current_connection`.
 
 The handler (every method optional except ``authenticate``):
@@ -84,18 +88,20 @@ from ._libepp import (
     Session,
     SessionEnd,
 )
+from ._libepp import Server as EppServer
 
 __all__ = ["Connection", "Server", "current_connection", "serve"]
 
 log = logging.getLogger("libepp.asyncio")
 
-#: Bytes read from the socket at a time.
+#: Bytes read from the socket at a time (a read made while the session wants input is always
+#: taken whole; the session holds what it cannot handle yet).
 READ_CHUNK = 64 * 1024
-#: Input read but not yet taken by the session (backpressure) is kept up to this much.
-MAX_PENDING_INPUT = 256 * 1024
-#: After the session ends: how long to keep reading (and dropping) the peer's input before
-#: closing, so that unread input does not turn the close into a reset that destroys the last
-#: response on its way.
+#: How long closing a socket may take (a peer that takes no output is dropped after it).
+CLOSE_TIMEOUT = 1.0
+#: After the last response: how long, and how much, to read and drop of what the peer still
+#: sends, so that its unread input does not turn the close into a reset that destroys the last
+#: response (socket hygiene, as in eppd; the session is finished by then).
 LINGER = 1.0
 LINGER_BYTES = 256 * 1024
 #: On Server.close(): how long to try writing responses already rendered.
@@ -229,9 +235,7 @@ class Connection:
 
     async def _run(self) -> None:
         session = self.session
-        pending = bytearray()
-        eof = False
-        eof_told = False
+        peer_eof = False
         try:
             try:
                 refused = await self._call("on_connect", self) is False
@@ -241,39 +245,44 @@ class Connection:
             if refused:
                 session.close()
                 return
+            # Each turn: the timer, then answer every request, then write what is rendered, then
+            # wait for input (only while the session wants it), the timer, or close().
             while not self._closing:
                 # The session's deadlines (login deadline, idle timeout) are checked on every turn,
                 # not only when waiting for input times out: a client that keeps sending (or that
                 # keeps the server waiting to write) must not outlive them. A no-op before the
                 # deadline; after it, what is already rendered is still written.
                 session.handle_timeout()
-                progress = False
-                if not self._shutdown:
-                    progress = await self._pump(pending)
-                    if eof and not eof_told and (not pending or session.close_reason is not None):
-                        # Everything the peer sent before closing has been taken: tell the session.
-                        session.handle_eof()
-                        eof_told = True
-                        progress = True
-                        await self._pump(pending)
+                await self._answer()
                 if self._closing:
                     break
                 if self._shutdown:
-                    await self._flush(SHUTDOWN_FLUSH)
+                    out = session.take_output()
+                    if out:
+                        self._writer.write(out)
+                        await self._drain(SHUTDOWN_FLUSH)
                     session.close()
                     break
-                if not await self._flush():
-                    break
-                if session.is_finished:
-                    await self._linger(eof)
-                    break
-                if progress:
+                out = session.take_output()
+                if out:
+                    self._writer.write(out)
+                    # Taking output may have let input held behind it through: answer it while the
+                    # peer reads (the session's timers stop while the host holds a request). What
+                    # that renders waits in the session, which takes no more frames past
+                    # max_pending_output.
+                    await self._answer()
+                    if self._closing or not await self._drain():
+                        break
                     continue
-                ending = session.close_reason is not None
-                can_read = not eof and not ending and len(pending) < MAX_PENDING_INPUT
+                if session.is_finished:
+                    await self._linger(peer_eof)
+                    break
+                # False after the end of input, while the session ends, and while it holds what it
+                # cannot handle yet (the client's further input waits in its socket).
+                can_read = session.wants_input()
                 deadline = session.next_timeout()
                 if not can_read and deadline is None:
-                    if not ending:
+                    if session.close_reason is None:
                         log.error("%r: no progress possible; closing", self)
                     break
                 wait = None if deadline is None else max(0.0, deadline - time.time()) + 0.001
@@ -287,10 +296,18 @@ class Connection:
                 if self._read_task is not None and self._read_task in done:
                     data = self._read_task.result()
                     self._read_task = None
-                    if data:
-                        pending += data
+                    if session.close_reason is not None:
+                        pass  # the session ended meanwhile (close()): what was read is dropped
+                    elif data:
+                        try:
+                            session.feed_input(data)
+                        except EppError as exc:  # pragma: no cover - reads are sized to fit
+                            log.error("%r: input refused: %s; closing", self, exc)
+                            break
                     else:
-                        eof = True
+                        # Applied by the session after everything fed before it.
+                        peer_eof = True
+                        session.handle_eof()
                 # A deadline that passed is handled at the top of the loop.
         except (ConnectionError, OSError, _ssl.SSLError) as exc:
             log.debug("%r: socket error: %s", self, exc)
@@ -309,7 +326,7 @@ class Connection:
                 pass
             closed = False
             try:
-                closed, _ = await _within(self._writer.wait_closed(), LINGER)
+                closed, _ = await _within(self._writer.wait_closed(), CLOSE_TIMEOUT)
             except (Exception, _asyncio.CancelledError):
                 pass
             if not closed and not self._abort:
@@ -325,52 +342,55 @@ class Connection:
             except Exception:
                 log.exception("%r: on_close failed", self)
 
-    async def _pump(self, pending: bytearray) -> bool:
-        """Feeds pending input and answers requests until neither makes progress."""
+    async def _answer(self) -> None:
+        """Answers every request the session has (answers may let held input through, whose
+        requests come next), then hands the transaction records to the handler."""
         session = self.session
-        progress = False
-        while True:
-            moved = False
-            if pending:
-                if session.close_reason is not None:
-                    # Nothing after the end of the session is read.
-                    del pending[:]
-                else:
-                    # At most one read's worth at a time, as immutable bytes (which the core takes
-                    # without a copy, and works on with the GIL released when large).
-                    with memoryview(pending) as view:
-                        chunk = bytes(view[:READ_CHUNK])
-                    n = session.feed_input(chunk)
-                    if n:
-                        del pending[:n]
-                        moved = True
-            for request in session:
-                moved = True
-                await self._dispatch(request)
-            if self.server.config.transaction_log:
-                for record in session.drain_transactions():
-                    if not self.server._has("on_transaction"):
-                        continue
-                    try:
-                        await self._call("on_transaction", self, record)
-                    except Exception:
-                        log.exception("%r: on_transaction failed", self)
-            if not moved:
-                return progress
-            progress = True
+        for request in session:
+            await self._dispatch(request)
+        if self.server.config.transaction_log:
+            for record in session.drain_transactions():
+                if not self.server._has("on_transaction"):
+                    continue
+                try:
+                    await self._call("on_transaction", self, record)
+                except Exception:
+                    log.exception("%r: on_transaction failed", self)
 
-    async def _flush(self, limit: Optional[float] = None) -> bool:
-        """Writes the session's pending output and waits until the peer has taken enough of it
-        (asyncio's flow control). The session's deadlines still run meanwhile: when one passes,
+    async def _linger(self, peer_eof: bool) -> None:
+        """After the last response: half-close, then drop what the peer still sends, briefly."""
+        try:
+            if self._writer.can_write_eof():
+                self._writer.write_eof()
+        except (OSError, RuntimeError):
+            return
+        if peer_eof:
+            return
+
+        async def discard() -> None:
+            total = 0
+            while total < LINGER_BYTES:
+                if self._read_task is None:
+                    self._read_task = _asyncio.ensure_future(self._reader.read(READ_CHUNK))
+                data = await self._read_task
+                self._read_task = None
+                if not data:
+                    return
+                total += len(data)
+
+        try:
+            await _within(discard(), LINGER)
+        except (ConnectionError, OSError, _ssl.SSLError):
+            pass
+
+    async def _drain(self, limit: Optional[float] = None) -> bool:
+        """Waits until the peer has taken enough of what was written (the transport's high-water
+        mark). While waiting, the session's deadlines are still checked: if one passes,
         the session ends there (what is rendered is still written). False when the connection
         must close without writing more: the peer took no output for the server's
         ``write_timeout``, ``limit`` seconds passed, or the connection was closed."""
         session = self.session
-        out = session.take_output()
-        if not out:
-            return True
         writer = self._writer
-        writer.write(out)
         transport = writer.transport
         loop = _asyncio.get_running_loop()
         write_timeout = self.server.write_timeout
@@ -424,33 +444,6 @@ class Connection:
                 drain.cancel()
             elif not drain.cancelled():
                 drain.exception()  # retrieved (raised above when it mattered)
-
-    async def _linger(self, eof: bool) -> None:
-        """After the last response: half-close, then drop what the peer still sends, briefly, so
-        that its unread input does not turn the close into a reset."""
-        try:
-            if self._writer.can_write_eof():
-                self._writer.write_eof()
-        except (OSError, RuntimeError):
-            return
-        if eof:
-            return
-
-        async def drain() -> None:
-            total = 0
-            while total < LINGER_BYTES:
-                if self._read_task is None:
-                    self._read_task = _asyncio.ensure_future(self._reader.read(READ_CHUNK))
-                data = await self._read_task
-                self._read_task = None
-                if not data:
-                    return
-                total += len(data)
-
-        try:
-            await _within(drain(), LINGER)
-        except (ConnectionError, OSError, _ssl.SSLError):
-            pass
 
     async def _dispatch(self, request: Any) -> None:
         if isinstance(request, SessionEnd):
@@ -580,9 +573,12 @@ class Server:
     """A running EPP server (see :func:`serve`). An async context manager: leaving it closes
     the server and every connection."""
 
-    def __init__(self, handler: Any, config: Config, write_timeout: float = WRITE_TIMEOUT) -> None:
+    def __init__(self, handler: Any, epp_server: EppServer, write_timeout: float = WRITE_TIMEOUT) -> None:
         self.handler = handler
-        self.config = config
+        #: The :class:`libepp.Server` every connection's session belongs to.
+        self.epp_server = epp_server
+        #: Its configuration.
+        self.config: Config = epp_server.config
         #: Seconds a connection may go without the peer taking any of the output waiting for
         #: it; then the connection is dropped.
         self.write_timeout = _check_write_timeout(write_timeout)
@@ -601,7 +597,7 @@ class Server:
             self._tasks.add(task)
         self._count += 1
         try:
-            session = Session(self.config)
+            session = Session(self.epp_server)
             conn = Connection(self, session, reader, writer, self._count)
             self._connections.add(conn)
             if self._closing:
@@ -658,11 +654,11 @@ class Server:
         after the flush time is cancelled)."""
         tasks = list(self._tasks)
         if tasks:
-            _, late = await _asyncio.wait(tasks, timeout=SHUTDOWN_FLUSH + LINGER + 1)
+            _, late = await _asyncio.wait(tasks, timeout=SHUTDOWN_FLUSH + CLOSE_TIMEOUT + 1)
             for task in late:
                 task.cancel()
             if late:
-                await _asyncio.wait(late, timeout=LINGER + 1)
+                await _asyncio.wait(late, timeout=CLOSE_TIMEOUT + 1)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -685,7 +681,7 @@ async def serve(
     port: int,
     ssl: Optional[_ssl.SSLContext] = None,
     *,
-    config: Optional[Config] = None,
+    config: Union[Config, EppServer, None] = None,
     ssl_handshake_timeout: Optional[float] = None,
     write_timeout: float = WRITE_TIMEOUT,
     **server_kwargs: Any,
@@ -694,8 +690,11 @@ async def serve(
     :attr:`Server.port`), over TLS when ``ssl`` is an :class:`ssl.SSLContext` (RFC 5734 wants
     TLS; plain TCP suits tests and a TLS-terminating proxy).
 
-    The configuration is ``config``, else the handler's ``config`` attribute, else a default one
-    (svID "libepp asyncio server"; domain, contact and host objects). Other keyword arguments go
+    The configuration is ``config``, else the handler's ``config`` attribute: a
+    :class:`libepp.Config` (a :class:`libepp.Server` is started on it now), or a
+    :class:`libepp.Server` (to enforce a per-registrar session limit with its
+    :class:`libepp.RegistrarSessions`, or to share its svTRIDs with other listeners). There is no
+    default: the configuration names the objects the server offers. Other keyword arguments go
     to :func:`asyncio.start_server`.
 
     ``write_timeout`` (seconds, default 30) bounds how long a connection may wait for a peer that
@@ -706,10 +705,15 @@ async def serve(
     if config is None:
         config = getattr(handler, "config", None)
     if config is None:
-        config = Config("libepp asyncio server")
-    if not isinstance(config, Config):
-        raise TypeError("config must be a libepp.Config, not %s" % type(config).__name__)
-    server = Server(handler, config, write_timeout)
+        raise TypeError("serve() needs a configuration: config=libepp.Config(...) (or a libepp.Server), "
+                        "or a config attribute on the handler")
+    if isinstance(config, EppServer):
+        epp_server = config
+    elif isinstance(config, Config):
+        epp_server = EppServer(config)
+    else:
+        raise TypeError("config must be a libepp.Config or a libepp.Server, not %s" % type(config).__name__)
+    server = Server(handler, epp_server, write_timeout)
     kwargs: Dict[str, Any] = dict(server_kwargs)
     if ssl is not None:
         kwargs["ssl"] = ssl
@@ -717,4 +721,3 @@ async def serve(
             kwargs["ssl_handshake_timeout"] = ssl_handshake_timeout
     server._server = await _asyncio.start_server(server._accept, host, port, **kwargs)
     return server
-

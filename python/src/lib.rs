@@ -19,14 +19,14 @@ use parking_lot::{Mutex, MutexGuard};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::BoundObject;
 
 use epp::{
-    AckAnswer, CloseReason as CoreCloseReason, CommandVerb, ConfigError as CoreConfigError,
-    EppResult, Limits, LoginAnswer, PollAnswer, PollMessage as CorePollMessage,
-    Request as CoreRequest, Response as CoreResponse, ResultCode, ResultValue, ServerConfig,
-    SessionError, SessionState, TransferOp,
+    AckAnswer, CloseReason as CoreCloseReason, ConfigError as CoreConfigError, DcpAccess,
+    DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, EppResult, Limits, LoginAnswer, PollAnswer,
+    PollMessage as CorePollMessage, Request as CoreRequest, Response as CoreResponse, ResultCode,
+    ResultValue, ServerConfig, SessionError, SessionState,
 };
 
 /// Inputs at least this long are fed with the GIL released.
@@ -58,13 +58,25 @@ pyo3::create_exception!(
     libepp,
     UnknownRequestError,
     EppError,
-    "No outstanding request has this id: never issued, already answered, or dropped because the session ended (attribute: request_id)."
+    "This session never issued a request with this id (attribute: request_id)."
 );
 pyo3::create_exception!(
     libepp,
     AlreadyAnsweredError,
     UnknownRequestError,
-    "The request object was answered before (attribute: request_id)."
+    "The request was already answered, or dropped after a closing response (attribute: request_id)."
+);
+pyo3::create_exception!(
+    libepp,
+    InputAfterEofError,
+    EppError,
+    "Input was fed after Session.handle_eof."
+);
+pyo3::create_exception!(
+    libepp,
+    InputBufferFullError,
+    EppError,
+    "Holding this input would exceed the configuration's max_buffered_input, so none of it was taken: the host read on although Session.wants_input() was False (attribute: limit)."
 );
 pyo3::create_exception!(
     libepp,
@@ -114,6 +126,7 @@ fn kind_name(kind: epp::RequestKind) -> &'static str {
     }
 }
 
+/// The one Python exception class of each core error.
 fn session_error(py: Python<'_>, e: SessionError) -> PyErr {
     let msg = e.to_string();
     match e {
@@ -128,6 +141,17 @@ fn session_error(py: Python<'_>, e: SessionError) -> PyErr {
             py,
             UnknownRequestError::new_err(msg),
             &[("request_id", obj(py, id.get()))],
+        ),
+        SessionError::AlreadyAnswered(id) => with_attrs(
+            py,
+            AlreadyAnsweredError::new_err(msg),
+            &[("request_id", obj(py, id.get()))],
+        ),
+        SessionError::InputAfterEof => InputAfterEofError::new_err(msg),
+        SessionError::InputBufferFull { limit } => with_attrs(
+            py,
+            InputBufferFullError::new_err(msg),
+            &[("limit", obj(py, limit))],
         ),
         SessionError::WrongAnswer { id, kind, answer } => with_attrs(
             py,
@@ -176,27 +200,43 @@ fn invalid_answer(py: Python<'_>, reason: String) -> PyErr {
 // time
 // ---------------------------------------------------------------------------
 
-fn secs_to_time(secs: f64, what: &str) -> PyResult<SystemTime> {
+/// A non-negative number of seconds as a duration, rounded to the nearest
+/// microsecond: a float holds Unix time in seconds only to about a quarter
+/// of a microsecond, so `1800000000.123` means 123 ms, not 122.999... ms.
+fn secs_to_duration(secs: f64, what: &str, unit: &str) -> PyResult<Duration> {
     if !secs.is_finite() || secs < 0.0 {
         return Err(PyValueError::new_err(format!(
-            "{what} must be a finite, non-negative number of seconds since the Unix epoch, got {secs}"
+            "{what} must be a finite, non-negative number of seconds{unit}, got {secs}"
         )));
     }
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .and_then(|d| UNIX_EPOCH.checked_add(d))
+    let micros = (secs * 1e6).round();
+    if micros >= u64::MAX as f64 {
+        return Err(PyValueError::new_err(format!(
+            "{what} is out of range: {secs}"
+        )));
+    }
+    Ok(Duration::from_micros(micros as u64))
+}
+
+fn secs_to_time(secs: f64, what: &str) -> PyResult<SystemTime> {
+    let d = secs_to_duration(secs, what, " since the Unix epoch")?;
+    UNIX_EPOCH
+        .checked_add(d)
         .ok_or_else(|| PyValueError::new_err(format!("{what} is out of range: {secs}")))
 }
 
 /// A point in time from `None` (now), a float or int (Unix seconds) or an
 /// object with a `timestamp()` method (a `datetime`).
 fn to_time(value: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<SystemTime> {
-    let Some(v) = value else {
-        return Ok(SystemTime::now());
-    };
-    if v.is_none() {
-        return Ok(SystemTime::now());
+    match value {
+        Some(v) if !v.is_none() => given_time(v, what),
+        _ => Ok(SystemTime::now()),
     }
+}
+
+/// A point in time that must be given: a float or int (Unix seconds) or a
+/// `datetime`.
+fn given_time(v: &Bound<'_, PyAny>, what: &str) -> PyResult<SystemTime> {
     if v.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a float (Unix seconds), a datetime or None, not str"
@@ -226,13 +266,7 @@ fn from_time(t: SystemTime) -> f64 {
 }
 
 fn duration(secs: f64, what: &str) -> PyResult<Duration> {
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(PyValueError::new_err(format!(
-            "{what} must be a finite, non-negative number of seconds, got {secs}"
-        )));
-    }
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| PyValueError::new_err(format!("{what} is out of range: {secs}")))
+    secs_to_duration(secs, what, "")
 }
 
 fn result_code(py: Python<'_>, code: i64) -> PyResult<ResultCode> {
@@ -243,11 +277,12 @@ fn result_code(py: Python<'_>, code: i64) -> PyResult<ResultCode> {
 }
 
 // ---------------------------------------------------------------------------
-// RegistrarSessions, Config
+// RegistrarSessions, the data collection policy, Config, Server
 // ---------------------------------------------------------------------------
 
 /// Counts logged-in sessions per registrar, shared by every session (and
-/// thread) of a server, to enforce a per-registrar session limit (2502).
+/// thread) of one or more servers, to enforce a per-registrar session limit
+/// (2502). Pass it to Server(config, registrar_sessions=...).
 #[pyclass(frozen, module = "libepp")]
 struct RegistrarSessions {
     inner: Arc<epp::RegistrarSessions>,
@@ -281,34 +316,302 @@ impl RegistrarSessions {
     }
 }
 
-const DEFAULT_OBJECT_URIS: [&str; 3] = [
-    "urn:ietf:params:xml:ns:domain-1.0",
-    "urn:ietf:params:xml:ns:contact-1.0",
-    "urn:ietf:params:xml:ns:host-1.0",
+/// Name <-> value tables of the DCP enumerations (the element names,
+/// `personalAndOther` written `personal_and_other`).
+const DCP_ACCESS: [(&str, DcpAccess); 6] = [
+    ("all", DcpAccess::All),
+    ("none", DcpAccess::None),
+    ("null", DcpAccess::Null),
+    ("other", DcpAccess::Other),
+    ("personal", DcpAccess::Personal),
+    ("personal_and_other", DcpAccess::PersonalAndOther),
+];
+const DCP_PURPOSES: [(&str, DcpPurpose); 4] = [
+    ("admin", DcpPurpose::Admin),
+    ("contact", DcpPurpose::Contact),
+    ("other", DcpPurpose::Other),
+    ("prov", DcpPurpose::Prov),
+];
+const DCP_RETENTIONS: [(&str, DcpRetention); 5] = [
+    ("business", DcpRetention::Business),
+    ("indefinite", DcpRetention::Indefinite),
+    ("legal", DcpRetention::Legal),
+    ("none", DcpRetention::None),
+    ("stated", DcpRetention::Stated),
 ];
 
-/// The server's configuration: validated once (ConfigError otherwise),
-/// immutable, shared by every session.
+fn dcp_value<T: Copy>(table: &[(&'static str, T)], name: &str, what: &str) -> PyResult<T> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            PyValueError::new_err(format!(
+                "{what} must be one of {}, not {name:?}",
+                names.join(", ")
+            ))
+        })
+}
+
+fn dcp_name<T: Copy + PartialEq>(table: &[(&'static str, T)], v: T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, x)| *x == v)
+        .map_or("unknown", |(n, _)| *n)
+}
+
+const DCP_RECIPIENT_NAMES: &str = "other, ours, public, same, unrelated or (\"ours\", description)";
+
+fn dcp_recipient(r: &Bound<'_, PyAny>) -> PyResult<DcpRecipient> {
+    if let Ok(s) = r.extract::<String>() {
+        return Ok(match s.as_str() {
+            "other" => DcpRecipient::Other,
+            "ours" => DcpRecipient::Ours(None),
+            "public" => DcpRecipient::Public,
+            "same" => DcpRecipient::Same,
+            "unrelated" => DcpRecipient::Unrelated,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "a recipient must be {DCP_RECIPIENT_NAMES}, not {s:?}"
+                )))
+            }
+        });
+    }
+    if let Ok(t) = r.cast::<PyTuple>() {
+        if let Ok((kind, desc)) = t.extract::<(String, String)>() {
+            if kind == "ours" {
+                return Ok(DcpRecipient::Ours(Some(desc)));
+            }
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "a recipient must be {DCP_RECIPIENT_NAMES}, not {}",
+        r.repr()?
+    )))
+}
+
+fn dcp_recipient_py(py: Python<'_>, r: &DcpRecipient) -> PyResult<Py<PyAny>> {
+    Ok(match r {
+        DcpRecipient::Other => obj(py, "other"),
+        DcpRecipient::Ours(None) => obj(py, "ours"),
+        DcpRecipient::Ours(Some(d)) => PyTuple::new(py, ["ours", d.as_str()])?.into_any().unbind(),
+        DcpRecipient::Public => obj(py, "public"),
+        DcpRecipient::Same => obj(py, "same"),
+        DcpRecipient::Unrelated => obj(py, "unrelated"),
+    })
+}
+
+fn dcp_recipient_repr(r: &DcpRecipient) -> String {
+    match r {
+        DcpRecipient::Other => pyr("other"),
+        DcpRecipient::Ours(None) => pyr("ours"),
+        DcpRecipient::Ours(Some(d)) => format!("({}, {})", pyr("ours"), pyr(d)),
+        DcpRecipient::Public => pyr("public"),
+        DcpRecipient::Same => pyr("same"),
+        DcpRecipient::Unrelated => pyr("unrelated"),
+    }
+}
+
+/// One `<dcp><statement>` of the greeting.
 ///
-/// Config(server_id, *, object_uris=None, extension_uris=None, languages=None,
-/// versions=None, max_frame_size=None, max_in_flight=None,
-/// max_pending_output=None, max_failed_logins=None, login_deadline=None,
-/// idle_timeout=None, max_xml_depth=None, max_xml_attributes=None,
-/// max_xml_text=None, registrar_sessions=None, sv_trid_prefix=None,
-/// sv_trid_epoch=None, transaction_log=False)
+/// DcpStatement(purposes, recipients, retention): purposes from "admin",
+/// "contact", "other", "prov"; recipients from "other", "ours", "public",
+/// "same", "unrelated", and ("ours", description) for an `<ours>` with a
+/// `<recDesc>`; retention one of "business", "indefinite", "legal", "none",
+/// "stated". Unknown names are a ValueError; whether the statement is
+/// complete (a purpose and a recipient at least, descriptions of 1 to 255
+/// characters) is checked with the configuration (ConfigError).
+#[pyclass(frozen, eq, module = "libepp")]
+#[derive(PartialEq)]
+struct DcpStatement {
+    inner: epp::DcpStatement,
+}
+
+#[pymethods]
+impl DcpStatement {
+    #[new]
+    fn new(
+        purposes: Vec<String>,
+        recipients: Vec<Bound<'_, PyAny>>,
+        retention: &str,
+    ) -> PyResult<Self> {
+        let purposes = purposes
+            .iter()
+            .map(|p| dcp_value(&DCP_PURPOSES, p, "a purpose"))
+            .collect::<PyResult<_>>()?;
+        let recipients = recipients
+            .iter()
+            .map(dcp_recipient)
+            .collect::<PyResult<_>>()?;
+        let retention = dcp_value(&DCP_RETENTIONS, retention, "retention")?;
+        Ok(DcpStatement {
+            inner: epp::DcpStatement {
+                purposes,
+                recipients,
+                retention,
+            },
+        })
+    }
+
+    #[getter]
+    fn purposes(&self) -> Vec<&'static str> {
+        self.inner
+            .purposes
+            .iter()
+            .map(|p| dcp_name(&DCP_PURPOSES, *p))
+            .collect()
+    }
+
+    /// Names, and ("ours", description) for an `<ours>` with a `<recDesc>`.
+    #[getter]
+    fn recipients(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        self.inner
+            .recipients
+            .iter()
+            .map(|r| dcp_recipient_py(py, r))
+            .collect()
+    }
+
+    #[getter]
+    fn retention(&self) -> &'static str {
+        dcp_name(&DCP_RETENTIONS, self.inner.retention)
+    }
+
+    fn __repr__(&self) -> String {
+        statement_repr(&self.inner)
+    }
+}
+
+fn statement_repr(s: &epp::DcpStatement) -> String {
+    let purposes: Vec<String> = s
+        .purposes
+        .iter()
+        .map(|p| pyr(dcp_name(&DCP_PURPOSES, *p)))
+        .collect();
+    let recipients: Vec<String> = s.recipients.iter().map(dcp_recipient_repr).collect();
+    format!(
+        "DcpStatement([{}], [{}], {})",
+        purposes.join(", "),
+        recipients.join(", "),
+        pyr(dcp_name(&DCP_RETENTIONS, s.retention))
+    )
+}
+
+/// The data collection policy the greeting announces (`<dcp>`).
 ///
-/// server_id is the svID (3 to 64 characters). object_uris defaults to the
-/// domain, contact and host objects; languages to ["en"]. Limits left None
-/// keep libepp's defaults; login_deadline and idle_timeout are in seconds.
-/// registrar_sessions (a RegistrarSessions shared by several configurations
-/// or servers) enforces a per-registrar session limit (2502).
-/// transaction_log=True keeps one TransactionRecord per response
+/// Dcp(access="all", statements=None, *, expiry_absolute=None,
+/// expiry_relative=None): access one of "all", "none", "null", "other",
+/// "personal", "personal_and_other"; statements a list of DcpStatement
+/// (None: libepp's default statement, admin and prov purposes, ours and
+/// public recipients, stated retention; at least one is required);
+/// expiry_absolute (Unix seconds or a datetime) or expiry_relative (seconds
+/// after the greeting, sent in whole seconds), at most one of them.
+/// Dcp() is libepp's default policy.
+#[pyclass(frozen, eq, module = "libepp")]
+#[derive(PartialEq)]
+struct Dcp {
+    inner: epp::Dcp,
+}
+
+#[pymethods]
+impl Dcp {
+    #[new]
+    #[pyo3(signature = (access = "all", statements = None, *, expiry_absolute = None, expiry_relative = None))]
+    fn new(
+        access: &str,
+        statements: Option<Vec<Py<DcpStatement>>>,
+        expiry_absolute: Option<&Bound<'_, PyAny>>,
+        expiry_relative: Option<f64>,
+    ) -> PyResult<Self> {
+        let mut inner = epp::Dcp {
+            access: dcp_value(&DCP_ACCESS, access, "access")?,
+            ..epp::Dcp::default()
+        };
+        if let Some(s) = statements {
+            inner.statements = s.iter().map(|s| s.get().inner.clone()).collect();
+        }
+        let absolute = expiry_absolute.filter(|v| !v.is_none());
+        inner.expiry = match (absolute, expiry_relative) {
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "give expiry_absolute or expiry_relative, not both",
+                ))
+            }
+            (Some(t), None) => Some(DcpExpiry::Absolute(given_time(t, "expiry_absolute")?)),
+            (None, Some(d)) => Some(DcpExpiry::Relative(duration(d, "expiry_relative")?)),
+            (None, None) => None,
+        };
+        Ok(Dcp { inner })
+    }
+
+    #[getter]
+    fn access(&self) -> &'static str {
+        dcp_name(&DCP_ACCESS, self.inner.access)
+    }
+
+    #[getter]
+    fn statements(&self) -> Vec<DcpStatement> {
+        self.inner
+            .statements
+            .iter()
+            .map(|s| DcpStatement { inner: s.clone() })
+            .collect()
+    }
+
+    /// When the policy expires (Unix seconds), for an absolute expiry.
+    #[getter]
+    fn expiry_absolute(&self) -> Option<f64> {
+        match self.inner.expiry {
+            Some(DcpExpiry::Absolute(t)) => Some(from_time(t)),
+            _ => None,
+        }
+    }
+
+    /// Seconds after the greeting the policy expires, for a relative expiry.
+    #[getter]
+    fn expiry_relative(&self) -> Option<f64> {
+        match self.inner.expiry {
+            Some(DcpExpiry::Relative(d)) => Some(d.as_secs_f64()),
+            _ => None,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let statements: Vec<String> = self.inner.statements.iter().map(statement_repr).collect();
+        let expiry = match self.inner.expiry {
+            None => String::new(),
+            Some(DcpExpiry::Absolute(t)) => format!(", expiry_absolute={:?}", from_time(t)),
+            Some(DcpExpiry::Relative(d)) => format!(", expiry_relative={:?}", d.as_secs_f64()),
+        };
+        format!(
+            "Dcp({}, [{}]{expiry})",
+            pyr(dcp_name(&DCP_ACCESS, self.inner.access)),
+            statements.join(", ")
+        )
+    }
+}
+
+/// The server's configuration: plain data, validated once (ConfigError
+/// otherwise) and immutable. Run sessions on it through a Server.
+///
+/// Config(server_id, *, object_uris=None, extension_uris=None,
+/// languages=None, versions=None, dcp=None, max_frame_size=None,
+/// max_in_flight=None, max_pending_output=None, max_failed_logins=None,
+/// login_deadline=None, idle_timeout=None, max_buffered_input=None,
+/// max_xml_depth=None, max_xml_attributes=None, max_xml_text=None,
+/// sv_trid_prefix=None, sv_trid_epoch=None, transaction_log=False)
+///
+/// server_id is the svID (3 to 64 characters). object_uris must name at
+/// least one object. languages defaults to ["en"], versions to ["1.0"], dcp
+/// to Dcp(). Limits left None keep libepp's defaults; login_deadline and
+/// idle_timeout are in seconds. sv_trid_prefix defaults to the server id's
+/// first letters, digits, ".", "_" and "-"; sv_trid_epoch to the Server's
+/// start time. transaction_log=True keeps one TransactionRecord per response
 /// (Session.poll_transaction).
 #[pyclass(frozen, module = "libepp")]
 struct Config {
     inner: Arc<ServerConfig>,
-    registrar_sessions: Option<Py<RegistrarSessions>>,
-    transaction_log: bool,
 }
 
 #[pymethods]
@@ -321,16 +624,17 @@ impl Config {
         extension_uris = None,
         languages = None,
         versions = None,
+        dcp = None,
         max_frame_size = None,
         max_in_flight = None,
         max_pending_output = None,
         max_failed_logins = None,
         login_deadline = None,
         idle_timeout = None,
+        max_buffered_input = None,
         max_xml_depth = None,
         max_xml_attributes = None,
         max_xml_text = None,
-        registrar_sessions = None,
         sv_trid_prefix = None,
         sv_trid_epoch = None,
         transaction_log = false,
@@ -343,52 +647,48 @@ impl Config {
         extension_uris: Option<Vec<String>>,
         languages: Option<Vec<String>>,
         versions: Option<Vec<String>>,
+        dcp: Option<Py<Dcp>>,
         max_frame_size: Option<u32>,
         max_in_flight: Option<usize>,
         max_pending_output: Option<usize>,
         max_failed_logins: Option<u32>,
         login_deadline: Option<f64>,
         idle_timeout: Option<f64>,
+        max_buffered_input: Option<usize>,
         max_xml_depth: Option<usize>,
         max_xml_attributes: Option<usize>,
         max_xml_text: Option<usize>,
-        registrar_sessions: Option<Py<RegistrarSessions>>,
         sv_trid_prefix: Option<String>,
         sv_trid_epoch: Option<u64>,
         transaction_log: bool,
     ) -> PyResult<Self> {
         let mut b = ServerConfig::builder(server_id);
-        match object_uris {
-            Some(uris) => {
-                for u in uris {
-                    b = b.object_uri(u);
-                }
-            }
-            None => {
-                for u in DEFAULT_OBJECT_URIS {
-                    b = b.object_uri(u);
-                }
-            }
+        if let Some(v) = versions {
+            b.versions(v);
+        }
+        for u in object_uris.unwrap_or_default() {
+            b.object_uri(u);
         }
         for u in extension_uris.unwrap_or_default() {
-            b = b.extension_uri(u);
+            b.extension_uri(u);
         }
         for l in languages.unwrap_or_default() {
-            b = b.language(l);
+            b.language(l);
         }
-        if let Some(v) = versions {
-            b = b.versions(v);
+        if let Some(d) = dcp {
+            b.dcp(d.get().inner.clone());
         }
         let mut limits = Limits::default();
+        let set = |slot: &mut usize, v: Option<usize>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
         if let Some(v) = max_frame_size {
             limits.max_frame_size = v;
         }
-        if let Some(v) = max_in_flight {
-            limits.max_in_flight = v;
-        }
-        if let Some(v) = max_pending_output {
-            limits.max_pending_output = v;
-        }
+        set(&mut limits.max_in_flight, max_in_flight);
+        set(&mut limits.max_pending_output, max_pending_output);
         if let Some(v) = max_failed_logins {
             limits.max_failed_logins = v;
         }
@@ -398,32 +698,20 @@ impl Config {
         if let Some(v) = idle_timeout {
             limits.idle_timeout = duration(v, "idle_timeout")?;
         }
-        if let Some(v) = max_xml_depth {
-            limits.max_xml_depth = v;
-        }
-        if let Some(v) = max_xml_attributes {
-            limits.max_xml_attributes = v;
-        }
-        if let Some(v) = max_xml_text {
-            limits.max_xml_text = v;
-        }
-        b = b.limits(limits);
-        if let Some(rs) = &registrar_sessions {
-            b = b.registrar_sessions(Arc::clone(&rs.get().inner));
-        }
+        set(&mut limits.max_buffered_input, max_buffered_input);
+        set(&mut limits.max_xml_depth, max_xml_depth);
+        set(&mut limits.max_xml_attributes, max_xml_attributes);
+        set(&mut limits.max_xml_text, max_xml_text);
+        b.limits(limits);
         if let Some(p) = sv_trid_prefix {
-            b = b.sv_trid_prefix(p);
+            b.sv_trid_prefix(p);
         }
         if let Some(e) = sv_trid_epoch {
-            b = b.sv_trid_epoch(e);
+            b.sv_trid_epoch(e);
         }
-        b = b.transaction_log(transaction_log);
+        b.transaction_log(transaction_log);
         let inner = b.build().map_err(|e| config_error(py, e))?;
-        Ok(Config {
-            inner,
-            registrar_sessions,
-            transaction_log,
-        })
+        Ok(Config { inner })
     }
 
     /// The svID.
@@ -456,16 +744,30 @@ impl Config {
         self.inner.versions().to_vec()
     }
 
+    /// The data collection policy.
+    #[getter]
+    fn dcp(&self) -> Dcp {
+        Dcp {
+            inner: self.inner.dcp().clone(),
+        }
+    }
+
     /// Whether sessions keep a transaction log (Session.poll_transaction).
     #[getter]
     fn transaction_log(&self) -> bool {
-        self.transaction_log
+        self.inner.transaction_log()
     }
 
-    /// The shared per-registrar session counter, if one is configured.
+    /// The svTRID prefix.
     #[getter]
-    fn registrar_sessions(&self, py: Python<'_>) -> Option<Py<RegistrarSessions>> {
-        self.registrar_sessions.as_ref().map(|r| r.clone_ref(py))
+    fn sv_trid_prefix(&self) -> &str {
+        self.inner.sv_trid_prefix()
+    }
+
+    /// The svTRID epoch given, if any (else each Server takes its start time).
+    #[getter]
+    fn sv_trid_epoch(&self) -> Option<u64> {
+        self.inner.sv_trid_epoch()
     }
 
     /// The limits, as a dict (durations in seconds).
@@ -479,6 +781,7 @@ impl Config {
         d.set_item("max_failed_logins", l.max_failed_logins)?;
         d.set_item("login_deadline", l.login_deadline.as_secs_f64())?;
         d.set_item("idle_timeout", l.idle_timeout.as_secs_f64())?;
+        d.set_item("max_buffered_input", l.max_buffered_input)?;
         d.set_item("max_xml_depth", l.max_xml_depth)?;
         d.set_item("max_xml_attributes", l.max_xml_attributes)?;
         d.set_item("max_xml_text", l.max_xml_text)?;
@@ -498,6 +801,70 @@ impl Config {
             pyr_list(self.inner.object_uris()),
             pyr_list(self.inner.extension_uris()),
             pyr_list(self.inner.languages())
+        )
+    }
+}
+
+/// One running server: its configuration and what its sessions share (the
+/// svTRID sequence and, when given, the per-registrar session counter).
+/// Create it once and pass it to every Session.
+///
+/// Server(config, now=None, registrar_sessions=None): `now` is the start
+/// time (the default svTRID epoch derives from it); registrar_sessions (a
+/// RegistrarSessions, which several servers may share) enforces a
+/// per-registrar session limit (2502).
+#[pyclass(frozen, module = "libepp")]
+struct Server {
+    inner: Arc<epp::Server>,
+    config: Py<Config>,
+    registrar_sessions: Option<Py<RegistrarSessions>>,
+}
+
+#[pymethods]
+impl Server {
+    #[new]
+    #[pyo3(signature = (config, now = None, registrar_sessions = None))]
+    fn new(
+        config: Py<Config>,
+        now: Option<&Bound<'_, PyAny>>,
+        registrar_sessions: Option<Py<RegistrarSessions>>,
+    ) -> PyResult<Self> {
+        let now = to_time(now, "now")?;
+        let c = Arc::clone(&config.get().inner);
+        let inner = match &registrar_sessions {
+            Some(rs) => epp::Server::with_registrar_sessions(c, Arc::clone(&rs.get().inner), now),
+            None => epp::Server::new(c, now),
+        };
+        Ok(Server {
+            inner,
+            config,
+            registrar_sessions,
+        })
+    }
+
+    /// The configuration.
+    #[getter]
+    fn config(&self, py: Python<'_>) -> Py<Config> {
+        self.config.clone_ref(py)
+    }
+
+    /// The per-registrar session counter, if one is enforced.
+    #[getter]
+    fn registrar_sessions(&self, py: Python<'_>) -> Option<Py<RegistrarSessions>> {
+        self.registrar_sessions.as_ref().map(|r| r.clone_ref(py))
+    }
+
+    fn __repr__(&self) -> String {
+        let rs = match &self.registrar_sessions {
+            Some(r) => format!(
+                ", registrar_sessions=RegistrarSessions(max_per_client={})",
+                r.get().inner.max_per_client()
+            ),
+            None => String::new(),
+        };
+        format!(
+            "Server(server_id={}{rs})",
+            pyr(self.config.get().inner.server_id())
         )
     }
 }
@@ -556,7 +923,7 @@ impl CloseReason {
             CoreCloseReason::TooManyFailedLogins => "too_many_failed_logins",
             CoreCloseReason::SessionLimitExceeded => "session_limit_exceeded",
             CoreCloseReason::ClosingResponse(code) => {
-                c.code = Some(*code);
+                c.code = Some(code.code());
                 "closing_response"
             }
             CoreCloseReason::Host => "host",
@@ -743,8 +1110,95 @@ impl PollMessage {
     }
 }
 
+impl PollMessage {
+    fn to_core(&self) -> CorePollMessage {
+        CorePollMessage {
+            id: self.id,
+            count: self.count,
+            queued_at: self.queued_at,
+            lang: self.lang.clone(),
+            text: self.text.clone(),
+            res_data: self.res_data.clone(),
+            extension: self.extension.clone(),
+        }
+    }
+}
+
+/// One `<result>`: the core's result value from the Python fields.
+fn core_result(
+    code: u16,
+    message: &Option<String>,
+    lang: &Option<String>,
+    values: &[String],
+    ext_values: &[(String, String)],
+) -> EppResult {
+    let code = ResultCode::from_u16(code).unwrap_or(ResultCode::CommandFailed);
+    let mut v: Vec<ResultValue> = values.iter().cloned().map(ResultValue::Value).collect();
+    v.extend(
+        ext_values
+            .iter()
+            .map(|(value, reason)| ResultValue::ExtValue {
+                value: value.clone(),
+                reason: reason.clone(),
+            }),
+    );
+    EppResult {
+        code,
+        message: message.clone(),
+        lang: lang.clone(),
+        values: v,
+    }
+}
+
+/// Another `<result>` of a response, after its first:
+/// Response(..., more_results=[Result(2302, "taken", values=[...])]).
+#[pyclass(frozen, name = "Result", module = "libepp")]
+struct ResultItem {
+    #[pyo3(get)]
+    code: u16,
+    #[pyo3(get)]
+    message: Option<String>,
+    #[pyo3(get)]
+    lang: Option<String>,
+    #[pyo3(get)]
+    values: Vec<String>,
+    #[pyo3(get)]
+    ext_values: Vec<(String, String)>,
+}
+
+#[pymethods]
+impl ResultItem {
+    #[new]
+    #[pyo3(signature = (code, message = None, *, lang = None, values = None, ext_values = None))]
+    fn new(
+        py: Python<'_>,
+        code: i64,
+        message: Option<String>,
+        lang: Option<String>,
+        values: Option<Vec<String>>,
+        ext_values: Option<Vec<(String, String)>>,
+    ) -> PyResult<Self> {
+        Ok(ResultItem {
+            code: result_code(py, code)?.code(),
+            message,
+            lang,
+            values: values.unwrap_or_default(),
+            ext_values: ext_values.unwrap_or_default(),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Result(code={}, message={})",
+            self.code,
+            py_opt_str(&self.message)
+        )
+    }
+}
+
 /// A complete answer to a command: a result code with optional text, values
-/// and passed-through XML. libepp renders the envelope and the trID.
+/// and passed-through XML (and, in `more_results`, further results). libepp
+/// renders the envelope and the trID.
 #[pyclass(frozen, module = "libepp")]
 struct Response {
     #[pyo3(get)]
@@ -761,12 +1215,13 @@ struct Response {
     values: Vec<String>,
     #[pyo3(get)]
     ext_values: Vec<(String, String)>,
+    more_results: Vec<Py<ResultItem>>,
 }
 
 #[pymethods]
 impl Response {
     #[new]
-    #[pyo3(signature = (code = 1000, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None))]
+    #[pyo3(signature = (code = 1000, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None, more_results = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -777,6 +1232,7 @@ impl Response {
         extension: Option<String>,
         values: Option<Vec<String>>,
         ext_values: Option<Vec<(String, String)>>,
+        more_results: Option<Vec<Py<ResultItem>>>,
     ) -> PyResult<Self> {
         let code = result_code(py, code)?.code();
         Ok(Response {
@@ -787,7 +1243,14 @@ impl Response {
             extension,
             values: values.unwrap_or_default(),
             ext_values: ext_values.unwrap_or_default(),
+            more_results: more_results.unwrap_or_default(),
         })
+    }
+
+    /// The results after the first.
+    #[getter]
+    fn more_results(&self, py: Python<'_>) -> Vec<Py<ResultItem>> {
+        self.more_results.iter().map(|r| r.clone_ref(py)).collect()
     }
 
     fn __repr__(&self) -> String {
@@ -803,28 +1266,19 @@ impl Response {
 
 impl Response {
     fn to_core(&self) -> CoreResponse {
-        let code = ResultCode::from_u16(self.code).unwrap_or(ResultCode::CommandFailed);
-        let mut values: Vec<ResultValue> = self
-            .values
-            .iter()
-            .cloned()
-            .map(ResultValue::Value)
-            .collect();
-        values.extend(
-            self.ext_values
-                .iter()
-                .map(|(value, reason)| ResultValue::ExtValue {
-                    value: value.clone(),
-                    reason: reason.clone(),
-                }),
-        );
+        let mut results = vec![core_result(
+            self.code,
+            &self.message,
+            &self.lang,
+            &self.values,
+            &self.ext_values,
+        )];
+        results.extend(self.more_results.iter().map(|r| {
+            let r = r.get();
+            core_result(r.code, &r.message, &r.lang, &r.values, &r.ext_values)
+        }));
         CoreResponse {
-            results: vec![EppResult {
-                code,
-                message: self.message.clone(),
-                lang: self.lang.clone(),
-                values,
-            }],
+            results,
             res_data: self.res_data.clone(),
             extension: self.extension.clone(),
         }
@@ -837,17 +1291,19 @@ impl Response {
 
 /// One EPP session on one connection, without any I/O.
 ///
-/// Session(config, now=None) queues the greeting at once. Pass the bytes read
-/// from the peer to feed_input, write what take_output returns, and answer
-/// every request that poll_queue (or iterating over the session) hands out,
-/// through the request's own methods. Call handle_timeout when next_timeout
-/// passes, handle_eof when the peer closes, and close the connection once
-/// is_finished. `now` arguments are Unix seconds, a datetime, or None for the
-/// current time. A Session may be shared between threads.
+/// Session(server, now=None) queues the greeting at once. Feed every byte
+/// read from the peer to feed_input (read no more while wants_input() is
+/// False), write what take_output returns, and answer every request that
+/// poll_queue (or iterating over the session) hands out, through the
+/// request's own methods or the session's answer_* methods. Call
+/// handle_timeout when next_timeout passes, handle_eof when the peer closes,
+/// and close the connection once is_finished. `now` arguments are Unix
+/// seconds, a datetime, or None for the current time. A Session may be
+/// shared between threads.
 #[pyclass(frozen, module = "libepp")]
 struct Session {
     inner: Mutex<epp::Session>,
-    config: Py<Config>,
+    server: Py<Server>,
 }
 
 impl Session {
@@ -895,36 +1351,61 @@ fn state_name(s: SessionState) -> &'static str {
 
 #[pymethods]
 impl Session {
-    /// Creates a session for a new connection at `now`; the greeting is
-    /// queued at once.
+    /// Creates a session of `server` for a new connection at `now`; the
+    /// greeting is queued at once.
     #[new]
-    #[pyo3(signature = (config, now = None))]
-    fn new(config: Py<Config>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (server, now = None))]
+    fn new(server: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let server = match server.cast::<Server>() {
+            Ok(s) => s.clone().unbind(),
+            Err(_) if server.is_instance_of::<Config>() => {
+                return Err(PyTypeError::new_err(
+                    "Session takes a libepp.Server, not a Config: create one \
+                     libepp.Server(config) for the server and pass it to every Session",
+                ))
+            }
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "server must be a libepp.Server, not {}",
+                    server.get_type().name()?
+                )))
+            }
+        };
         let now = to_time(now, "now")?;
-        let inner = epp::Session::new(Arc::clone(&config.get().inner), now);
+        let inner = epp::Session::new(Arc::clone(&server.get().inner), now);
         Ok(Session {
             inner: Mutex::new(inner),
-            config,
+            server,
         })
+    }
+
+    /// The server this session belongs to.
+    #[getter]
+    fn server(&self, py: Python<'_>) -> Py<Server> {
+        self.server.clone_ref(py)
     }
 
     /// The configuration.
     #[getter]
     fn config(&self, py: Python<'_>) -> Py<Config> {
-        self.config.clone_ref(py)
+        self.server.get().config.clone_ref(py)
     }
 
-    /// Takes bytes read from the peer and returns how many were taken. Fewer
-    /// than len(data) means backpressure: keep the rest and feed it again
-    /// after answering requests or taking output. Large inputs are processed
-    /// with the GIL released.
+    /// Takes every byte read from the peer (bytes, bytearray or memoryview).
+    /// Whole frames are handled at once while the session can take them;
+    /// the rest is held and handled as answers and taken output make room.
+    /// Raises SessionClosedError once the session processes no more input,
+    /// InputAfterEofError after handle_eof, and InputBufferFullError
+    /// (taking nothing) when the bytes held would exceed max_buffered_input:
+    /// read no more while wants_input() is False. Large inputs are
+    /// processed with the GIL released.
     #[pyo3(signature = (data, now = None))]
     fn feed_input(
         &self,
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<usize> {
+    ) -> PyResult<()> {
         let now = to_time(now, "now")?;
         let input = input_bytes(data)?;
         let input: &[u8] = &input;
@@ -936,7 +1417,25 @@ impl Session {
         r.map_err(|e| session_error(py, e))
     }
 
-    /// Tells the session the peer closed its sending side.
+    /// Whether the host should read more from the peer. False while the
+    /// session cannot make progress on what it holds (a login is with the
+    /// host, max_in_flight requests are unanswered, too much output is
+    /// waiting), after handle_eof, and once the session is closing.
+    fn wants_input(&self, py: Python<'_>) -> bool {
+        self.lock(py).wants_input()
+    }
+
+    /// Bytes fed and not yet handled (an unfinished frame, or frames waiting
+    /// behind backpressure). A read should take at most
+    /// config.limits["max_buffered_input"] minus this.
+    #[getter]
+    fn buffered_input(&self, py: Python<'_>) -> usize {
+        self.lock(py).buffered_input()
+    }
+
+    /// Tells the session the peer closed its sending side. It takes effect
+    /// once every byte fed before it has been handled: commands already read
+    /// are still answered, and an unfinished frame is dropped.
     #[pyo3(signature = (now = None))]
     fn handle_eof(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let now = to_time(now, "now")?;
@@ -944,7 +1443,8 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the session at the host's wish: nothing more is written.
+    /// Ends the session at the host's wish: nothing more is written, and
+    /// output not yet taken is dropped.
     fn close(&self, py: Python<'_>) {
         self.lock(py).close();
     }
@@ -983,14 +1483,10 @@ impl Session {
     /// The next request to decide, in command order, or None.
     fn poll_queue(slf: &Bound<'_, Self>) -> PyResult<Option<Py<PyAny>>> {
         let py = slf.py();
-        let (req, client_id) = {
-            let mut s = slf.get().lock(py);
-            let r = s.poll_queue();
-            (r, s.client_id().unwrap_or("").to_owned())
-        };
+        let req = slf.get().lock(py).poll_queue();
         match req {
             None => Ok(None),
-            Some(r) => wrap_request(py, slf, r, client_id).map(Some),
+            Some(r) => wrap_request(py, slf, r).map(Some),
         }
     }
 
@@ -1023,6 +1519,95 @@ impl Session {
             std::iter::from_fn(|| s.poll_transaction()).collect()
         };
         recs.into_iter().map(record).collect()
+    }
+
+    /// Answers login request `request_id` with "accepted",
+    /// "bad_credentials", "account_disabled", "session_limit_exceeded" or
+    /// "failed"; returns the result code sent (an accepted login becomes
+    /// 2502 when the registrar is over a shared session limit). The request
+    /// objects' own methods (LoginRequest.accept, ...) do the same.
+    fn answer_login(&self, py: Python<'_>, request_id: u64, answer: &str) -> PyResult<u16> {
+        let a = match answer {
+            "accepted" => LoginAnswer::Accepted,
+            "bad_credentials" => LoginAnswer::BadCredentials,
+            "account_disabled" => LoginAnswer::AccountDisabled,
+            "session_limit_exceeded" => LoginAnswer::SessionLimitExceeded,
+            "failed" => LoginAnswer::Failed,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "answer must be \"accepted\", \"bad_credentials\", \"account_disabled\", \
+                     \"session_limit_exceeded\" or \"failed\", not {other:?}"
+                )))
+            }
+        };
+        let r = self
+            .lock(py)
+            .answer_login(epp::RequestId::from_raw(request_id), a);
+        r.map(|c| c.code()).map_err(|e| session_error(py, e))
+    }
+
+    /// Answers poll request `request_id`: with `message` (a PollMessage),
+    /// 1301; without, 1300.
+    #[pyo3(signature = (request_id, message = None))]
+    fn answer_poll(
+        &self,
+        py: Python<'_>,
+        request_id: u64,
+        message: Option<Py<PollMessage>>,
+    ) -> PyResult<()> {
+        let a = match message {
+            Some(m) => PollAnswer::Message(m.get().to_core()),
+            None => PollAnswer::Empty,
+        };
+        let r = self
+            .lock(py)
+            .answer_poll(epp::RequestId::from_raw(request_id), a);
+        r.map_err(|e| session_error(py, e))
+    }
+
+    /// Answers poll ack request `request_id`: with the number of messages
+    /// `remaining`, 1000; without, 2303 (no such message).
+    #[pyo3(signature = (request_id, remaining = None))]
+    fn answer_ack(&self, py: Python<'_>, request_id: u64, remaining: Option<u64>) -> PyResult<()> {
+        let a = match remaining {
+            Some(remaining) => AckAnswer::Acked { remaining },
+            None => AckAnswer::UnknownMessage,
+        };
+        let r = self
+            .lock(py)
+            .answer_ack(epp::RequestId::from_raw(request_id), a);
+        r.map_err(|e| session_error(py, e))
+    }
+
+    /// Answers request `request_id` (a command, or a poll or ack when the
+    /// host wants full control) with a Response. A 25xx code closes the
+    /// session once written.
+    fn answer_command(
+        &self,
+        py: Python<'_>,
+        request_id: u64,
+        response: Py<Response>,
+    ) -> PyResult<()> {
+        let resp = response.get().to_core();
+        let r = self
+            .lock(py)
+            .answer_command(epp::RequestId::from_raw(request_id), resp);
+        r.map_err(|e| session_error(py, e))
+    }
+
+    /// Answers any request `request_id` with 2400 (command failed), with an
+    /// optional message.
+    #[pyo3(signature = (request_id, message = None))]
+    fn answer_failure(
+        &self,
+        py: Python<'_>,
+        request_id: u64,
+        message: Option<String>,
+    ) -> PyResult<()> {
+        let r = self
+            .lock(py)
+            .answer_failure(epp::RequestId::from_raw(request_id), message.as_deref());
+        r.map_err(|e| session_error(py, e))
     }
 
     /// `awaiting_login`, `login_pending`, `logged_in`, `closing` or `closed`.
@@ -1073,7 +1658,7 @@ impl Session {
 
 fn record(r: epp::TransactionRecord) -> TransactionRecord {
     TransactionRecord {
-        command: r.command,
+        command: r.command.as_str(),
         code: r.code.map(|c| c.code()),
         client_id: r.client_id,
         client_transaction_id: r.client_transaction_id.map(|t| t.as_str().to_owned()),
@@ -1099,19 +1684,10 @@ impl RequestIterator {
     }
 }
 
-fn verb_name(v: CommandVerb) -> &'static str {
-    v.as_str()
-}
-
-fn transfer_name(op: TransferOp) -> &'static str {
-    op.as_str()
-}
-
 fn wrap_request(
     py: Python<'_>,
     session: &Bound<'_, Session>,
     r: CoreRequest,
-    client_id: String,
 ) -> PyResult<Py<PyAny>> {
     let session = session.clone().unbind();
     let cl = |t: Option<epp::TransactionId>| t.map(|t| t.as_str().to_owned());
@@ -1135,7 +1711,8 @@ fn wrap_request(
             py,
             PollRequest {
                 req: Pending::new(session, p.id.get()),
-                client_id,
+                client_id: p.client_id.to_string(),
+                extension_xml: p.extension_xml,
                 client_transaction_id: cl(p.client_transaction_id),
             },
         )?
@@ -1144,8 +1721,9 @@ fn wrap_request(
             py,
             PollAckRequest {
                 req: Pending::new(session, a.id.get()),
-                client_id,
+                client_id: a.client_id.to_string(),
                 message_id: a.message_id,
+                extension_xml: a.extension_xml,
                 client_transaction_id: cl(a.client_transaction_id),
             },
         )?
@@ -1154,9 +1732,9 @@ fn wrap_request(
             py,
             CommandRequest {
                 req: Pending::new(session, c.id.get()),
-                client_id,
-                verb: verb_name(c.verb),
-                transfer_op: c.transfer_op.map(transfer_name),
+                client_id: c.client_id.to_string(),
+                verb: c.verb.as_str(),
+                transfer_op: c.transfer_op.map(|op| op.as_str()),
                 object_uri: c.object_uri,
                 object_xml: c.object_xml,
                 extension_uris: c.extension_uris,
@@ -1205,6 +1783,7 @@ fn build_response(
     extension: Option<String>,
     values: Option<Vec<String>>,
     ext_values: Option<Vec<(String, String)>>,
+    more_results: Option<Vec<Py<ResultItem>>>,
 ) -> PyResult<CoreResponse> {
     if let Ok(r) = code.cast::<Response>() {
         if message.is_some()
@@ -1213,6 +1792,7 @@ fn build_response(
             || extension.is_some()
             || values.is_some()
             || ext_values.is_some()
+            || more_results.is_some()
         {
             return Err(PyTypeError::new_err(
                 "respond(Response) takes no other arguments",
@@ -1229,13 +1809,21 @@ fn build_response(
         .extract()
         .map_err(|_| PyTypeError::new_err("code must be an int result code or a Response"))?;
     let r = Response::new(
-        py, code, message, lang, res_data, extension, values, ext_values,
+        py,
+        code,
+        message,
+        lang,
+        res_data,
+        extension,
+        values,
+        ext_values,
+        more_results,
     )?;
     Ok(r.to_core())
 }
 
 /// What every request that takes an answer holds: its session, its id and
-/// whether it has been answered.
+/// whether it has been answered through this object.
 struct Pending {
     session: Py<Session>,
     id: u64,
@@ -1255,35 +1843,22 @@ impl Pending {
         self.answered.load(Ordering::Acquire)
     }
 
-    /// Runs an answer under the session's lock unless the request was
-    /// answered already; marks it answered on success.
+    /// Runs an answer under the session's lock; marks the request answered
+    /// on success. Every refusal (a second answer included) is the core's.
     fn answer(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut epp::Session, epp::RequestId) -> Result<(), SessionError>,
     ) -> PyResult<()> {
-        let id = self.id;
         let result = {
             let mut s = self.session.get().lock(py);
-            if self.is_answered() {
-                None
-            } else {
-                let r = f(&mut s, epp::RequestId::from_raw(id));
-                if r.is_ok() {
-                    self.answered.store(true, Ordering::Release);
-                }
-                Some(r)
+            let r = f(&mut s, epp::RequestId::from_raw(self.id));
+            if r.is_ok() {
+                self.answered.store(true, Ordering::Release);
             }
+            r
         };
-        match result {
-            None => Err(with_attrs(
-                py,
-                AlreadyAnsweredError::new_err(format!("request #{id} was already answered")),
-                &[("request_id", obj(py, id))],
-            )),
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(session_error(py, e)),
-        }
+        result.map_err(|e| session_error(py, e))
     }
 }
 
@@ -1316,7 +1891,7 @@ macro_rules! request_pymethods {
                 self.req.id
             }
 
-            /// Whether this request has been answered.
+            /// Whether this request has been answered through this object.
             #[getter]
             fn answered(&self) -> bool {
                 self.req.is_answered()
@@ -1327,8 +1902,8 @@ macro_rules! request_pymethods {
             $(
                 $(#[$respond_doc])*
                 #[pyo3(
-                    signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None),
-                    text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None)"
+                    signature = (code = None, message = None, *, lang = None, res_data = None, extension = None, values = None, ext_values = None, more_results = None),
+                    text_signature = "(self, /, code=1000, message=None, *, lang=None, res_data=None, extension=None, values=None, ext_values=None, more_results=None)"
                 )]
                 #[allow(clippy::too_many_arguments)]
                 fn respond(
@@ -1341,6 +1916,7 @@ macro_rules! request_pymethods {
                     extension: Option<String>,
                     values: Option<Vec<String>>,
                     ext_values: Option<Vec<(String, String)>>,
+                    more_results: Option<Vec<Py<ResultItem>>>,
                 ) -> PyResult<()> {
                     let default = 1000i64.into_pyobject(py)?.into_any();
                     let r = build_response(
@@ -1352,6 +1928,7 @@ macro_rules! request_pymethods {
                         extension,
                         values,
                         ext_values,
+                        more_results,
                     )?;
                     self.req.answer(py, |s, id| s.answer_command(id, r))
                 }
@@ -1451,6 +2028,10 @@ struct PollRequest {
     /// The logged-in client.
     #[pyo3(get)]
     client_id: String,
+    /// The command's `<extension>` children (in namespaces the client logged
+    /// in with), concatenated, each standing alone.
+    #[pyo3(get)]
+    extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
 }
@@ -1510,11 +2091,16 @@ request_pymethods! {
 #[pyclass(frozen, module = "libepp")]
 struct PollAckRequest {
     req: Pending,
+    /// The logged-in client.
     #[pyo3(get)]
     client_id: String,
     /// The message to remove.
     #[pyo3(get)]
     message_id: u64,
+    /// The command's `<extension>` children (in namespaces the client logged
+    /// in with), concatenated, each standing alone.
+    #[pyo3(get)]
+    extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
 }
@@ -1643,6 +2229,9 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("RESULT_CODES", codes)?;
     m.add_class::<Config>()?;
+    m.add_class::<Dcp>()?;
+    m.add_class::<DcpStatement>()?;
+    m.add_class::<Server>()?;
     m.add_class::<RegistrarSessions>()?;
     m.add_class::<Session>()?;
     m.add_class::<RequestIterator>()?;
@@ -1655,6 +2244,7 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TransactionRecord>()?;
     m.add_class::<PollMessage>()?;
     m.add_class::<Response>()?;
+    m.add_class::<ResultItem>()?;
     m.add("EppError", py.get_type::<EppError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("SessionClosedError", py.get_type::<SessionClosedError>())?;
@@ -1662,6 +2252,11 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
         "AlreadyAnsweredError",
         py.get_type::<AlreadyAnsweredError>(),
+    )?;
+    m.add("InputAfterEofError", py.get_type::<InputAfterEofError>())?;
+    m.add(
+        "InputBufferFullError",
+        py.get_type::<InputBufferFullError>(),
     )?;
     m.add("WrongAnswerError", py.get_type::<WrongAnswerError>())?;
     m.add("InvalidXmlError", py.get_type::<InvalidXmlError>())?;

@@ -18,6 +18,7 @@ from libepp.asyncio import Server, serve
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
 CONTACT = "urn:ietf:params:xml:ns:contact-1.0"
+HOST = "urn:ietf:params:xml:ns:host-1.0"
 SECDNS = "urn:ietf:params:xml:ns:secDNS-1.1"
 T0 = 1_800_000_000.0
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -82,12 +83,19 @@ HELLO = '<epp xmlns="%s"><hello/></epp>' % EPP
 
 
 def make_config(**kw: Any) -> libepp.Config:
+    kw.setdefault("object_uris", [DOMAIN, CONTACT, HOST])
     kw.setdefault("extension_uris", [SECDNS])
     return libepp.Config("Example EPP server", **kw)
 
 
+def new_session(config: Optional[libepp.Config] = None, now: float = T0, **server_kw: Any) -> libepp.Session:
+    """A session of a server of its own (started at ``now``) on ``config`` (default make_config())."""
+    server = libepp.Server(config or make_config(), now=now, **server_kw)
+    return libepp.Session(server, now=now)
+
+
 def logged_in(config: Optional[libepp.Config] = None, now: float = T0) -> libepp.Session:
-    s = libepp.Session(config or make_config(), now=now)
+    s = new_session(config, now)
     s.take_output()
     s.feed_input(frame(login_xml()), now=now)
     (req,) = s.drain_queue()
@@ -99,7 +107,7 @@ def logged_in(config: Optional[libepp.Config] = None, now: float = T0) -> libepp
 class ServerThread:
     """libepp.asyncio.serve() on a private event loop in a daemon thread."""
 
-    def __init__(self, handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None,
+    def __init__(self, handler: Any, ssl: Any = None, config: Any = None,
                  **serve_kwargs: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -127,7 +135,7 @@ class ServerThread:
 def start_server() -> Iterator[Any]:
     started: List[ServerThread] = []
 
-    def start(handler: Any, ssl: Any = None, config: Optional[libepp.Config] = None,
+    def start(handler: Any, ssl: Any = None, config: Any = None,
               **serve_kwargs: Any) -> ServerThread:
         st = ServerThread(handler, ssl, config, **serve_kwargs)
         started.append(st)

@@ -3,7 +3,8 @@
 #
 # 1. a fresh virtualenv with the test tools (maturin, pytest, epptools, trustme, mypy);
 # 2. `pip install ./python` into it (pip fetches maturin from PyPI and builds the extension);
-# 3. pytest on python/tests (API, bad input, end to end with epptools over TCP and TLS);
+# 3. pytest on python/tests (API, bad input, the session transcripts of tests/scripts, end to end
+#    with epptools over TCP and TLS);
 # 4. mypy: stubtest of the stubs against the built module, and --strict on the package;
 # 5. `maturin build --release`, then the wheel installed and imported in a second fresh venv.
 #
@@ -57,8 +58,8 @@ EOF
 "$WORK/venv2/bin/python" -m pip install -q "$wheel"
 (cd "$WORK" && "$WORK/venv2/bin/python" - <<'EOF'
 import libepp, libepp.asyncio
-cfg = libepp.Config("Wheel check server")
-s = libepp.Session(cfg, now=1_800_000_000)
+cfg = libepp.Config("Wheel check server", object_uris=["urn:ietf:params:xml:ns:domain-1.0"])
+s = libepp.Session(libepp.Server(cfg), now=1_800_000_000)
 assert b"<greeting>" in s.take_output()
 print("wheel OK: libepp", libepp.__version__, "from", libepp.__file__)
 EOF

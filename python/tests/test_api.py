@@ -15,6 +15,7 @@ from conftest import (
     DOMAIN,
     EPP,
     HELLO,
+    HOST,
     SECDNS,
     T0,
     codes,
@@ -24,6 +25,7 @@ from conftest import (
     login_xml,
     logout_xml,
     make_config,
+    new_session,
     poll_xml,
     unframe,
 )
@@ -38,6 +40,7 @@ def test_module_surface() -> None:
     for name in libepp.__all__:
         assert hasattr(libepp, name), name
     for exc in (libepp.ConfigError, libepp.SessionClosedError, libepp.UnknownRequestError,
+                libepp.InputAfterEofError, libepp.InputBufferFullError,
                 libepp.WrongAnswerError, libepp.InvalidXmlError, libepp.InvalidAnswerError):
         assert issubclass(exc, libepp.EppError)
     assert issubclass(libepp.AlreadyAnsweredError, libepp.UnknownRequestError)
@@ -45,41 +48,56 @@ def test_module_surface() -> None:
 
 
 def test_config_defaults_and_properties() -> None:
-    c = libepp.Config("Example EPP server")
+    c = libepp.Config("Example EPP server", object_uris=[DOMAIN])
     assert c.server_id == "Example EPP server"
-    assert c.object_uris == [DOMAIN, CONTACT, "urn:ietf:params:xml:ns:host-1.0"]
+    assert c.object_uris == [DOMAIN]
     assert c.extension_uris == []
     assert c.languages == ["en"]
     assert c.versions == ["1.0"]
     assert c.transaction_log is False
-    assert c.registrar_sessions is None
+    assert c.sv_trid_prefix == "ExampleEPPserver" and c.sv_trid_epoch is None
+    assert c.dcp == libepp.Dcp()
     assert c.limits == {
         "max_frame_size": 262144, "max_in_flight": 32, "max_pending_output": 1048576,
         "max_failed_logins": 3, "login_deadline": 60.0, "idle_timeout": 600.0,
-        "max_xml_depth": 64, "max_xml_attributes": 32, "max_xml_text": 65536,
+        "max_buffered_input": 524288, "max_xml_depth": 64, "max_xml_attributes": 32,
+        "max_xml_text": 65536,
     }
-    assert repr(c).startswith("Config(server_id='Example EPP server', object_uris=[")
+    assert repr(c) == ("Config(server_id='Example EPP server', object_uris=['%s'], extension_uris=[], "
+                       "languages=['en'])" % DOMAIN)
+
+
+def test_config_needs_an_object_uri() -> None:
+    """As in the core: no default objects; a configuration offers at least one."""
+    for kwargs in ({}, {"object_uris": []}):
+        with pytest.raises(libepp.ConfigError) as ei:
+            libepp.Config("Example EPP server", **kwargs)  # type: ignore[arg-type]
+        assert ei.value.field == "object_uris"
 
 
 def test_config_keywords() -> None:
-    rs = libepp.RegistrarSessions(2)
+    dcp = libepp.Dcp("personal", [libepp.DcpStatement(["prov"], ["ours"], "legal")])
     c = libepp.Config(
         "Example EPP server", object_uris=[DOMAIN], extension_uris=[SECDNS], languages=["en", "fr"],
-        max_frame_size=65536, max_in_flight=4, max_pending_output=65536, max_failed_logins=5,
-        login_deadline=1.5, idle_timeout=30, max_xml_depth=16, max_xml_attributes=8,
-        max_xml_text=1024, registrar_sessions=rs, sv_trid_prefix="EX", sv_trid_epoch=42,
+        versions=["1.0"], dcp=dcp, max_frame_size=65536, max_in_flight=4, max_pending_output=65536,
+        max_failed_logins=5, login_deadline=1.5, idle_timeout=30, max_buffered_input=70000,
+        max_xml_depth=16, max_xml_attributes=8, max_xml_text=1024, sv_trid_prefix="EX", sv_trid_epoch=42,
         transaction_log=True,
     )
     assert c.object_uris == [DOMAIN]
     assert c.languages == ["en", "fr"]
-    assert c.limits["login_deadline"] == 1.5
-    assert c.limits["idle_timeout"] == 30.0
-    assert c.limits["max_in_flight"] == 4
-    assert c.registrar_sessions is rs
+    assert c.dcp == dcp and c.dcp.access == "personal"
+    assert c.limits == {
+        "max_frame_size": 65536, "max_in_flight": 4, "max_pending_output": 65536,
+        "max_failed_logins": 5, "login_deadline": 1.5, "idle_timeout": 30.0,
+        "max_buffered_input": 70000, "max_xml_depth": 16, "max_xml_attributes": 8, "max_xml_text": 1024,
+    }
     assert c.transaction_log is True
+    assert (c.sv_trid_prefix, c.sv_trid_epoch) == ("EX", 42)
     g = c.greeting_xml(now=86400)
     assert "<svDate>1970-01-02T00:00:00.000Z</svDate>" in g
     assert "<lang>fr</lang>" in g and "<extURI>%s</extURI>" % SECDNS in g
+    assert "<dcp><access><personal/></access><statement><purpose><prov/></purpose>" in g
     assert "<svDate>" in c.greeting_xml()
 
 
@@ -90,13 +108,22 @@ def test_config_keywords() -> None:
     (dict(extension_uris=["has space"]), "extension_uris"),
     (dict(languages=["en_GB"]), "languages"),
     (dict(versions=["2.0"]), "versions"),
+    (dict(versions=[]), "versions"),
     (dict(max_frame_size=10), "max_frame_size"),
     (dict(max_in_flight=0), "limits"),
+    (dict(login_deadline=0), "limits"),
     (dict(max_pending_output=100), "max_pending_output"),
+    (dict(max_buffered_input=1000), "max_buffered_input"),
     (dict(sv_trid_prefix="has space"), "sv_trid_prefix"),
+    (dict(dcp=libepp.Dcp(statements=[])), "dcp"),
+    (dict(dcp=libepp.Dcp(statements=[libepp.DcpStatement([], ["ours"], "stated")])), "dcp"),
+    (dict(dcp=libepp.Dcp(statements=[libepp.DcpStatement(["admin"], [], "stated")])), "dcp"),
+    (dict(dcp=libepp.Dcp(statements=[libepp.DcpStatement(["admin"], [("ours", "")], "stated")])), "dcp"),
+    (dict(dcp=libepp.Dcp(statements=[libepp.DcpStatement(["admin"], [("ours", "x" * 256)], "stated")])), "dcp"),
 ])
 def test_config_errors(kwargs: dict, field: str) -> None:
     server_id = kwargs.pop("server_id", "Example EPP server")
+    kwargs.setdefault("object_uris", [DOMAIN])
     with pytest.raises(libepp.ConfigError) as ei:
         libepp.Config(server_id, **kwargs)
     assert ei.value.field == field
@@ -104,9 +131,88 @@ def test_config_errors(kwargs: dict, field: str) -> None:
     assert field in str(ei.value)
 
 
+def test_dcp_values_and_greeting() -> None:
+    d = libepp.Dcp()
+    assert d.access == "all" and d.expiry_absolute is None and d.expiry_relative is None
+    (st,) = d.statements
+    assert (st.purposes, st.recipients, st.retention) == (["admin", "prov"], ["ours", "public"], "stated")
+    assert repr(d) == "Dcp('all', [DcpStatement(['admin', 'prov'], ['ours', 'public'], 'stated')])"
+    statements = [
+        libepp.DcpStatement(["prov", "admin", "contact", "other"],
+                            ["unrelated", ("ours", "Registrars <&> resellers"), "ours", "other", "same", "public"],
+                            "business"),
+        libepp.DcpStatement(["other"], ["same"], "indefinite"),
+    ]
+    d = libepp.Dcp("personal_and_other", statements, expiry_relative=86400.9)
+    assert d.statements == statements and d.statements[0].recipients[1] == ("ours", "Registrars <&> resellers")
+    assert d.expiry_relative == 86400.9 and d != libepp.Dcp()
+    g = libepp.Config("Example EPP server", object_uris=[DOMAIN], dcp=d).greeting_xml(now=T0)
+    assert ("<dcp><access><personalAndOther/></access><statement><purpose><admin/><contact/><other/><prov/>"
+            "</purpose><recipient><other/><ours><recDesc>Registrars &lt;&amp;&gt; resellers</recDesc></ours>"
+            "<ours/><public/><same/><unrelated/></recipient><retention><business/></retention></statement>"
+            "<statement><purpose><other/></purpose><recipient><same/></recipient><retention><indefinite/>"
+            "</retention></statement><expiry><relative>PT86400S</relative></expiry></dcp>") in g
+    when = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    d = libepp.Dcp("none", expiry_absolute=when)
+    assert d.expiry_absolute == when.timestamp() and d.expiry_relative is None
+    g = libepp.Config("Example EPP server", object_uris=[DOMAIN], dcp=d).greeting_xml(now=T0)
+    assert "<access><none/></access>" in g and "<expiry><absolute>2030-01-01T00:00:00.000Z</absolute></expiry>" in g
+    for access in ("null", "other", "personal"):
+        assert libepp.Dcp(access).access == access  # type: ignore[arg-type]
+    for retention in ("legal", "none", "stated"):
+        assert libepp.DcpStatement(["admin"], ["ours"], retention).retention == retention  # type: ignore[arg-type]
+
+
+def test_dcp_argument_errors() -> None:
+    with pytest.raises(ValueError):
+        libepp.Dcp("everyone")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        libepp.Dcp(expiry_absolute=T0, expiry_relative=60)
+    with pytest.raises(ValueError):
+        libepp.Dcp(expiry_relative=-1)
+    with pytest.raises(ValueError):
+        libepp.DcpStatement(["marketing"], ["ours"], "stated")  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        libepp.DcpStatement(["admin"], ["everyone"], "stated")  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        libepp.DcpStatement(["admin"], ["ours"], "forever")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        libepp.DcpStatement(["admin"], [("public", "x")], "stated")  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        libepp.DcpStatement("admin", ["ours"], "stated")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        libepp.Dcp("all", [libepp.Dcp()])  # type: ignore[list-item]
+
+
+def test_server_shares_svtrids_and_starts_the_epoch() -> None:
+    c = make_config(sv_trid_prefix="EX")
+    server = libepp.Server(c, now=1.5)
+    assert server.config is c and server.registrar_sessions is None
+    assert repr(server) == "Server(server_id='Example EPP server')"
+    ids = []
+    for _ in range(2):  # two sessions of one server: one svTRID sequence
+        s = libepp.Session(server, now=T0)
+        assert s.server is server and s.config is c
+        s.take_output()
+        s.feed_input(frame(login_xml()), now=T0)
+        s.poll_queue().accept()
+        ids += re.findall(r"<svTRID>(.*?)</svTRID>", "".join(unframe(s.take_output())))
+    assert ids[0].startswith("EX-1500") and ids[0].endswith("-1") and ids[1] == ids[0][:-1] + "2"
+    s = logged_in(make_config(sv_trid_prefix="EX", sv_trid_epoch=42))
+    s.feed_input(frame(HELLO) + frame(logout_xml()), now=T0)
+    assert "<svTRID>EX-42-2</svTRID>" in "".join(unframe(s.take_output()))
+    with pytest.raises(TypeError) as ei:
+        libepp.Session(c)  # type: ignore[arg-type]
+    assert "libepp.Server(config)" in str(ei.value)
+    with pytest.raises(TypeError):
+        libepp.Session("server")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        libepp.Server("config")  # type: ignore[arg-type]
+
+
 def test_config_type_and_value_errors() -> None:
     with pytest.raises(TypeError):
-        libepp.Config("Example EPP server", object_uris=DOMAIN)  # a str is not a list of URIs
+        libepp.Config("Example EPP server", object_uris=DOMAIN)  # type: ignore[arg-type] # a str is not a list
     with pytest.raises(TypeError):
         libepp.Config("Example EPP server", nonsense=1)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
@@ -120,16 +226,18 @@ def test_config_type_and_value_errors() -> None:
 
 
 def test_greeting_login_and_state() -> None:
-    s = libepp.Session(make_config(), now=T0)
+    s = new_session(make_config(), now=T0)
     assert s.state == "awaiting_login"
     assert s.client_id is None and s.close_reason is None and not s.is_finished
     assert s.next_timeout() == T0 + 60
     (greeting,) = unframe(s.take_output())
     assert "<greeting>" in greeting and "<svID>Example EPP server</svID>" in greeting
     assert s.take_output() == b""
+    assert s.wants_input() and s.buffered_input == 0
     data = frame(login_xml(exts=(SECDNS,)))
-    assert s.feed_input(data, now=T0 + 1) == len(data)
+    assert s.feed_input(data, now=T0 + 1) is None
     assert s.state == "login_pending"
+    assert not s.wants_input()  # a login is with the host
     assert s.next_timeout() is None  # timers stop while the host holds a request
     req = s.poll_queue()
     assert isinstance(req, libepp.LoginRequest)
@@ -143,7 +251,7 @@ def test_greeting_login_and_state() -> None:
     assert s.poll_queue() is None
     assert req.accept() == 1000
     assert req.answered
-    assert s.state == "logged_in" and s.client_id == "registrar1"
+    assert s.state == "logged_in" and s.client_id == "registrar1" and s.wants_input()
     assert s.next_timeout() == T0 + 1 + 600
     (resp,) = unframe(s.take_output())
     assert '<result code="1000">' in resp and "<clTRID>ABC-1</clTRID>" in resp
@@ -155,13 +263,13 @@ def test_greeting_login_and_state() -> None:
 def test_login_answers() -> None:
     cases = [("reject_credentials", 2200), ("account_disabled", 2201), ("session_limit_exceeded", 2502)]
     for method, code in cases:
-        s = libepp.Session(make_config(), now=T0)
+        s = new_session(make_config(), now=T0)
         s.take_output()
         s.feed_input(frame(login_xml()), now=T0)
         (req,) = s.drain_queue()
         assert getattr(req, method)() == code
         assert codes(s.take_output()) == [code]
-    s = libepp.Session(make_config(), now=T0)
+    s = new_session(make_config(), now=T0)
     s.take_output()
     s.feed_input(frame(login_xml(new_pw="new-secret-9")), now=T0)
     (req,) = s.drain_queue()
@@ -173,7 +281,7 @@ def test_login_answers() -> None:
 
 
 def test_too_many_failed_logins_closes() -> None:
-    s = libepp.Session(make_config(max_failed_logins=2), now=T0)
+    s = new_session(make_config(max_failed_logins=2), now=T0)
     s.take_output()
     s.feed_input(frame(login_xml(pw="wrong-pw-1")), now=T0)
     assert s.poll_queue().reject_credentials() == 2200
@@ -190,20 +298,26 @@ def test_too_many_failed_logins_closes() -> None:
 def test_registrar_session_limit() -> None:
     rs = libepp.RegistrarSessions(1)
     assert rs.max_per_client == 1 and repr(rs) == "RegistrarSessions(max_per_client=1)"
-    c = make_config(registrar_sessions=rs)
-    first = logged_in(c)
+    server = libepp.Server(make_config(), now=T0, registrar_sessions=rs)
+    assert server.registrar_sessions is rs
+    assert repr(server) == "Server(server_id='Example EPP server', registrar_sessions=RegistrarSessions(max_per_client=1))"
+    first = libepp.Session(server, now=T0)
+    first.take_output()
+    first.feed_input(frame(login_xml()), now=T0)
+    assert first.poll_queue().accept() == 1000
     assert rs.count("registrar1") == 1
-    s = libepp.Session(c, now=T0)
+    s = libepp.Session(server, now=T0)
     s.take_output()
     s.feed_input(frame(login_xml()), now=T0)
     assert s.poll_queue().accept() == 2502  # accepted, but over the limit
     assert s.close_reason == "session_limit_exceeded"
+    # Another server sharing the counter counts against the same limit.
+    other = libepp.Session(libepp.Server(make_config(), registrar_sessions=rs), now=T0)
+    other.take_output()
+    other.feed_input(frame(login_xml()), now=T0)
+    assert other.poll_queue().accept() == 2502
     first.feed_input(frame(logout_xml()), now=T0)
-    assert codes(first.take_output()) == [1500]
-    del first
-    import gc
-
-    gc.collect()
+    assert codes(first.take_output()) == [1000, 1500]
     assert rs.count("registrar1") == 0
 
 
@@ -212,9 +326,10 @@ def test_poll_message_and_ack() -> None:
     s.feed_input(frame(poll_xml()) + frame(poll_xml("ack", "42", "ACK-1")) + frame(poll_xml(cltrid="POLL-2")), now=T0)
     p, a, p2 = list(s)
     assert isinstance(p, libepp.PollRequest) and p.kind == "poll"
-    assert p.client_id == "registrar1" and p.client_transaction_id == "POLL-1"
+    assert p.client_id == "registrar1" and p.client_transaction_id == "POLL-1" and p.extension_xml is None
     assert isinstance(a, libepp.PollAckRequest) and a.kind == "poll_ack"
-    assert a.message_id == 42 and a.client_transaction_id == "ACK-1"
+    assert a.message_id == 42 and a.client_transaction_id == "ACK-1" and a.extension_xml is None
+    assert a.client_id == "registrar1"
     queued = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.timezone.utc)
     p.message(42, 2, queued, "Transfer requested", lang="fr",
               res_data='<domain:trnData xmlns:domain="%s"><domain:name>a.example</domain:name></domain:trnData>' % DOMAIN)
@@ -274,7 +389,7 @@ def test_transfer_and_extension_command() -> None:
     s.feed_input(frame(xml), now=T0)
     assert s.poll_queue() is None
     assert codes(s.take_output()) == [2103]
-    s2 = libepp.Session(make_config(), now=T0)
+    s2 = new_session(make_config(), now=T0)
     s2.take_output()
     s2.feed_input(frame(login_xml(exts=(SECDNS,))), now=T0)
     s2.poll_queue().accept()
@@ -293,8 +408,9 @@ def test_closing_response_from_host() -> None:
     first, second = s.drain_queue()
     first.respond(2500, "going down")
     assert s.close_reason == "closing_response" and s.close_reason.code == 2500
-    with pytest.raises(libepp.UnknownRequestError):
+    with pytest.raises(libepp.SessionClosedError) as ei:
         second.respond(1000)  # dropped: nothing is written after a closing response
+    assert ei.value.reason == "closing_response"
     rest = s.drain_queue()
     assert [r.kind for r in rest] == ["session_end"]
     assert codes(s.take_output()) == [2500]
@@ -310,10 +426,16 @@ def test_answer_twice_raises_already_answered() -> None:
     a.acked(0)
     for call in (lambda: c.respond(1000), c.fail, p.empty, lambda: p.message(1, 1, T0, "x"),
                  a.unknown, lambda: a.acked(1)):
-        with pytest.raises(libepp.AlreadyAnsweredError) as ei:
+        with pytest.raises(libepp.AlreadyAnsweredError) as ei:  # the core's refusal
             call()
         assert isinstance(ei.value, libepp.UnknownRequestError)
         assert ei.value.request_id in (c.id, p.id, a.id)
+        assert "already answered" in str(ei.value)
+    with pytest.raises(libepp.AlreadyAnsweredError):
+        s.answer_failure(c.id)  # through the session too
+    with pytest.raises(libepp.UnknownRequestError) as ei:
+        s.answer_failure(999)
+    assert not isinstance(ei.value, libepp.AlreadyAnsweredError) and ei.value.request_id == 999
     assert codes(s.take_output()) == [1000, 1300, 1000]
 
 
@@ -372,7 +494,7 @@ def test_iteration_and_request_iterator() -> None:
 
 
 def test_timeouts() -> None:
-    s = libepp.Session(make_config(login_deadline=5), now=T0)
+    s = new_session(make_config(login_deadline=5), now=T0)
     assert s.next_timeout() == T0 + 5
     assert s.handle_timeout(now=T0 + 4.9) is False
     assert s.handle_timeout(now=T0 + 5) is True
@@ -393,12 +515,12 @@ def test_timeouts() -> None:
 
 def test_now_arguments() -> None:
     before = time.time()
-    s = libepp.Session(make_config(login_deadline=60))
+    s = libepp.Session(libepp.Server(make_config(login_deadline=60)))
     t = s.next_timeout()
     assert t is not None and before + 60 - 1 <= t <= time.time() + 60 + 1
-    s = libepp.Session(make_config(), now=datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc))
+    s = new_session(make_config(), now=datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc))  # type: ignore[arg-type]
     assert "<svDate>2027-01-01T00:00:00.000Z</svDate>" in unframe(s.take_output())[0]
-    s = libepp.Session(make_config(), now=1_800_000_000)  # an int is fine
+    s = new_session(make_config(), now=1_800_000_000)  # an int is fine
     for bad in ("2027-01-01", [1.0], object()):
         with pytest.raises(TypeError):
             s.feed_input(b"", now=bad)  # type: ignore[arg-type]
@@ -410,8 +532,10 @@ def test_now_arguments() -> None:
 def test_feed_input_accepts_bytes_like() -> None:
     s = logged_in()
     data = frame(HELLO)
-    assert s.feed_input(bytearray(data[:10]), now=T0) == 10
-    assert s.feed_input(memoryview(data)[10:], now=T0) == len(data) - 10
+    s.feed_input(bytearray(data[:10]), now=T0)
+    assert s.buffered_input == 10
+    s.feed_input(memoryview(data)[10:], now=T0)
+    assert s.buffered_input == 0
     assert "<greeting>" in unframe(s.take_output())[0]
     for bad in ("text", 12, None, [1, 2]):
         with pytest.raises(TypeError):
@@ -471,9 +595,7 @@ def test_session_shared_between_threads() -> None:
     def worker(k: int) -> None:
         try:
             for i in range(per_thread):
-                data = frame(command_xml(cltrid="T%d-%d" % (k, i)))
-                while data:
-                    data = data[s.feed_input(data):]
+                s.feed_input(frame(command_xml(cltrid="T%d-%d" % (k, i))))
                 for req in s:
                     req.respond(1000)
                 out = s.take_output()
@@ -498,7 +620,7 @@ def test_session_shared_between_threads() -> None:
 
 def test_gil_released_during_large_input() -> None:
     """While feed_input works through a large input, other Python threads keep running."""
-    config = make_config(max_pending_output=512 * 1024 * 1024)
+    config = make_config(max_pending_output=512 * 1024 * 1024, max_buffered_input=8 * 1024 * 1024)
     s = logged_in(config)
     data = frame(HELLO) * 60_000  # ~3 MB in, ~40 MB of greetings out
     stamps: list = []
@@ -513,7 +635,7 @@ def test_gil_released_during_large_input() -> None:
     try:
         time.sleep(0.05)
         start = time.perf_counter()
-        assert s.feed_input(data, now=T0) == len(data)
+        s.feed_input(data, now=T0)
         end = time.perf_counter()
     finally:
         stop.set()
@@ -522,3 +644,105 @@ def test_gil_released_during_large_input() -> None:
     assert end - start > 0.02, "input too small to measure"
     inside = [x for x in stamps if start + (end - start) * 0.25 < x < end - (end - start) * 0.25]
     assert inside, "no other thread ran during feed_input (%.3fs)" % (end - start)
+
+
+def test_answers_through_the_session() -> None:
+    """Session.answer_* mirror the core's verbs; the request objects' methods are the same calls."""
+    s = new_session()
+    s.take_output()
+    s.feed_input(frame(login_xml()), now=T0)
+    (login,) = s.drain_queue()
+    assert s.answer_login(login.id, "accepted") == 1000
+    assert not login.answered  # answered through the session, not through the object
+    s.feed_input(b"".join(frame(x) for x in (
+        poll_xml(), poll_xml("ack", "7"), poll_xml("ack", "8"), command_xml(), command_xml(cltrid="CMD-2"),
+        poll_xml(cltrid="POLL-2"))), now=T0)
+    p, a, a2, c, c2, p2 = s.drain_queue()
+    s.answer_poll(p.id, libepp.PollMessage(7, 2, T0 + 0.123, "hello", lang="fr"))
+    s.answer_ack(a.id, 1)
+    s.answer_ack(a2.id)
+    s.answer_command(c.id, libepp.Response(2302, "taken"))
+    s.answer_failure(c2.id, "database down")
+    s.answer_command(p2.id, libepp.Response(2400, "queue offline"))
+    bodies = unframe(s.take_output())
+    assert codes(s.take_output()) == []
+    assert [int(re.search(r'code="(\d+)"', b).group(1)) for b in bodies] == [1000, 1301, 1000, 2303, 2302, 2400, 2400]
+    assert '<msgQ count="2" id="7"><qDate>2027-01-15T08:00:00.123Z</qDate><msg lang="fr">hello</msg></msgQ>' in bodies[1]
+    assert '<msgQ count="1" id="7"/>' in bodies[2] and "database down" in bodies[5]
+    for rs in ("bad_credentials", "account_disabled", "session_limit_exceeded", "failed"):
+        s = new_session()
+        s.feed_input(frame(login_xml()), now=T0)
+        code = s.answer_login(s.poll_queue().id, rs)  # type: ignore[arg-type]
+        assert code == {"bad_credentials": 2200, "account_disabled": 2201,
+                        "session_limit_exceeded": 2502, "failed": 2400}[rs]
+
+
+def test_poll_and_ack_carry_their_extension() -> None:
+    s = new_session()
+    s.take_output()
+    s.feed_input(frame(login_xml(exts=(SECDNS,))), now=T0)
+    s.poll_queue().accept()
+    ext = '<secDNS:update xmlns:secDNS="%s"><secDNS:rem><secDNS:all>true</secDNS:all></secDNS:rem></secDNS:update>' % SECDNS
+    for op, msg_id in (("req", None), ("ack", "5")):
+        xml = ('<epp xmlns="%s"><command><poll op="%s"%s/><extension>%s</extension><clTRID>X-%s</clTRID>'
+               "</command></epp>" % (EPP, op, ' msgID="%s"' % msg_id if msg_id else "", ext, op))
+        s.feed_input(frame(xml), now=T0)
+    p, a = s.drain_queue()
+    assert isinstance(p, libepp.PollRequest) and isinstance(a, libepp.PollAckRequest)
+    for r in (p, a):
+        assert r.extension_xml is not None and "<secDNS:all>true</secDNS:all>" in r.extension_xml
+        assert 'xmlns:secDNS="%s"' % SECDNS in r.extension_xml
+        assert r.client_id == "registrar1"
+    p.empty()
+    a.unknown()
+    assert codes(s.take_output()) == [1000, 1300, 2303]
+
+
+def test_close_drops_output_not_taken() -> None:
+    s = logged_in()
+    s.feed_input(frame(HELLO), now=T0)
+    assert s.output()
+    s.close()
+    assert s.output() == b"" and s.take_output() == b"" and s.is_finished
+    assert [r.kind for r in s.drain_queue()] == ["session_end"]
+    s = logged_in()
+    s.feed_input(frame(logout_xml()), now=T0)
+    assert s.state == "closing" and s.output()
+    s.close()  # also when it was already closing
+    assert s.output() == b"" and s.is_finished and s.close_reason == "logout"
+
+
+def test_times_are_exact_to_the_microsecond() -> None:
+    """Unix seconds as floats hold milliseconds only approximately; the binding rounds to the
+    microsecond, so .123 is 123 ms (not 122.999...)."""
+    c = make_config()
+    for now, text in ((1_800_000_000.123, "2027-01-15T08:00:00.123Z"), (0.001, "1970-01-01T00:00:00.001Z"),
+                      (1_800_000_059.999, "2027-01-15T08:00:59.999Z")):
+        assert "<svDate>%s</svDate>" % text in c.greeting_xml(now=now)
+    s = new_session(make_config(login_deadline=0.3), now=T0)
+    assert s.next_timeout() == T0 + 0.3
+    assert not s.handle_timeout(now=T0 + 0.299)
+    assert s.handle_timeout(now=T0 + 0.3)
+
+
+def test_responses_with_several_results() -> None:
+    s = logged_in()
+    s.feed_input(frame(command_xml()) + frame(command_xml(cltrid="CMD-2")), now=T0)
+    c, c2 = s.drain_queue()
+    value = '<domain:name xmlns:domain="%s">a.example</domain:name>' % DOMAIN
+    more = [libepp.Result(2306, "policy", lang="fr", ext_values=[(value, "reserved")]),
+            libepp.Result(2005, values=[value])]
+    r = libepp.Response(2308, "data management policy violation", more_results=more)
+    assert [m.code for m in r.more_results] == [2306, 2005] and r.more_results[0].lang == "fr"
+    assert repr(more[1]) == "Result(code=2005, message=None)"
+    with pytest.raises(libepp.InvalidAnswerError):
+        libepp.Result(1234)
+    c.respond(r)
+    c2.respond(2302, more_results=[libepp.Result(2201)])
+    bodies = unframe(s.take_output())
+    assert re.findall(r'<result code="(\d+)">', bodies[0]) == ["2308", "2306", "2005"]
+    assert '<msg lang="fr">policy</msg><extValue><value><domain:name' in bodies[0]
+    assert re.findall(r'<result code="(\d+)">', bodies[1]) == ["2302", "2201"]
+    s.feed_input(frame(command_xml()), now=T0)
+    with pytest.raises(TypeError):
+        s.poll_queue().respond(r, more_results=more)  # type: ignore[call-overload]

@@ -366,6 +366,27 @@ def test_raw_large_pipelined_input_backpressure(start_server: Any) -> None:
     c.close()
 
 
+def test_logout_response_survives_input_sent_after_it(start_server: Any) -> None:
+    """A client pipelines commands after its logout and reads slowly: the server half-closes
+    after the 1500 and drops what still arrives for a moment, so the unread input does not turn
+    the close into a reset that would destroy the responses (the logout's 1500 included)."""
+    srv = start_server(Registry())
+    c = RawClient(srv.port)
+    greet_and_login(c)
+    before = b"".join(frame(command_xml(names=("free.example",), cltrid="PRE-%03d" % i))
+                      for i in range(200))
+    after = b"".join(frame(command_xml(names=("free.example",), cltrid="POST-%03d" % i))
+                     for i in range(200))
+    c.send(before + frame(logout_xml()) + after)
+    time.sleep(0.3)  # the server writes everything and closes while nothing has been read
+    for i in range(200):
+        body = c.read_frame()
+        assert code_of(body) == 1000 and "<clTRID>PRE-%03d</clTRID>" % i in body
+    assert code_of(c.read_frame()) == 1500
+    assert c.closed_by_peer()
+    c.close()
+
+
 def test_raw_bad_input(start_server: Any) -> None:
     reg = Registry()
     srv = start_server(reg)
@@ -396,6 +417,28 @@ def test_raw_peer_closes_mid_frame(start_server: Any) -> None:
     c.close()
     assert reg.closed.wait(5)
     assert reg.events[-1] == ("close", "peer_closed_mid_frame")
+
+
+def test_raw_eof_right_after_pipelined_commands(start_server: Any) -> None:
+    """The client sends its login and commands and closes its side at once: every command read
+    before the end of input is still answered (the session applies the end of input after them),
+    then the connection closes."""
+    reg = Registry()
+    srv = start_server(reg, config=make_config(max_in_flight=2, transaction_log=True))
+    c = RawClient(srv.port)
+    assert "<greeting>" in c.read_frame()
+    names = ["free.example", "taken.example"] * 3
+    c.send(frame(login_xml()) + b"".join(frame(command_xml(names=(n,), cltrid="EOF-%d" % i))
+                                         for i, n in enumerate(names)))
+    c.sock.shutdown(socket.SHUT_WR)
+    assert code_of(c.read_frame()) == 1000
+    for i, n in enumerate(names):
+        body = c.read_frame()
+        assert code_of(body) == (1000 if n == "free.example" else 2302) and "<clTRID>EOF-%d</clTRID>" % i in body
+    assert c.closed_by_peer()
+    c.close()
+    assert reg.closed.wait(5)
+    assert reg.events[-1] == ("close", "peer_closed")
 
 
 def test_raw_login_deadline_and_idle_timeout(start_server: Any) -> None:
@@ -458,7 +501,7 @@ def test_minimal_handler_defaults(start_server: Any) -> None:
         def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> bool:
             return True
 
-    srv = start_server(Minimal())  # the default configuration: no extension URIs
+    srv = start_server(Minimal(), config=make_config(extension_uris=[]))
     client = plain_client(srv.port, ext_uris=[])
     client.connect()
     assert client.login().code() == 1000
@@ -468,6 +511,30 @@ def test_minimal_handler_defaults(start_server: Any) -> None:
     assert client.domain.check(["a.example"]).code() == 2101
     assert client.logout().code() == 1500
     client.disconnect()
+
+
+def test_serve_on_a_libepp_server_with_a_session_limit(start_server: Any) -> None:
+    """serve() takes a libepp.Server too: here its RegistrarSessions allows one session per
+    registrar, across this listener and another one on the same counter."""
+    rs = libepp.RegistrarSessions(1)
+    epp_server = libepp.Server(make_config(), registrar_sessions=rs)
+    srv = start_server(Registry(), config=epp_server)
+    assert srv.server.epp_server is epp_server and srv.server.config is epp_server.config
+    other = start_server(Registry(), config=libepp.Server(make_config(), registrar_sessions=rs))
+    first = RawClient(srv.port)
+    greet_and_login(first)
+    assert rs.count("registrar1") == 1
+    for port in (srv.port, other.port):
+        c = RawClient(port)
+        assert "<greeting>" in c.read_frame()
+        c.send(frame(login_xml()))
+        assert code_of(c.read_frame()) == 2502
+        assert c.closed_by_peer()
+        c.close()
+    first.send(frame(logout_xml()))
+    assert code_of(first.read_frame()) == 1500
+    assert first.closed_by_peer()
+    first.close()
 
 
 def test_async_handler_with_current_connection_state(start_server: Any) -> None:
@@ -482,7 +549,7 @@ def test_async_handler_with_current_connection_state(start_server: Any) -> None:
             await asyncio.sleep(0.001)
             return 1000, "command %d of %s on %s" % (conn.state["n"], client_id, conn.session.state)
 
-    srv = start_server(Stateful())
+    srv = start_server(Stateful(), config=make_config(extension_uris=[]))
     client = plain_client(srv.port, ext_uris=[])
     client.connect()
     client.login()
@@ -531,6 +598,9 @@ def test_serve_rejects_bad_config() -> None:
     async def main() -> None:
         with pytest.raises(TypeError):
             await libepp.asyncio.serve(Registry(), "127.0.0.1", 0, config="nope")  # type: ignore[arg-type]
+        with pytest.raises(TypeError) as ei:
+            await libepp.asyncio.serve(object(), "127.0.0.1", 0)  # no configuration anywhere
+        assert "needs a configuration" in str(ei.value)
 
     asyncio.run(main())
     with pytest.raises(RuntimeError):
@@ -748,7 +818,9 @@ def test_idle_timeout_while_writing_still_writes_what_is_rendered(start_server: 
     then (no more input is read), the responses already rendered are still written in full, and
     the connection closes cleanly once they are taken."""
     reg = BigAnswers()
-    srv = start_server(reg, config=make_config(idle_timeout=0.5))  # write_timeout: the default 30 s
+    # write_timeout: the default 30 s. max_in_flight=4: the session takes a few commands at a time,
+    # and holds the rest until the output before them is taken.
+    srv = start_server(reg, config=make_config(idle_timeout=0.5, max_in_flight=4))
     c = RawClient(srv.port)
     greet_and_login(c)
     n = 40  # some 24 MB of responses, more than socket buffers hold; the requests are small
@@ -763,7 +835,7 @@ def test_idle_timeout_while_writing_still_writes_what_is_rendered(start_server: 
             assert code_of(body) == 1000 and "<clTRID>BIG-%02d</clTRID>" % got in body
             assert body.count("<domain:cd>") == 8000
             got += 1
-    assert 0 < got < n  # what came after the timeout was not read
+    assert 0 < got < n  # the commands still held when the timeout passed were dropped
     c.close()
     assert reg.closed.wait(5)
     assert reg.events[-1] == ("close", "idle_timeout")

@@ -1,5 +1,5 @@
-//! Configuration: `epp_config_builder`, `epp_config` and
-//! `epp_registrar_sessions`.
+//! Configuration and server-wide state: `epp_config_builder`,
+//! `epp_config`, `epp_registrar_sessions` and `epp_server`.
 
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -11,8 +11,8 @@ use super::boundary::{
 };
 use super::result::epp_result;
 use crate::{
-    Dcp, DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, Limits,
-    RegistrarSessions, ServerConfig,
+    DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, RegistrarSessions,
+    Server, ServerConfig, ServerConfigBuilder,
 };
 
 /// A configuration being built: made by `epp_config_builder_new`, filled
@@ -20,26 +20,21 @@ use crate::{
 /// `epp_config_builder_build` (which may be called more than once), freed
 /// by `epp_config_builder_free`. Use it from one thread at a time.
 pub struct epp_config_builder {
-    server_id: String,
-    versions: Option<Vec<String>>,
-    languages: Vec<String>,
-    object_uris: Vec<String>,
-    extension_uris: Vec<String>,
-    dcp: Dcp,
+    inner: ServerConfigBuilder,
+    /// Whether `epp_config_builder_add_version` replaced the default list.
+    versions_set: bool,
+    /// Whether `epp_config_builder_add_dcp_statement` replaced the default
+    /// statement.
     dcp_statements_set: bool,
-    limits: Limits,
-    sessions: Option<Arc<RegistrarSessions>>,
-    sv_trid_prefix: Option<String>,
-    sv_trid_epoch: Option<u64>,
-    transaction_log: bool,
     last_error: Option<String>,
 }
 
-/// A validated server configuration, shared by every session of a server.
+/// A validated server configuration: plain immutable data, run by one or
+/// more `epp_server`s (`epp_server_new`).
 ///
 /// Immutable: any number of threads may use one `epp_config` at the same
-/// time. Each session keeps its own reference, so the config may be freed
-/// while sessions made from it live on.
+/// time. Each server keeps its own reference, so the config may be freed
+/// while servers made from it live on.
 pub struct epp_config {
     pub(crate) inner: Arc<ServerConfig>,
 }
@@ -47,11 +42,23 @@ pub struct epp_config {
 /// Counts logged-in sessions per registrar (clID) across every session and
 /// thread of a server, to refuse logins past a per-registrar limit with
 /// 2502. Thread-safe: any number of threads and sessions may use one at the
-/// same time. Attach it with `epp_config_builder_set_registrar_sessions`;
-/// configs and sessions keep their own reference, so it may be freed while
-/// they live on.
+/// same time. Attach it to a server with `epp_server_new` (several servers
+/// may share one); servers keep their own reference, so it may be freed
+/// while they live on.
 pub struct epp_registrar_sessions {
     inner: Arc<RegistrarSessions>,
+}
+
+/// One running server: its configuration and what its sessions share (the
+/// svTRID generator, the optional registrar session counter). Made once by
+/// `epp_server_new`, passed to every `epp_session_new`, freed by
+/// `epp_server_free`.
+///
+/// Thread-safe: any number of threads may use one `epp_server` at the same
+/// time (make sessions from it on any thread). Each session keeps its own
+/// reference, so the server may be freed while its sessions live on.
+pub struct epp_server {
+    pub(crate) inner: Arc<Server>,
 }
 
 /// Selects a limit for `epp_config_builder_set_limit`: one of the
@@ -82,6 +89,13 @@ pub const EPP_LIMIT_MAX_XML_DEPTH: epp_limit = epp_limit(7);
 pub const EPP_LIMIT_MAX_XML_ATTRIBUTES: epp_limit = epp_limit(8);
 /// Bytes in one XML text node or attribute value (default 65536).
 pub const EPP_LIMIT_MAX_XML_TEXT: epp_limit = epp_limit(9);
+/// Bytes fed and not yet handled that a session holds (default 524288; at
+/// least the maximum frame size). While `epp_session_wants_input` says
+/// false the host should stop reading; a feed made then that would hold
+/// more than this is refused whole with `EPP_RESULT_INPUT_BUFFER_FULL`. (A
+/// feed made while the session wants input is always taken, so what is
+/// held stays within this plus one read.)
+pub const EPP_LIMIT_MAX_BUFFERED_INPUT: epp_limit = epp_limit(10);
 
 /// `<dcp><access>` of the greeting: one of the `EPP_DCP_ACCESS_*` values.
 #[repr(transparent)]
@@ -162,7 +176,7 @@ fn with_builder(
 /// to 64 characters; checked by `epp_config_builder_build`). Defaults:
 /// version 1.0, language en, no object URI (at least one must be added),
 /// no extension, the DCP "access all; admin and prov; ours and public;
-/// stated", the default limits, no registrar session counter.
+/// stated", the default limits.
 ///
 /// On success `*out_builder` receives a builder to free with
 /// `epp_config_builder_free`.
@@ -174,20 +188,11 @@ pub unsafe extern "C" fn epp_config_builder_new(
 ) -> epp_result {
     guard(|| {
         let o = unsafe { out(out_builder)? };
-        let server_id = unsafe { string(server_id, server_id_len)? }.to_owned();
+        let server_id = unsafe { string(server_id, server_id_len)? };
         o.write(into_handle(epp_config_builder {
-            server_id,
-            versions: None,
-            languages: Vec::new(),
-            object_uris: Vec::new(),
-            extension_uris: Vec::new(),
-            dcp: Dcp::default(),
+            inner: ServerConfig::builder(server_id),
+            versions_set: false,
             dcp_statements_set: false,
-            limits: Limits::default(),
-            sessions: None,
-            sv_trid_prefix: None,
-            sv_trid_epoch: None,
-            transaction_log: false,
             last_error: None,
         }));
         Ok(())
@@ -211,7 +216,11 @@ pub unsafe extern "C" fn epp_config_builder_add_version(
 ) -> epp_result {
     with_builder(builder, |b| {
         let v = unsafe { string(version, version_len)? }.to_owned();
-        b.versions.get_or_insert_with(Vec::new).push(v);
+        let versions = b.inner.versions_mut();
+        if !std::mem::replace(&mut b.versions_set, true) {
+            versions.clear();
+        }
+        versions.push(v);
         Ok(())
     })
 }
@@ -225,8 +234,7 @@ pub unsafe extern "C" fn epp_config_builder_add_language(
     lang_len: usize,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.languages
-            .push(unsafe { string(lang, lang_len)? }.to_owned());
+        b.inner.language(unsafe { string(lang, lang_len)? });
         Ok(())
     })
 }
@@ -241,8 +249,7 @@ pub unsafe extern "C" fn epp_config_builder_add_object_uri(
     uri_len: usize,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.object_uris
-            .push(unsafe { string(uri, uri_len)? }.to_owned());
+        b.inner.object_uri(unsafe { string(uri, uri_len)? });
         Ok(())
     })
 }
@@ -255,8 +262,7 @@ pub unsafe extern "C" fn epp_config_builder_add_extension_uri(
     uri_len: usize,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.extension_uris
-            .push(unsafe { string(uri, uri_len)? }.to_owned());
+        b.inner.extension_uri(unsafe { string(uri, uri_len)? });
         Ok(())
     })
 }
@@ -277,7 +283,7 @@ pub unsafe extern "C" fn epp_config_builder_set_limit(
         let bad = epp_result::InvalidArgument;
         let u32v = || u32::try_from(value).map_err(|_| bad);
         let usizev = || usize::try_from(value).map_err(|_| bad);
-        let l = &mut b.limits;
+        let l = b.inner.limits_mut();
         match limit {
             EPP_LIMIT_MAX_FRAME_SIZE => l.max_frame_size = u32v()?,
             EPP_LIMIT_MAX_IN_FLIGHT => l.max_in_flight = usizev()?,
@@ -288,6 +294,7 @@ pub unsafe extern "C" fn epp_config_builder_set_limit(
             EPP_LIMIT_MAX_XML_DEPTH => l.max_xml_depth = usizev()?,
             EPP_LIMIT_MAX_XML_ATTRIBUTES => l.max_xml_attributes = usizev()?,
             EPP_LIMIT_MAX_XML_TEXT => l.max_xml_text = usizev()?,
+            EPP_LIMIT_MAX_BUFFERED_INPUT => l.max_buffered_input = usizev()?,
             _ => return Err(bad),
         }
         Ok(())
@@ -301,7 +308,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_access(
     access: epp_dcp_access,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.dcp.access = match access {
+        b.inner.dcp_mut().access = match access {
             EPP_DCP_ACCESS_ALL => DcpAccess::All,
             EPP_DCP_ACCESS_NONE => DcpAccess::None,
             EPP_DCP_ACCESS_NULL => DcpAccess::Null,
@@ -359,11 +366,11 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_statement(
         .filter(|(flag, _)| recipients.0 & flag.0 != 0)
         .map(|(_, r)| r)
         .collect();
-        if !b.dcp_statements_set {
-            b.dcp.statements.clear();
-            b.dcp_statements_set = true;
+        let dcp = b.inner.dcp_mut();
+        if !std::mem::replace(&mut b.dcp_statements_set, true) {
+            dcp.statements.clear();
         }
-        b.dcp.statements.push(DcpStatement {
+        dcp.statements.push(DcpStatement {
             purposes,
             recipients,
             retention,
@@ -388,7 +395,8 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_ours_description(
             return Err(epp_result::NotApplicable);
         }
         let s = b
-            .dcp
+            .inner
+            .dcp_mut()
             .statements
             .last_mut()
             .ok_or(epp_result::NotApplicable)?;
@@ -405,7 +413,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_absolute(
     at_ms: u64,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.dcp.expiry = Some(DcpExpiry::Absolute(time_from_ms(at_ms)?));
+        b.inner.dcp_mut().expiry = Some(DcpExpiry::Absolute(time_from_ms(at_ms)?));
         Ok(())
     })
 }
@@ -419,22 +427,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_relative(
     after_ms: u64,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.dcp.expiry = Some(DcpExpiry::Relative(Duration::from_millis(after_ms)));
-        Ok(())
-    })
-}
-
-/// Enforces a per-registrar session limit with `sessions`, shared with
-/// every other config and session it is attached to. The builder keeps its
-/// own reference: `sessions` may be freed afterwards. Passing NULL detaches
-/// any counter set before.
-#[no_mangle]
-pub unsafe extern "C" fn epp_config_builder_set_registrar_sessions(
-    builder: *mut epp_config_builder,
-    sessions: *const epp_registrar_sessions,
-) -> epp_result {
-    with_builder(builder, |b| {
-        b.sessions = unsafe { sessions.as_ref() }.map(|s| Arc::clone(&s.inner));
+        b.inner.dcp_mut().expiry = Some(DcpExpiry::Relative(Duration::from_millis(after_ms)));
         Ok(())
     })
 }
@@ -449,21 +442,24 @@ pub unsafe extern "C" fn epp_config_builder_set_sv_trid_prefix(
     prefix_len: usize,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.sv_trid_prefix = Some(unsafe { string(prefix, prefix_len)? }.to_owned());
+        b.inner
+            .sv_trid_prefix(unsafe { string(prefix, prefix_len)? });
         Ok(())
     })
 }
 
 /// Sets the svTRID epoch: a number that differs between runs of the server
-/// (for example its start time in milliseconds). Default: the `now_ms` of
-/// the first session made from the config.
+/// (for example its start time in milliseconds). Default: the `now_ms`
+/// given to `epp_server_new`, times 1000, plus that server's number in the
+/// process modulo 1000 (so that two servers started in the same
+/// millisecond differ).
 #[no_mangle]
 pub unsafe extern "C" fn epp_config_builder_set_sv_trid_epoch(
     builder: *mut epp_config_builder,
     epoch: u64,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.sv_trid_epoch = Some(epoch);
+        b.inner.sv_trid_epoch(epoch);
         Ok(())
     })
 }
@@ -477,7 +473,7 @@ pub unsafe extern "C" fn epp_config_builder_set_transaction_log(
     on: bool,
 ) -> epp_result {
     with_builder(builder, |b| {
-        b.transaction_log = on;
+        b.inner.transaction_log(on);
         Ok(())
     })
 }
@@ -493,32 +489,7 @@ pub unsafe extern "C" fn epp_config_builder_build(
 ) -> epp_result {
     with_builder(builder, |b| {
         let o = unsafe { out(out_config)? };
-        let mut c = ServerConfig::builder(b.server_id.clone())
-            .limits(b.limits)
-            .dcp(b.dcp.clone());
-        if let Some(v) = &b.versions {
-            c = c.versions(v.iter().cloned());
-        }
-        for l in &b.languages {
-            c = c.language(l.clone());
-        }
-        for u in &b.object_uris {
-            c = c.object_uri(u.clone());
-        }
-        for u in &b.extension_uris {
-            c = c.extension_uri(u.clone());
-        }
-        if let Some(s) = &b.sessions {
-            c = c.registrar_sessions(Arc::clone(s));
-        }
-        if let Some(p) = &b.sv_trid_prefix {
-            c = c.sv_trid_prefix(p.clone());
-        }
-        if let Some(e) = b.sv_trid_epoch {
-            c = c.sv_trid_epoch(e);
-        }
-        c = c.transaction_log(b.transaction_log);
-        match c.build() {
+        match b.inner.build() {
             Ok(inner) => {
                 b.last_error = None;
                 o.write(into_handle(epp_config { inner }));
@@ -550,7 +521,7 @@ pub unsafe extern "C" fn epp_config_builder_get_last_error(
     })
 }
 
-/// Frees a config (NULL is ignored). Sessions made from it keep their own
+/// Frees a config (NULL is ignored). Servers made from it keep their own
 /// reference and are not affected.
 #[no_mangle]
 pub unsafe extern "C" fn epp_config_free(config: *mut epp_config) {
@@ -575,8 +546,8 @@ pub unsafe extern "C" fn epp_registrar_sessions_new(
     })
 }
 
-/// Frees a counter (NULL is ignored). Configs and sessions it is attached
-/// to keep their own reference.
+/// Frees a counter (NULL is ignored). Servers it is attached to keep their
+/// own reference.
 #[no_mangle]
 pub unsafe extern "C" fn epp_registrar_sessions_free(sessions: *mut epp_registrar_sessions) {
     guard_void(|| unsafe { free_handle(sessions) })
@@ -612,4 +583,39 @@ pub unsafe extern "C" fn epp_registrar_sessions_get_max_per_client(
         o.write(s.inner.max_per_client());
         Ok(())
     })
+}
+
+/// Starts a server on `config` at `now_ms` (Unix time in milliseconds; the
+/// default svTRID epoch derives from it). `sessions` is optional (NULL for
+/// none): a registrar session counter that enforces a per-registrar
+/// session limit (2502) for this server's sessions; several servers may
+/// share one. The server keeps its own references to `config` and
+/// `sessions`: both may be freed afterwards. On success `*out_server`
+/// receives a server to free with `epp_server_free`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_server_new(
+    config: *const epp_config,
+    now_ms: u64,
+    sessions: *const epp_registrar_sessions,
+    out_server: *mut *mut epp_server,
+) -> epp_result {
+    guard(|| {
+        let c = unsafe { handle(config)? };
+        let o = unsafe { out(out_server)? };
+        let now = time_from_ms(now_ms)?;
+        let config = Arc::clone(&c.inner);
+        let inner = match unsafe { sessions.as_ref() } {
+            Some(s) => Server::with_registrar_sessions(config, Arc::clone(&s.inner), now),
+            None => Server::new(config, now),
+        };
+        o.write(into_handle(epp_server { inner }));
+        Ok(())
+    })
+}
+
+/// Frees a server (NULL is ignored). Sessions made from it keep their own
+/// reference and are not affected.
+#[no_mangle]
+pub unsafe extern "C" fn epp_server_free(server: *mut epp_server) {
+    guard_void(|| unsafe { free_handle(server) })
 }

@@ -27,7 +27,7 @@
 //! matching `_new` function and not yet freed, a buffer of at least the
 //! given length, or a writable out-parameter. Handles must be used from one
 //! thread at a time, except those documented as shareable
-//! (`epp_config`, `epp_registrar_sessions`).
+//! (`epp_config`, `epp_registrar_sessions`, `epp_server`).
 
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
@@ -66,4 +66,5 @@ const _: () = {
     send::<epp_transaction>();
     send_sync::<epp_config>();
     send_sync::<epp_registrar_sessions>();
+    send_sync::<epp_server>();
 };

@@ -36,14 +36,16 @@ pub enum epp_request_kind {
     /// clTRID.
     Login = 1,
     /// `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
-    /// `epp_session_answer_poll_message`. Getters: id, clTRID.
+    /// `epp_session_answer_poll_message`. Getters: id, client id, extension
+    /// XML, clTRID.
     Poll = 2,
     /// `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
-    /// `epp_session_answer_ack_unknown`. Getters: id, message id, clTRID.
+    /// `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
+    /// extension XML, clTRID.
     PollAck = 3,
     /// An object command (check, info, create...): answer with
-    /// `epp_session_answer_command`. Getters: id, verb, transfer op, object
-    /// URI, object XML, extURIs, extension XML, clTRID.
+    /// `epp_session_answer_command`. Getters: id, client id, verb, transfer
+    /// op, object URI, object XML, extURIs, extension XML, clTRID.
     Command = 4,
     /// The session processes no more input. Needs no answer: write the
     /// remaining output and close the connection once
@@ -178,7 +180,7 @@ pub(crate) fn close_detail_value(
             Ok(*received as u64)
         }
         (Some(CloseReason::ClosingResponse(code)), EPP_CLOSE_DETAIL_RESULT_CODE) => {
-            Ok(u64::from(*code))
+            Ok(u64::from(code.code()))
         }
         _ => Err(epp_result::NotApplicable),
     }
@@ -245,7 +247,8 @@ pub unsafe extern "C" fn epp_request_get_id(
     })
 }
 
-/// Login: the `<clID>`.
+/// Login: the `<clID>` to authenticate. Poll, poll ack or command: the
+/// logged-in client (the `<clID>` of its login) the request comes from.
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_client_id(
     request: *const epp_request,
@@ -254,7 +257,10 @@ pub unsafe extern "C" fn epp_request_get_client_id(
 ) -> epp_result {
     string_getter(request, out_ptr, out_len, |r| match &r.inner {
         Request::Login(l) => Ok(Some(l.client_id.as_str())),
-        _ => Err(NA),
+        Request::Poll(p) => Ok(Some(&*p.client_id)),
+        Request::PollAck(a) => Ok(Some(&*a.client_id)),
+        Request::Command(c) => Ok(Some(&*c.client_id)),
+        Request::SessionEnd(_) => Err(NA),
     })
 }
 

@@ -50,8 +50,8 @@ pub enum epp_result {
     InvalidConfig = 100,
     /// The session processes no more input or answers (sticky).
     SessionClosed = 200,
-    /// No outstanding request has this id: never issued, already answered,
-    /// or dropped because the session ended.
+    /// This session never issued a request with this id (a request already
+    /// answered is `EPP_RESULT_ALREADY_ANSWERED`).
     UnknownRequest = 201,
     /// The answer does not fit the request (for example a poll answer to a
     /// login).
@@ -62,6 +62,15 @@ pub enum epp_result {
     /// Another part of the answer is unacceptable (for example a language
     /// tag).
     InvalidAnswer = 204,
+    /// The request with this id was already answered (in a session that
+    /// has ended, answers are `EPP_RESULT_SESSION_CLOSED` instead).
+    AlreadyAnswered = 205,
+    /// Input was fed after `epp_session_handle_eof`; nothing was taken.
+    InputAfterEof = 206,
+    /// The session could not handle a frame now and holding the input fed
+    /// would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`; nothing was taken. The
+    /// host read on although `epp_session_wants_input` said false.
+    InputBufferFull = 207,
 }
 
 /// A buffer of this many bytes always holds the description that
@@ -70,7 +79,7 @@ pub const EPP_RESULT_DESCRIBE_MAX: usize = 128;
 
 impl epp_result {
     /// Every value, in ascending order.
-    pub(crate) const ALL: [epp_result; 15] = [
+    pub(crate) const ALL: [epp_result; 18] = [
         epp_result::Ok,
         epp_result::Panic,
         epp_result::NullParameter,
@@ -86,6 +95,9 @@ impl epp_result {
         epp_result::WrongAnswer,
         epp_result::InvalidXml,
         epp_result::InvalidAnswer,
+        epp_result::AlreadyAnswered,
+        epp_result::InputAfterEof,
+        epp_result::InputBufferFull,
     ];
 
     fn from_u32(v: u32) -> Option<epp_result> {
@@ -105,10 +117,15 @@ impl epp_result {
             epp_result::NotApplicable => "not applicable to this object",
             epp_result::InvalidConfig => "the configuration is invalid",
             epp_result::SessionClosed => "the session is closed",
-            epp_result::UnknownRequest => "no outstanding request has this id",
+            epp_result::UnknownRequest => "this session issued no request with this id",
             epp_result::WrongAnswer => "the answer does not fit the request",
             epp_result::InvalidXml => "XML in the answer is not acceptable",
             epp_result::InvalidAnswer => "the answer is not acceptable",
+            epp_result::AlreadyAnswered => "the request was already answered",
+            epp_result::InputAfterEof => "input was fed after the end of input",
+            epp_result::InputBufferFull => {
+                "the session holds the most input it may; read only while it wants input"
+            }
         }
     }
 }
@@ -120,6 +137,9 @@ impl From<&SessionError> for epp_result {
         match e {
             SessionError::Closed(_) => epp_result::SessionClosed,
             SessionError::UnknownRequest(_) => epp_result::UnknownRequest,
+            SessionError::AlreadyAnswered(_) => epp_result::AlreadyAnswered,
+            SessionError::InputAfterEof => epp_result::InputAfterEof,
+            SessionError::InputBufferFull { .. } => epp_result::InputBufferFull,
             SessionError::WrongAnswer { .. } => epp_result::WrongAnswer,
             SessionError::InvalidXml { .. } => epp_result::InvalidXml,
             SessionError::InvalidAnswer(_) => epp_result::InvalidAnswer,

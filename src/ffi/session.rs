@@ -3,12 +3,13 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use super::boundary::{
     bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, ms_from_time,
     opt_string, out, out_str, panic_message, time_from_ms, Res,
 };
-use super::config::epp_config;
+use super::config::epp_server;
 use super::request::{
     close_detail_value, close_reason_value, epp_close_detail, epp_close_reason, epp_request,
 };
@@ -90,8 +91,8 @@ pub enum epp_session_state {
 pub struct epp_login_answer(pub u32);
 
 /// Credentials accepted (and the new password set, if one was given):
-/// 1000, and the session is logged in (or 2502 and close, when an attached
-/// `epp_registrar_sessions` has no room for the registrar).
+/// 1000, and the session is logged in (or 2502 and close, when the
+/// server's `epp_registrar_sessions` has no room for the registrar).
 pub const EPP_LOGIN_ANSWER_ACCEPTED: epp_login_answer = epp_login_answer(1);
 /// Credentials rejected: 2200, or 2501 and close when this failure reaches
 /// `EPP_LIMIT_MAX_FAILED_LOGINS`.
@@ -150,23 +151,23 @@ fn session_ref(p: *const epp_session, f: impl FnOnce(&epp_session) -> Res) -> ep
     })
 }
 
-/// session-create: makes a session for a new connection at `now_ms` (Unix
-/// time in milliseconds, as every `now_ms`). The greeting is queued at
-/// once: take it with `epp_session_take_output`. The session keeps its own
-/// reference to `config`. On success `*out_session` receives a session to free
-/// with `epp_session_free`.
+/// session-create: makes a session of `server` for a new connection at
+/// `now_ms` (Unix time in milliseconds, as every `now_ms`). The greeting is
+/// queued at once: take it with `epp_session_take_output`. The session
+/// keeps its own reference to `server`. On success `*out_session` receives
+/// a session to free with `epp_session_free`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_new(
-    config: *const epp_config,
+    server: *const epp_server,
     now_ms: u64,
     out_session: *mut *mut epp_session,
 ) -> epp_result {
     guard(|| {
-        let c = unsafe { handle(config)? };
+        let server = unsafe { handle(server)? };
         let o = unsafe { out(out_session)? };
         let now = time_from_ms(now_ms)?;
         o.write(into_handle(epp_session {
-            inner: Session::new(c.inner.clone(), now),
+            inner: Session::new(Arc::clone(&server.inner), now),
             poisoned: Cell::new(false),
             last_error: RefCell::new(None),
             close_text: RefCell::new(None),
@@ -184,29 +185,66 @@ pub unsafe extern "C" fn epp_session_free(session: *mut epp_session) {
 }
 
 /// feed-input: hands the session `len` bytes read from the peer at
-/// `now_ms`, and writes to `*consumed` how many it took. Fewer than `len`
-/// means backpressure (a login is with the host, too many commands are in
-/// flight, or too much output is waiting): keep the rest and feed it again
-/// after answering requests or consuming output. Afterwards, take output
-/// and poll the queue.
+/// `now_ms`; the session takes them all. Whole frames are handled at once
+/// while the session can take them; the rest (an unfinished frame, or
+/// frames behind backpressure: a login with the host, too many commands in
+/// flight, too much output waiting) is held and handled as answers and
+/// consumed output make room. Afterwards, take output and poll the queue.
 ///
-/// `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
-/// (sticky): stop reading, write what is left, close when finished.
+/// Read from the peer only while `epp_session_wants_input` says true; a
+/// feed made then is taken whatever its size. Fails, taking nothing:
+/// - `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
+///   (sticky): stop reading, write what is left, close when finished;
+/// - `EPP_RESULT_INPUT_AFTER_EOF` after `epp_session_handle_eof`;
+/// - `EPP_RESULT_INPUT_BUFFER_FULL` when the session cannot handle a frame
+///   now and the bytes held would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`
+///   (the host read on although `epp_session_wants_input` said false).
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_feed_input(
     session: *mut epp_session,
     data: *const u8,
     len: usize,
     now_ms: u64,
-    consumed: *mut usize,
 ) -> epp_result {
     session_mut(session, |s| {
         let input = unsafe { bytes(data, len)? };
-        let o = unsafe { out(consumed)? };
         let now = time_from_ms(now_ms)?;
         let r = s.inner.feed_input(input, now);
-        let n = s.check(r)?;
-        o.write(n);
+        s.check(r)
+    })
+}
+
+/// Writes to `*out_wants` whether the host should read more from the peer
+/// now. False while the session cannot make progress on what it holds (a
+/// login is with the host, `EPP_LIMIT_MAX_IN_FLIGHT` requests are
+/// unanswered, too much output is waiting, or
+/// `EPP_LIMIT_MAX_BUFFERED_INPUT` bytes are held), after
+/// `epp_session_handle_eof`, and once the session is closing. Ask again
+/// after every call that changes the session (answers and
+/// `epp_session_consume_output` make room).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_wants_input(
+    session: *const epp_session,
+    out_wants: *mut bool,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_wants)? };
+        o.write(s.inner.wants_input());
+        Ok(())
+    })
+}
+
+/// Writes to `*out_len` how many bytes fed with `epp_session_feed_input`
+/// the session holds and has not handled yet (an unfinished frame, or
+/// frames waiting behind backpressure).
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_get_buffered_input(
+    session: *const epp_session,
+    out_len: *mut usize,
+) -> epp_result {
+    session_ref(session, |s| {
+        let o = unsafe { out(out_len)? };
+        o.write(s.inner.buffered_input());
         Ok(())
     })
 }
@@ -292,7 +330,7 @@ pub unsafe extern "C" fn epp_session_poll_transaction(
 /// decision; libepp renders the response and writes its result code to
 /// `*out_code`. Only 1000 means the client is logged in (and a new
 /// password should take effect): an accepted login still becomes 2502 when
-/// an attached `epp_registrar_sessions` has no room for the registrar.
+/// the server's `epp_registrar_sessions` has no room for the registrar.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_answer_login(
     session: *mut epp_session,
@@ -420,10 +458,12 @@ pub unsafe extern "C" fn epp_session_answer_failure(
 }
 
 /// Tells the session the peer closed its sending side (read returned 0) at
-/// `now_ms`. Call it once every byte read before has been fed (when
-/// `epp_session_feed_input` took fewer, answer requests and feed the rest
-/// first). A `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing
-/// pending output until `epp_session_is_finished`.
+/// `now_ms`. It takes effect once every byte fed before it has been
+/// handled: commands already read are still answered (keep answering
+/// requests and consuming output), and an unfinished frame is dropped.
+/// Feeding input afterwards is `EPP_RESULT_INPUT_AFTER_EOF`. A
+/// `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing pending
+/// output until `epp_session_is_finished`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_handle_eof(
     session: *mut epp_session,
@@ -436,8 +476,10 @@ pub unsafe extern "C" fn epp_session_handle_eof(
     })
 }
 
-/// Ends the session at the host's wish: nothing more is written, and
-/// `epp_session_is_finished` becomes true.
+/// Ends the session at the host's wish: nothing more is written (output
+/// not yet consumed, the greeting included, is dropped: the next
+/// `epp_session_take_output` yields 0 bytes), and `epp_session_is_finished`
+/// becomes true.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_close(session: *mut epp_session) -> epp_result {
     session_mut(session, |s| {

@@ -50,7 +50,7 @@ pub unsafe extern "C" fn epp_transaction_get_command(
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
 ) -> epp_result {
-    string_getter(transaction, out_ptr, out_len, |t| Some(t.command))
+    string_getter(transaction, out_ptr, out_len, |t| Some(t.command.as_str()))
 }
 
 /// Writes the result code of the response to `*out_code`; 0 for a greeting.

@@ -1,5 +1,5 @@
 // The header compiles as C++17 (-Wall -Wextra -Werror -pedantic) and links:
-// a C++ host makes a config and a session and reads the greeting.
+// a C++ host makes a config, a server and a session and reads the greeting.
 #include "epp.h"
 
 #include <cstdio>
@@ -12,6 +12,7 @@ static_assert(EPP_RESULT_OK == 0, "EPP_RESULT_OK is 0");
 int main() {
     epp_config_builder *b = nullptr;
     epp_config *c = nullptr;
+    epp_server *srv = nullptr;
     epp_session *s = nullptr;
     const std::string id = "C++ host";
     const std::string uri = "urn:ietf:params:xml:ns:domain-1.0";
@@ -19,7 +20,11 @@ int main() {
     if (epp_config_builder_add_object_uri(b, uri.data(), uri.size()) != EPP_RESULT_OK) return 1;
     if (epp_config_builder_build(b, &c) != EPP_RESULT_OK) return 1;
     epp_config_builder_free(b);
-    if (epp_session_new(c, 1800000000000ull, &s) != EPP_RESULT_OK) return 1;
+    if (epp_server_new(c, 1800000000000ull, nullptr, &srv) != EPP_RESULT_OK) return 1;
+    epp_config_free(c);
+    if (epp_session_new(srv, 1800000000000ull, &s) != EPP_RESULT_OK) return 1;
+    bool wants = false;
+    if (epp_session_wants_input(s, &wants) != EPP_RESULT_OK || !wants) return 1;
     const uint8_t *p = nullptr;
     size_t n = 0;
     if (epp_session_take_output(s, &p, &n) != EPP_RESULT_OK || n < 5) return 1;
@@ -31,7 +36,7 @@ int main() {
     size_t w = 0;
     if (r != EPP_RESULT_INVALID_LENGTH || epp_result_describe(r, buf, sizeof buf, &w) != EPP_RESULT_OK) return 1;
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(srv);
     if (greeting.find("<svID>C++ host</svID>") == std::string::npos) return 1;
     std::printf("C++ host: greeting of %zu bytes, libepp %s, misuse reported as \"%s\"\n", n, epp_version(), buf);
     return 0;

@@ -12,34 +12,42 @@
 int main(void) {
     epp_config_builder *builder = NULL;
     epp_config *config = NULL;
+    epp_server *server = NULL;
     epp_session *session = NULL;
     epp_request *request = NULL;
     const uint8_t *out = NULL;
-    size_t out_len = 0, used = 0;
+    size_t out_len = 0;
+    bool wants_input = false;
     uint64_t now_ms = 1800000000000u; /* use the real clock in a server */
     static const char hello[] =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
         "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><hello/></epp>";
     uint8_t frame[4 + sizeof hello - 1];
 
-    /* Once per server: an immutable config, shareable across threads. */
+    /* Once per server: an immutable config, and the server that shares it
+     * (and its svTRID generator) with every session, across threads. */
     if (epp_config_builder_new(S("Example Registry EPP"), &builder) != EPP_RESULT_OK ||
         epp_config_builder_add_object_uri(builder, S("urn:ietf:params:xml:ns:domain-1.0")) != EPP_RESULT_OK ||
         epp_config_builder_build(builder, &config) != EPP_RESULT_OK)
         return 1;
     epp_config_builder_free(builder);
+    if (epp_server_new(config, now_ms, NULL, &server) != EPP_RESULT_OK)
+        return 1;
+    epp_config_free(config); /* the server keeps its own reference */
 
     /* Per connection: a session; the greeting is queued at once. */
-    if (epp_session_new(config, now_ms, &session) != EPP_RESULT_OK)
+    if (epp_session_new(server, now_ms, &session) != EPP_RESULT_OK)
         return 1;
     epp_session_take_output(session, &out, &out_len); /* write these bytes */
     printf("greeting: %zu bytes\n", out_len);
     epp_session_consume_output(session, out_len);     /* ...all of them */
 
-    /* Bytes from the peer: an RFC 5734 frame (4-byte length, then XML). */
+    /* Bytes from the peer: an RFC 5734 frame (4-byte length, then XML).
+     * Read only while the session wants input; it takes every byte fed. */
     frame[0] = 0, frame[1] = 0, frame[2] = 0, frame[3] = (uint8_t)sizeof frame;
     memcpy(frame + 4, hello, sizeof hello - 1);
-    if (epp_session_feed_input(session, frame, sizeof frame, now_ms, &used) != EPP_RESULT_OK)
+    if (epp_session_wants_input(session, &wants_input) != EPP_RESULT_OK || !wants_input ||
+        epp_session_feed_input(session, frame, sizeof frame, now_ms) != EPP_RESULT_OK)
         return 1;
 
     /* Requests to decide (none for a hello: libepp answers it itself). */
@@ -51,6 +59,6 @@ int main(void) {
     epp_session_consume_output(session, out_len);
 
     epp_session_free(session);
-    epp_config_free(config);
+    epp_server_free(server);
     return 0;
 }

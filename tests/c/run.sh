@@ -7,6 +7,10 @@
 #   - builds libepp with the cargo feature ffi-test-panic and the C tests
 #     (-std=c11 -Wall -Wextra -Werror), runs them under valgrind and under
 #     AddressSanitizer (+UBSan);
+#   - runs every tests/scripts/*.script through the C API
+#     (tests/c/run_scripts.c, under AddressSanitizer + UBSan): each
+#     transcript must equal its .transcript, fed as written and one byte
+#     per call;
 #   - compiles the header as C99/C11 (pedantic) and as C++17 and runs a C++
 #     host;
 #   - checks the library exports exactly the header's functions;
@@ -107,6 +111,16 @@ run_valgrind() {
 
 run_asan() {
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$OUT/test_epp_asan"
+}
+
+# The session transcripts through the C API. Under ASan + UBSan only:
+# under valgrind the byte-per-call runs take about ten seconds.
+run_scripts() {
+    cc "${CSTD[@]}" -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=undefined -o "$OUT/run_scripts_asan" tests/c/run_scripts.c \
+        "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
+        ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            "$OUT/run_scripts_asan" tests/scripts
 }
 
 header_languages() {
@@ -224,6 +238,7 @@ step "clippy -D warnings on the C API (with ffi-test-panic)" clippy_ffi
 step "build C tests and example (-std=c11 -Wall -Wextra -Werror)" build_c_tests
 step "C tests under valgrind" run_valgrind
 step "C tests under AddressSanitizer + UBSan" run_asan
+step "script transcripts through the C API (ASan + UBSan)" run_scripts
 step "header as C99, C11 and C++17; C++ host runs" header_languages
 step "test build exports exactly the header's functions" exports_match_header "$TEST_TARGET/debug/libepp.so" with-test
 step "make install PREFIX=\$(mktemp -d)" make_install

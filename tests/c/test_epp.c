@@ -120,7 +120,9 @@ static const uint64_t T0 = 1800000000000ull; /* 2027-01-15, in ms */
 /* Session helpers                                                      */
 /* ------------------------------------------------------------------ */
 
-static epp_config *make_config(epp_registrar_sessions *counter, bool log) {
+/* The test config, with optional extra limits (pairs of epp_limit and
+ * value, ended by 0). */
+static epp_config *make_config_with(bool log, const uint64_t *limits) {
     epp_config_builder *b = NULL;
     epp_config *c = NULL;
     OK(epp_config_builder_new(S("libepp C test server"), &b));
@@ -129,27 +131,48 @@ static epp_config *make_config(epp_registrar_sessions *counter, bool log) {
     OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
     OK(epp_config_builder_set_sv_trid_prefix(b, S("CTEST")));
     OK(epp_config_builder_set_sv_trid_epoch(b, 42));
-    if (counter)
-        OK(epp_config_builder_set_registrar_sessions(b, counter));
     OK(epp_config_builder_set_transaction_log(b, log));
+    for (; limits && limits[0] != 0; limits += 2)
+        OK(epp_config_builder_set_limit(b, (epp_limit)limits[0], limits[1]));
     OK(epp_config_builder_build(b, &c));
     epp_config_builder_free(b);
     CHECK(c != NULL);
     return c;
 }
 
-/* Feeds one frame holding `xml`; checks it is taken whole. */
-static void feed_xml(epp_session *s, const char *xml, uint64_t now) {
-    size_t n = strlen(xml), used = 0;
-    unsigned char *f = malloc(n + 4);
+/* A server on the test config, with a registrar counter or none; the
+ * config is freed at once (the server keeps its own reference). */
+static epp_server *make_server_with(epp_registrar_sessions *counter, bool log, const uint64_t *limits) {
+    epp_config *c = make_config_with(log, limits);
+    epp_server *srv = NULL;
+    OK(epp_server_new(c, T0, counter, &srv));
+    epp_config_free(c);
+    CHECK(srv != NULL);
+    return srv;
+}
+
+static epp_server *make_server(epp_registrar_sessions *counter, bool log) {
+    return make_server_with(counter, log, NULL);
+}
+
+/* Writes the RFC 5734 frame holding `xml` to `f` (room for strlen(xml) + 4
+ * bytes); returns its length. */
+static size_t frame_into(unsigned char *f, const char *xml) {
+    size_t n = strlen(xml);
     uint32_t len = (uint32_t)(n + 4);
     f[0] = (unsigned char)(len >> 24);
     f[1] = (unsigned char)(len >> 16);
     f[2] = (unsigned char)(len >> 8);
     f[3] = (unsigned char)len;
     memcpy(f + 4, xml, n);
-    OK(epp_session_feed_input(s, f, n + 4, now, &used));
-    CHECK(used == n + 4);
+    return n + 4;
+}
+
+/* Feeds one frame holding `xml`. */
+static void feed_xml(epp_session *s, const char *xml, uint64_t now) {
+    unsigned char *f = malloc(strlen(xml) + 4);
+    size_t n = frame_into(f, xml);
+    OK(epp_session_feed_input(s, f, n, now));
     free(f);
 }
 
@@ -221,7 +244,7 @@ static void expect_queue_empty(epp_session *s) {
 
 /* A session logged in as registrar1; the greeting and login response are
  * drained. */
-static epp_session *logged_in(const epp_config *c) {
+static epp_session *logged_in(const epp_server *c) {
     epp_session *s = NULL;
     epp_request *r;
     uint16_t code = 0;
@@ -268,6 +291,9 @@ static const epp_result ALL_RESULTS[] = {
     EPP_RESULT_WRONG_ANSWER,
     EPP_RESULT_INVALID_XML,
     EPP_RESULT_INVALID_ANSWER,
+    EPP_RESULT_ALREADY_ANSWERED,
+    EPP_RESULT_INPUT_AFTER_EOF,
+    EPP_RESULT_INPUT_BUFFER_FULL,
 };
 #define N_RESULTS (sizeof ALL_RESULTS / sizeof ALL_RESULTS[0])
 
@@ -310,6 +336,7 @@ static void test_result_describe(void) {
 static void test_config_builder(void) {
     epp_config_builder *b = NULL, *untouched = (epp_config_builder *)&b;
     epp_config *c = NULL, *c2 = NULL;
+    epp_server *srv = NULL;
     epp_session *s = NULL;
     const char *p = NULL;
     size_t n = 0;
@@ -345,6 +372,7 @@ static void test_config_builder(void) {
     OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_DEPTH, 32));
     OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_ATTRIBUTES, 16));
     OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_TEXT, 4096));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_BUFFERED_INPUT, 65535));
     EXPECT(epp_config_builder_set_limit(b, 0, 1), EPP_RESULT_INVALID_ARGUMENT);
     EXPECT(epp_config_builder_set_limit(b, 999, 1), EPP_RESULT_INVALID_ARGUMENT);
     EXPECT(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_FRAME_SIZE, 1ull << 40),
@@ -373,6 +401,12 @@ static void test_config_builder(void) {
     OK(epp_config_builder_set_dcp_expiry_absolute(b, T0));
     OK(epp_config_builder_set_dcp_expiry_relative(b, 86400000));
 
+    /* The buffered input bound is below the frame size. */
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && has(p, n, "max_buffered_input"));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_BUFFERED_INPUT, 65536));
+
     OK(epp_config_builder_build(b, &c));
     OK(epp_config_builder_get_last_error(b, &p, &n));
     CHECK(p == NULL && n == 0); /* the last build succeeded */
@@ -383,9 +417,14 @@ static void test_config_builder(void) {
     CHECK(p != NULL && has(p, n, "language"));
     epp_config_builder_free(b);
 
-    /* The greeting shows the settings. */
-    OK(epp_session_new(c, T0, &s));
-    epp_config_free(c); /* the session keeps its own reference */
+    /* A server: argument checks, then the greeting shows the settings. */
+    EXPECT(epp_server_new(NULL, T0, NULL, &srv), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_server_new(c, T0, NULL, NULL), EPP_RESULT_NULL_PARAMETER);
+    CHECK(srv == NULL);
+    OK(epp_server_new(c, T0, NULL, &srv));
+    epp_config_free(c); /* the server keeps its own reference */
+    OK(epp_session_new(srv, T0, &s));
+    epp_server_free(srv); /* the session keeps its own reference */
     out = drain(s);
     CHECK(strstr(out, "<svID>Example Registry EPP</svID>") != NULL);
     CHECK(strstr(out, "<svDate>2027-01-15T08:00:00.000Z</svDate>") != NULL);
@@ -398,13 +437,44 @@ static void test_config_builder(void) {
     free(out);
     epp_session_free(s);
 
+    /* The same builder, changed and built again: a config of its own. */
+    OK(epp_config_builder_new(S("Rebuilt EPP server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    OK(epp_config_builder_set_sv_trid_prefix(b, S("ONE")));
+    OK(epp_config_builder_build(b, &c));
+    OK(epp_config_builder_set_sv_trid_prefix(b, S("TWO")));
+    OK(epp_config_builder_add_version(b, S("1.0")));
+    OK(epp_config_builder_add_version(b, S("2.0"))); /* added to the list */
+    EXPECT(epp_config_builder_build(b, &c2), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && has(p, n, "2.0"));
+    epp_config_builder_free(b);
+    {
+        epp_session *s1 = NULL;
+        epp_request *r;
+        uint16_t code = 0;
+        OK(epp_server_new(c, T0, NULL, &srv));
+        OK(epp_session_new(srv, T0, &s1));
+        free(drain(s1));
+        feed_xml(s1, LOGIN_XML("registrar1", "secret-pw1", "R-1"), T0);
+        r = next_request(s1, EPP_REQUEST_KIND_LOGIN);
+        OK(epp_session_answer_login(s1, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+        epp_request_free(r);
+        expect_frame(s1, "<svTRID>ONE-", NULL);
+        epp_session_free(s1);
+        epp_server_free(srv);
+        epp_config_free(c);
+    }
+
     /* Freeing NULL is fine. */
     epp_config_builder_free(NULL);
     epp_config_free(NULL);
+    epp_server_free(NULL);
 }
 
 static void test_full_session(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = NULL;
     epp_request *r;
     epp_poll_message *m = NULL;
@@ -479,8 +549,11 @@ static void test_full_session(void) {
     CHECK(p != NULL && n > 0);
     OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
     CHECK(code == 1000);
+    /* Answered already: told apart from an id never issued. */
     EXPECT(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code),
-           EPP_RESULT_UNKNOWN_REQUEST);
+           EPP_RESULT_ALREADY_ANSWERED);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(has(p, n, "already answered"));
     epp_request_free(r);
     expect_frame(s, "<result code=\"1000\">", "<clTRID>ABC-1</clTRID><svTRID>CTEST-42-");
     OK(epp_session_get_state(s, &st));
@@ -500,6 +573,8 @@ static void test_full_session(void) {
     r = next_request(s, EPP_REQUEST_KIND_POLL);
     OK(epp_request_get_client_transaction_id(r, &p, &n));
     CHECK(str_is(p, n, "P-1"));
+    OK(epp_request_get_client_id(r, &p, &n));
+    CHECK(str_is(p, n, "registrar1"));
     EXPECT(epp_request_get_password(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     OK(epp_poll_message_new(7, 2, T0, S("Transfer requested."), &m));
     OK(epp_poll_message_set_lang(m, S("en")));
@@ -515,6 +590,8 @@ static void test_full_session(void) {
     r = next_request(s, EPP_REQUEST_KIND_POLL_ACK);
     OK(epp_request_get_message_id(r, &v));
     CHECK(v == 7);
+    OK(epp_request_get_client_id(r, &p, &n));
+    CHECK(str_is(p, n, "registrar1"));
     OK(epp_session_answer_ack(s, req_id(r), 1));
     epp_request_free(r);
     expect_frame(s, "<result code=\"1000\">", "<msgQ count=\"1\" id=\"7\"/>");
@@ -543,6 +620,7 @@ static void test_full_session(void) {
     CHECK(str_is(p, n, "client logged out"));
     EXPECT(epp_request_get_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_client_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_client_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
     epp_request_free(r);
     expect_queue_empty(s);
@@ -561,10 +639,11 @@ static void test_full_session(void) {
 
     /* Input after the end: refused, sticky, with a reason. */
     {
-        size_t used = 77;
         const uint8_t junk[4] = {0, 0, 0, 9};
-        EXPECT(epp_session_feed_input(s, junk, sizeof junk, T0 + 70, &used), EPP_RESULT_SESSION_CLOSED);
-        CHECK(used == 77);
+        bool wants = true;
+        OK(epp_session_wants_input(s, &wants));
+        CHECK(!wants);
+        EXPECT(epp_session_feed_input(s, junk, sizeof junk, T0 + 70), EPP_RESULT_SESSION_CLOSED);
         OK(epp_session_get_last_error(s, &p, &n));
         CHECK(p != NULL && has(p, n, "closed"));
     }
@@ -572,11 +651,11 @@ static void test_full_session(void) {
     CHECK(out[0] == '\0');
     free(out);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_commands_and_responses(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = logged_in(c);
     epp_request *r, *r2;
     epp_response *resp = NULL;
@@ -604,7 +683,9 @@ static void test_commands_and_responses(void) {
     OK(epp_request_get_client_transaction_id(r, &p, &n));
     CHECK(str_is(p, n, "C-1"));
     EXPECT(epp_request_get_obj_uri_count(r, &n), EPP_RESULT_NOT_APPLICABLE);
-    EXPECT(epp_request_get_client_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_password(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_request_get_client_id(r, &p, &n)); /* the logged-in client */
+    CHECK(str_is(p, n, "registrar1"));
     id = req_id(r);
 
     /* Response builder: argument checks. */
@@ -643,7 +724,9 @@ static void test_commands_and_responses(void) {
     EXPECT(epp_response_set_message(resp, S("\xc3\x28")), EPP_RESULT_INVALID_UTF8);
     EXPECT(epp_session_answer_poll_empty(s, id), EPP_RESULT_WRONG_ANSWER);
     OK(epp_session_answer_command(s, id, resp));
-    EXPECT(epp_session_answer_command(s, id, resp), EPP_RESULT_UNKNOWN_REQUEST);
+    EXPECT(epp_session_answer_command(s, id, resp), EPP_RESULT_ALREADY_ANSWERED);
+    EXPECT(epp_session_answer_failure(s, id, NULL, 0), EPP_RESULT_ALREADY_ANSWERED);
+    EXPECT(epp_session_answer_command(s, id + 1000, resp), EPP_RESULT_UNKNOWN_REQUEST);
     epp_response_free(resp);
     epp_request_free(r);
     {
@@ -715,15 +798,16 @@ static void test_commands_and_responses(void) {
         epp_request_free(r);
     }
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_output_and_input_sizes(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = NULL;
     const uint8_t *p = NULL, *p2 = NULL;
-    size_t n = 0, n2 = 0, used = 99;
+    size_t n = 0, n2 = 0, held = 99;
     uint8_t byte = 0;
+    bool wants = false;
 
     OK(epp_session_new(c, T0, &s));
     OK(epp_session_take_output(s, &p, &n));
@@ -741,17 +825,24 @@ static void test_output_and_input_sizes(void) {
     EXPECT(epp_session_take_output(s, NULL, &n2), EPP_RESULT_NULL_PARAMETER);
     EXPECT(epp_session_take_output(s, &p2, NULL), EPP_RESULT_NULL_PARAMETER);
 
-    /* Input: NULL, huge lengths, missing out-parameter. */
-    EXPECT(epp_session_feed_input(s, NULL, 0, T0, &used), EPP_RESULT_NULL_PARAMETER);
-    EXPECT(epp_session_feed_input(s, &byte, SIZE_MAX, T0, &used), EPP_RESULT_INVALID_LENGTH);
-    EXPECT(epp_session_feed_input(s, &byte, (size_t)PTRDIFF_MAX + 1, T0, &used), EPP_RESULT_INVALID_LENGTH);
-    EXPECT(epp_session_feed_input(s, &byte, 1, T0, NULL), EPP_RESULT_NULL_PARAMETER);
-    CHECK(used == 99);
-    /* A header split over calls. */
-    OK(epp_session_feed_input(s, &byte, 1, T0, &used));
-    CHECK(used == 1);
-    OK(epp_session_feed_input(s, &byte, 0, T0, &used));
-    CHECK(used == 0);
+    /* Input: NULL, huge lengths. */
+    EXPECT(epp_session_feed_input(s, NULL, 0, T0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_session_feed_input(s, &byte, SIZE_MAX, T0), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_session_feed_input(s, &byte, (size_t)PTRDIFF_MAX + 1, T0), EPP_RESULT_INVALID_LENGTH);
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 0);
+    OK(epp_session_wants_input(s, &wants));
+    CHECK(wants);
+    /* A header split over calls: every byte is taken and held. */
+    OK(epp_session_feed_input(s, &byte, 1, T0));
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 1);
+    OK(epp_session_feed_input(s, &byte, 0, T0));
+    OK(epp_session_feed_input(s, &byte, 1, T0));
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 2);
+    OK(epp_session_wants_input(s, &wants));
+    CHECK(wants);
     epp_session_free(s);
 
     /* A frame length over the limit: 2500, and the details. */
@@ -761,7 +852,7 @@ static void test_output_and_input_sizes(void) {
         const uint8_t huge[4] = {0x7f, 0, 0, 0};
         uint64_t v = 0;
         epp_request *r;
-        OK(epp_session_feed_input(s, huge, 4, T0, &used));
+        OK(epp_session_feed_input(s, huge, 4, T0));
         expect_frame(s, "<result code=\"2500\">", NULL);
         OK(epp_session_get_close_detail(s, EPP_CLOSE_DETAIL_FRAME_LENGTH, &v));
         CHECK(v == 0x7f000000u);
@@ -784,7 +875,9 @@ static void test_output_and_input_sizes(void) {
         epp_close_reason why = 0;
         uint64_t v = 0;
         bool finished = false;
-        OK(epp_session_feed_input(s, partial, sizeof partial, T0, &used));
+        OK(epp_session_feed_input(s, partial, sizeof partial, T0));
+        OK(epp_session_get_buffered_input(s, &held));
+        CHECK(held == sizeof partial);
         OK(epp_session_handle_eof(s, T0 + 1));
         OK(epp_session_get_close_reason(s, &why));
         CHECK(why == EPP_CLOSE_REASON_PEER_CLOSED_MID_FRAME);
@@ -792,6 +885,8 @@ static void test_output_and_input_sizes(void) {
         CHECK(v == 6);
         OK(epp_session_is_finished(s, &finished));
         CHECK(finished);
+        OK(epp_session_get_buffered_input(s, &held));
+        CHECK(held == 0);
     }
     epp_session_free(s);
 
@@ -805,9 +900,16 @@ static void test_output_and_input_sizes(void) {
     }
     epp_session_free(s);
 
-    /* The host closes. */
+    /* The host closes: the greeting not yet taken is dropped. */
     OK(epp_session_new(c, T0, &s));
+    OK(epp_session_take_output(s, &p, &n));
+    CHECK(n > 100);
     OK(epp_session_close(s));
+    p = NULL;
+    n = 12345;
+    OK(epp_session_take_output(s, &p, &n));
+    CHECK(n == 0);
+    EXPECT(epp_session_consume_output(s, 1), EPP_RESULT_INVALID_LENGTH);
     {
         epp_close_reason why = 0;
         bool finished = false;
@@ -815,13 +917,131 @@ static void test_output_and_input_sizes(void) {
         CHECK(why == EPP_CLOSE_REASON_HOST);
         OK(epp_session_is_finished(s, &finished));
         CHECK(finished);
+        OK(epp_session_wants_input(s, &wants));
+        CHECK(!wants);
+        EXPECT(epp_session_feed_input(s, &byte, 1, T0), EPP_RESULT_SESSION_CLOSED);
     }
     epp_session_free(s);
-    epp_config_free(c);
+
+    /* The host closes with a response half written: the rest is dropped. */
+    s = logged_in(c);
+    feed_xml(s, HELLO_XML, T0 + 1);
+    OK(epp_session_take_output(s, &p, &n));
+    CHECK(n > 100);
+    OK(epp_session_consume_output(s, n / 2));
+    OK(epp_session_close(s));
+    OK(epp_session_take_output(s, &p, &n));
+    CHECK(n == 0);
+    epp_session_free(s);
+    epp_server_free(c);
+}
+
+/* The session takes every byte: what it cannot handle yet waits behind a
+ * login with the host, and the end of input waits for it. */
+static void test_buffered_input(void) {
+    static const uint64_t small[] = {EPP_LIMIT_MAX_FRAME_SIZE, 1024, EPP_LIMIT_MAX_BUFFERED_INPUT, 2048, 0};
+    epp_server *c = make_server(NULL, false);
+    epp_session *s = NULL;
+    epp_request *r;
+    unsigned char buf[4096];
+    size_t n, held = 0, hello_len;
+    int i;
+    uint16_t code = 0;
+    bool wants = true, finished = true;
+    epp_close_reason why = 0;
+    const char *p;
+    size_t pn;
+
+    /* A login and a hello in one read. */
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    n = frame_into(buf, LOGIN_XML("registrar1", "secret-pw1", "B-1"));
+    hello_len = frame_into(buf + n, HELLO_XML);
+    n += hello_len;
+    OK(epp_session_feed_input(s, buf, n, T0));
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    expect_queue_empty(s);
+    /* The hello waits for the login's answer; the host stops reading. */
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == hello_len);
+    OK(epp_session_wants_input(s, &wants));
+    CHECK(!wants);
+    /* The end of input arrives now, and waits too. */
+    OK(epp_session_handle_eof(s, T0 + 1));
+    OK(epp_session_get_close_reason(s, &why));
+    CHECK(why == EPP_CLOSE_REASON_NONE);
+    EXPECT(epp_session_feed_input(s, buf, 1, T0 + 2), EPP_RESULT_INPUT_AFTER_EOF);
+    OK(epp_session_get_last_error(s, &p, &pn));
+    CHECK(has(p, pn, "end of input"));
+    /* The answer lets the hello through, then the end of input. */
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    CHECK(code == 1000);
+    epp_request_free(r);
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 0);
+    {
+        char *out = drain(s);
+        CHECK(strstr(out, "<result code=\"1000\">") != NULL);
+        CHECK(strstr(out + strlen(out) + 1, "<greeting>") != NULL);
+        free(out);
+    }
+    r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+    OK(epp_request_get_close_reason(r, &why));
+    CHECK(why == EPP_CLOSE_REASON_PEER_CLOSED);
+    epp_request_free(r);
+    OK(epp_session_is_finished(s, &finished));
+    CHECK(finished);
+    epp_session_free(s);
+    epp_server_free(c);
+
+    /* The bound on held input. A feed made while the session wants input
+     * is always taken, whatever its size: 30 hellos in one read. */
+    c = make_server_with(NULL, false, small);
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    for (n = 0, i = 0; i < 30; i++)
+        n += frame_into(buf + n, HELLO_XML);
+    CHECK(n > 2048 && n <= sizeof buf);
+    OK(epp_session_feed_input(s, buf, n, T0));
+    {
+        char *out = drain(s), *f = out;
+        int greetings = 0;
+        for (; *f; f += strlen(f) + 1)
+            greetings += strstr(f, "<greeting>") != NULL;
+        CHECK(greetings == 30);
+        free(out);
+    }
+    /* While a login is with the host, the session wants no input; a feed
+     * then that would hold more than the bound is refused whole. */
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "B-2"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_wants_input(s, &wants));
+    CHECK(!wants);
+    EXPECT(epp_session_feed_input(s, buf, 2049, T0), EPP_RESULT_INPUT_BUFFER_FULL);
+    OK(epp_session_get_last_error(s, &p, &pn));
+    CHECK(has(p, pn, "2048"));
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 0);
+    OK(epp_session_feed_input(s, buf, 600, T0)); /* within the bound: held */
+    EXPECT(epp_session_feed_input(s, buf, 1449, T0), EPP_RESULT_INPUT_BUFFER_FULL);
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 600);
+    OK(epp_session_feed_input(s, buf + 600, 1448, T0)); /* exactly the bound */
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held == 2048);
+    /* The answer lets the 2048 bytes (hellos) through. */
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    epp_request_free(r);
+    OK(epp_session_get_buffered_input(s, &held));
+    CHECK(held < 100); /* an unfinished hello */
+    OK(epp_session_wants_input(s, &wants));
+    CHECK(wants);
+    epp_session_free(s);
+    epp_server_free(c);
 }
 
 static void test_timeouts(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = NULL;
     uint64_t at = 0;
     bool closed = true;
@@ -852,11 +1072,11 @@ static void test_timeouts(void) {
     OK(epp_session_get_close_reason(s, &why));
     CHECK(why == EPP_CLOSE_REASON_IDLE_TIMEOUT);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_failed_logins(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = NULL;
     epp_request *r;
     uint16_t code = 0;
@@ -898,12 +1118,12 @@ static void test_failed_logins(void) {
             epp_session_free(s);
         }
     }
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_registrar_sessions(void) {
     epp_registrar_sessions *counter = NULL;
-    epp_config *c;
+    epp_server *c;
     epp_session *a, *b = NULL;
     epp_request *r;
     size_t count = 99, max = 0;
@@ -913,7 +1133,7 @@ static void test_registrar_sessions(void) {
     OK(epp_registrar_sessions_new(1, &counter));
     OK(epp_registrar_sessions_get_max_per_client(counter, &max));
     CHECK(max == 1);
-    c = make_config(counter, false);
+    c = make_server(counter, false);
     EXPECT(epp_registrar_sessions_count(NULL, S("registrar1"), &count), EPP_RESULT_NULL_PARAMETER);
 
     a = logged_in(c);
@@ -940,66 +1160,103 @@ static void test_registrar_sessions(void) {
     }
     epp_session_free(b);
 
+    /* A second server sharing the counter: the limit spans both. */
+    {
+        epp_server *c2 = make_server(counter, false);
+        b = NULL;
+        OK(epp_session_new(c2, T0, &b));
+        free(drain(b));
+        feed_xml(b, LOGIN_XML("registrar1", "secret-pw1", "B-2"), T0);
+        r = next_request(b, EPP_REQUEST_KIND_LOGIN);
+        OK(epp_session_answer_login(b, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+        CHECK(code == 2502);
+        epp_request_free(r);
+        epp_session_free(b);
+        epp_server_free(c2);
+    }
+
     /* Freeing the first session releases its slot. */
     epp_session_free(a);
     OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
     CHECK(count == 0);
-    /* The counter may be freed before the config that uses it. */
+    /* The counter may be freed before the server that uses it. */
     epp_registrar_sessions_free(counter);
     epp_registrar_sessions_free(NULL);
     a = logged_in(c);
     epp_session_free(a);
-    epp_config_free(c);
+    epp_server_free(c);
+
+    /* A server without a counter lets every session in. */
+    c = make_server(NULL, false);
+    a = logged_in(c);
+    b = logged_in(c);
+    epp_session_free(a);
+    epp_session_free(b);
+    epp_server_free(c);
 }
 
-/* Threads: one shared config and counter, sessions made on the main thread
- * and moved to workers, which log in at the same time. */
+/* Threads: one shared server and counter. Half the sessions are made on
+ * the main thread and moved to workers, the others made by the workers
+ * from the shared server; all log in at the same time. */
 #define N_THREADS 8
 #define MAX_PER_CLIENT 3
 
 struct worker {
     pthread_t thread;
-    epp_session *session;
+    epp_session *session; /* NULL: the worker makes it */
+    const epp_server *server;
     const epp_registrar_sessions *counter;
     pthread_barrier_t *barrier;
     uint16_t code;
+    char sv_trid[64];
 };
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;
-    epp_session *s = w->session;
     epp_request *r;
     size_t count = 0;
-    free(drain(s));
+    char *out, *at, *end;
+    if (!w->session)
+        OK(epp_session_new(w->server, T0, &w->session));
+    free(drain(w->session));
     pthread_barrier_wait(w->barrier);
-    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "T-1"), T0);
-    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    feed_xml(w->session, LOGIN_XML("registrar1", "secret-pw1", "T-1"), T0);
+    r = next_request(w->session, EPP_REQUEST_KIND_LOGIN);
     if (r) {
-        OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &w->code));
+        OK(epp_session_answer_login(w->session, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &w->code));
         epp_request_free(r);
     }
     OK(epp_registrar_sessions_count(w->counter, S("registrar1"), &count));
     CHECK(count >= 1 && count <= MAX_PER_CLIENT);
+    /* The response's svTRID, to check they are all distinct. */
+    out = drain(w->session);
+    at = strstr(out, "<svTRID>");
+    end = at ? strstr(at, "</svTRID>") : NULL;
+    CHECK(end != NULL && (size_t)(end - at) < sizeof w->sv_trid + 8);
+    if (end && (size_t)(end - at) < sizeof w->sv_trid + 8)
+        memcpy(w->sv_trid, at + 8, (size_t)(end - at) - 8);
+    free(out);
     /* Everyone holds their session until all have logged in. */
     pthread_barrier_wait(w->barrier);
-    free(drain(s));
     return NULL;
 }
 
 static void test_threads(void) {
     epp_registrar_sessions *counter = NULL;
-    epp_config *c;
+    epp_server *c;
     struct worker w[N_THREADS];
     pthread_barrier_t barrier;
     int i, accepted = 0, refused = 0;
     size_t count = 99;
 
     OK(epp_registrar_sessions_new(MAX_PER_CLIENT, &counter));
-    c = make_config(counter, false);
+    c = make_server(counter, false);
     pthread_barrier_init(&barrier, NULL, N_THREADS);
     for (i = 0; i < N_THREADS; i++) {
         memset(&w[i], 0, sizeof w[i]);
-        OK(epp_session_new(c, T0, &w[i].session));
+        if (i % 2 == 0)
+            OK(epp_session_new(c, T0, &w[i].session));
+        w[i].server = c;
         w[i].counter = counter;
         w[i].barrier = &barrier;
     }
@@ -1012,6 +1269,12 @@ static void test_threads(void) {
     }
     CHECK(accepted == MAX_PER_CLIENT);
     CHECK(refused == N_THREADS - MAX_PER_CLIENT);
+    for (i = 0; i < N_THREADS; i++) {
+        int k;
+        CHECK(strncmp(w[i].sv_trid, "CTEST-42-", 9) == 0);
+        for (k = 0; k < i; k++)
+            CHECK(strcmp(w[i].sv_trid, w[k].sv_trid) != 0);
+    }
     OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
     CHECK(count == MAX_PER_CLIENT);
     for (i = 0; i < N_THREADS; i++)
@@ -1019,12 +1282,12 @@ static void test_threads(void) {
     OK(epp_registrar_sessions_count(counter, S("registrar1"), &count));
     CHECK(count == 0);
     pthread_barrier_destroy(&barrier);
-    epp_config_free(c);
+    epp_server_free(c);
     epp_registrar_sessions_free(counter);
 }
 
 static void test_transaction_log(void) {
-    epp_config *c = make_config(NULL, true);
+    epp_server *c = make_server(NULL, true);
     epp_session *s = logged_in(c);
     epp_transaction *t = NULL;
     const char *p;
@@ -1054,6 +1317,44 @@ static void test_transaction_log(void) {
         epp_transaction_free(t);
     }
     CHECK(saw_login);
+
+    /* The command names, one per response in order. */
+    {
+        static const char *const want[] = {"hello", "poll req", "check", "poll ack", "invalid", "logout"};
+        epp_request *r;
+        epp_response *resp = NULL;
+        size_t i = 0;
+        feed_xml(s, HELLO_XML, T0 + 1);
+        feed_xml(s, POLL_REQ_XML, T0 + 2);
+        r = next_request(s, EPP_REQUEST_KIND_POLL);
+        OK(epp_session_answer_poll_empty(s, req_id(r)));
+        epp_request_free(r);
+        feed_xml(s, CHECK_XML, T0 + 3);
+        r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+        OK(epp_response_new(2101, &resp));
+        OK(epp_session_answer_command(s, req_id(r), resp));
+        epp_response_free(resp);
+        epp_request_free(r);
+        feed_xml(s, POLL_ACK_XML("5"), T0 + 4);
+        r = next_request(s, EPP_REQUEST_KIND_POLL_ACK);
+        OK(epp_session_answer_ack_unknown(s, req_id(r)));
+        epp_request_free(r);
+        feed_xml(s, EPP_OPEN "<command><frobnicate/></command></epp>", T0 + 5);
+        feed_xml(s, LOGOUT_XML, T0 + 6);
+        free(drain(s));
+        for (;;) {
+            OK(epp_session_poll_transaction(s, &t));
+            if (!t)
+                break;
+            OK(epp_transaction_get_command(t, &p, &n));
+            CHECK(i < sizeof want / sizeof want[0] && str_is(p, n, want[i]));
+            if (i < sizeof want / sizeof want[0] && !str_is(p, n, want[i]))
+                fprintf(stderr, "transaction %zu is %.*s, expected %s\n", i, (int)n, p, want[i]);
+            i++;
+            epp_transaction_free(t);
+        }
+        CHECK(i == sizeof want / sizeof want[0]);
+    }
     EXPECT(epp_session_poll_transaction(s, NULL), EPP_RESULT_NULL_PARAMETER);
     EXPECT(epp_transaction_get_command(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
     EXPECT(epp_transaction_get_result_code(NULL, &code), EPP_RESULT_NULL_PARAMETER);
@@ -1065,18 +1366,18 @@ static void test_transaction_log(void) {
     epp_session_free(s);
 
     /* Without the log: nothing. */
-    epp_config_free(c);
-    c = make_config(NULL, false);
+    epp_server_free(c);
+    c = make_server(NULL, false);
     s = logged_in(c);
     t = (epp_transaction *)1;
     OK(epp_session_poll_transaction(s, &t));
     CHECK(t == NULL);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_request_outlives_session(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = NULL;
     epp_request *r;
     const char *p;
@@ -1085,7 +1386,7 @@ static void test_request_outlives_session(void) {
     feed_xml(s, LOGIN_XML("registrar9", "pw-of-nine", "Z-1"), T0);
     r = next_request(s, EPP_REQUEST_KIND_LOGIN);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
     OK(epp_request_get_client_id(r, &p, &n));
     CHECK(str_is(p, n, "registrar9"));
     OK(epp_request_get_password(r, &p, &n));
@@ -1095,7 +1396,7 @@ static void test_request_outlives_session(void) {
 
 /* Every export given NULL where a handle or out-parameter belongs. */
 static void test_null_arguments(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = logged_in(c);
     epp_request *r;
     epp_config_builder *b = NULL;
@@ -1108,6 +1409,7 @@ static void test_null_arguments(void) {
     bool flag = false;
     const uint8_t *bp;
     epp_session *sout = NULL;
+    epp_server *srvout = NULL;
 
     OK(epp_config_builder_new(S("null test server"), &b));
     OK(epp_response_new(1000, &resp));
@@ -1132,8 +1434,6 @@ static void test_null_arguments(void) {
     NUL(epp_config_builder_add_dcp_ours_description(b, NULL, 0));
     NUL(epp_config_builder_set_dcp_expiry_absolute(NULL, T0));
     NUL(epp_config_builder_set_dcp_expiry_relative(NULL, 1));
-    NUL(epp_config_builder_set_registrar_sessions(NULL, NULL));
-    OK(epp_config_builder_set_registrar_sessions(b, NULL)); /* detaches */
     NUL(epp_config_builder_set_sv_trid_prefix(NULL, S("P")));
     NUL(epp_config_builder_set_sv_trid_prefix(b, NULL, 0));
     NUL(epp_config_builder_set_sv_trid_epoch(NULL, 1));
@@ -1144,10 +1444,17 @@ static void test_null_arguments(void) {
     NUL(epp_config_builder_get_last_error(b, NULL, &n));
     NUL(epp_config_builder_get_last_error(b, &p, NULL));
     NUL(epp_registrar_sessions_get_max_per_client(NULL, &n));
+    /* server */
+    NUL(epp_server_new(NULL, T0, NULL, &srvout));
     /* session */
     NUL(epp_session_new(NULL, T0, &sout));
     NUL(epp_session_new(c, T0, NULL));
-    NUL(epp_session_feed_input(NULL, (const uint8_t *)"x", 1, T0, &n));
+    NUL(epp_session_feed_input(NULL, (const uint8_t *)"x", 1, T0));
+    NUL(epp_session_feed_input(s, NULL, 1, T0));
+    NUL(epp_session_wants_input(NULL, &flag));
+    NUL(epp_session_wants_input(s, NULL));
+    NUL(epp_session_get_buffered_input(NULL, &n));
+    NUL(epp_session_get_buffered_input(s, NULL));
     NUL(epp_session_take_output(NULL, &bp, &n));
     NUL(epp_session_consume_output(NULL, 0));
     NUL(epp_session_poll_queue(NULL, &r));
@@ -1235,7 +1542,7 @@ static void test_null_arguments(void) {
 #undef NUL
     /* Out-parameters were left alone. */
     CHECK(n == 4242 && p != NULL && strcmp(p, "sentinel") == 0);
-    CHECK(sout == NULL && v == 0 && code == 0 && !flag);
+    CHECK(sout == NULL && srvout == NULL && v == 0 && code == 0 && !flag);
 
     /* The session is still fine: answer and check. */
     OK(epp_session_answer_command(s, req_id(r), resp));
@@ -1252,11 +1559,11 @@ static void test_null_arguments(void) {
     epp_poll_message_free(m);
     epp_config_builder_free(b);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_poll_message_checks(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = logged_in(c);
     epp_request *r;
     epp_poll_message *m = NULL;
@@ -1277,16 +1584,17 @@ static void test_poll_message_checks(void) {
     epp_poll_message_free(m);
     epp_request_free(r);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_panic(void) {
-    epp_config *c = make_config(NULL, false);
+    epp_server *c = make_server(NULL, false);
     epp_session *s = logged_in(c);
     epp_request *r = NULL;
     const char *p = NULL;
-    size_t n = 0, used = 0;
+    size_t n = 0;
     epp_session_state st = 0;
+    bool wants = false;
     const uint8_t *bp;
 
     /* A panic in a call given no handle. */
@@ -1294,7 +1602,9 @@ static void test_panic(void) {
     /* A panic in a session: reported, never unwound into C... */
     EXPECT(epp_test_session_panic(s), EPP_RESULT_PANIC);
     /* ...and the session is poisoned. */
-    EXPECT(epp_session_feed_input(s, (const uint8_t *)"x", 1, T0, &used), EPP_RESULT_PANIC);
+    EXPECT(epp_session_feed_input(s, (const uint8_t *)"x", 1, T0), EPP_RESULT_PANIC);
+    EXPECT(epp_session_wants_input(s, &wants), EPP_RESULT_PANIC);
+    EXPECT(epp_session_get_buffered_input(s, &n), EPP_RESULT_PANIC);
     EXPECT(epp_session_take_output(s, &bp, &n), EPP_RESULT_PANIC);
     EXPECT(epp_session_poll_queue(s, &r), EPP_RESULT_PANIC);
     EXPECT(epp_session_get_state(s, &st), EPP_RESULT_PANIC);
@@ -1302,18 +1612,18 @@ static void test_panic(void) {
     EXPECT(epp_session_answer_poll_empty(s, 1), EPP_RESULT_PANIC);
     EXPECT(epp_session_close(s), EPP_RESULT_PANIC);
     EXPECT(epp_test_session_panic(s), EPP_RESULT_PANIC);
-    CHECK(r == NULL && st == 0 && used == 0);
+    CHECK(r == NULL && st == 0 && !wants && n == 0);
     /* The error text says what happened. */
     OK(epp_session_get_last_error(s, &p, &n));
     CHECK(p != NULL && has(p, n, "panic") && has(p, n, "forced panic"));
     epp_session_free(s);
 
-    /* Other sessions of the same config are unaffected. */
+    /* Other sessions of the same server are unaffected. */
     s = logged_in(c);
     OK(epp_session_get_state(s, &st));
     CHECK(st == EPP_SESSION_STATE_LOGGED_IN);
     epp_session_free(s);
-    epp_config_free(c);
+    epp_server_free(c);
 }
 
 static void test_every_result_seen(void) {
@@ -1342,10 +1652,11 @@ int main(void) {
         {"full session: greeting, login, hello, poll req/ack, logout", test_full_session},
         {"commands, responses, pipelining, closing responses", test_commands_and_responses},
         {"output and input sizes, frame limits, eof, host close", test_output_and_input_sizes},
+        {"buffered input: backpressure, end of input, bound", test_buffered_input},
         {"timeouts", test_timeouts},
         {"failed logins and every login answer", test_failed_logins},
         {"registrar session counter (2502)", test_registrar_sessions},
-        {"threads share a config and a counter", test_threads},
+        {"threads share a server and a counter", test_threads},
         {"transaction log", test_transaction_log},
         {"requests outlive their session", test_request_outlives_session},
         {"NULL arguments", test_null_arguments},

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use epp::{
     AckAnswer, Limits, LoginAnswer, PollAnswer, PollMessage, RegistrarSessions, Request, Response,
-    ResultCode, ServerConfig, ServerConfigBuilder, Session,
+    ResultCode, Server, ServerConfig, ServerConfigBuilder, Session,
 };
 use std::sync::Arc;
 
@@ -26,27 +26,35 @@ pub fn at(secs: u64) -> SystemTime {
 
 /// The test server's configuration: three objURIs, secDNS, svTRID epoch 7.
 pub fn config_builder() -> ServerConfigBuilder {
-    ServerConfig::builder("libepp test server")
-        .object_uri(DOMAIN)
+    let mut b = ServerConfig::builder("libepp test server");
+    b.object_uri(DOMAIN)
         .object_uri(HOST)
         .object_uri(CONTACT)
         .extension_uri(SECDNS)
-        .sv_trid_epoch(7)
+        .sv_trid_epoch(7);
+    b
 }
 
 pub fn config() -> Arc<ServerConfig> {
     config_builder().build().unwrap()
 }
 
-pub fn with_limits(l: Limits) -> Arc<ServerConfig> {
-    config_builder().limits(l).build().unwrap()
+/// A server on `config`, started at `t0()`.
+pub fn server_on(config: Arc<ServerConfig>) -> Arc<Server> {
+    Server::new(config, t0())
 }
 
-pub fn with_counter(counter: &Arc<RegistrarSessions>) -> Arc<ServerConfig> {
-    config_builder()
-        .registrar_sessions(counter.clone())
-        .build()
-        .unwrap()
+/// The test server.
+pub fn server() -> Arc<Server> {
+    server_on(config())
+}
+
+pub fn with_limits(l: Limits) -> Arc<Server> {
+    server_on(config_builder().limits(l).build().unwrap())
+}
+
+pub fn with_counter(counter: &Arc<RegistrarSessions>) -> Arc<Server> {
+    Server::with_registrar_sessions(config(), counter.clone(), t0())
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
@@ -257,8 +265,9 @@ impl Host {
     }
 }
 
-/// Feeds `bytes` in the chunks given, serving the host after each chunk and
-/// re-feeding what backpressure left over. Returns all output.
+/// Feeds `bytes` in the chunks given, serving the host and taking output
+/// after each chunk, like a host loop: a chunk is read only while the
+/// session wants input. Returns all output.
 pub fn run_chunks(
     s: &mut Session,
     host: &mut Host,
@@ -267,62 +276,30 @@ pub fn run_chunks(
     now: SystemTime,
 ) -> Vec<u8> {
     let mut out = Vec::new();
-    if let Some(o) = s.take_output() {
-        out.extend(o);
-    }
-    let mut pending: Vec<u8> = Vec::new();
     let mut pos = 0;
     let mut ci = 0;
     loop {
-        if pos < bytes.len() {
-            let n = chunks
-                .get(ci)
-                .copied()
-                .unwrap_or(bytes.len())
-                .max(1)
-                .min(bytes.len() - pos);
-            ci += 1;
-            pending.extend_from_slice(&bytes[pos..pos + n]);
-            pos += n;
-        }
-        // Feed until no progress.
-        for _ in 0..10_000 {
-            if pending.is_empty() {
-                break;
-            }
-            let used = match s.feed_input(&pending, now) {
-                Ok(n) => n,
-                Err(_) => {
-                    pending.clear();
-                    break;
-                }
-            };
-            pending.drain(..used);
-            host.serve(s);
-            if let Some(o) = s.take_output() {
-                out.extend(o);
-            }
-            if used == 0 && s.poll_queue_is_empty_hint() {
-                break;
-            }
-        }
         host.serve(s);
         if let Some(o) = s.take_output() {
             out.extend(o);
         }
-        if pos >= bytes.len() && (pending.is_empty() || s.is_finished()) {
+        if pos >= bytes.len() || !s.wants_input() {
+            if pos >= bytes.len() || s.outstanding() == 0 && s.poll_queue().is_none() {
+                break;
+            }
+            continue;
+        }
+        let n = chunks
+            .get(ci)
+            .copied()
+            .unwrap_or(bytes.len())
+            .max(1)
+            .min(bytes.len() - pos);
+        ci += 1;
+        if s.feed_input(&bytes[pos..pos + n], now).is_err() {
             break;
         }
+        pos += n;
     }
     out
-}
-
-trait Hint {
-    fn poll_queue_is_empty_hint(&self) -> bool;
-}
-
-impl Hint for Session {
-    fn poll_queue_is_empty_hint(&self) -> bool {
-        self.outstanding() == 0
-    }
 }

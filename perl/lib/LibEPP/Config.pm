@@ -3,12 +3,10 @@ package LibEPP::Config;
 use strict;
 use warnings;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use Carp qw(croak);
-use Scalar::Util qw(blessed);
 use LibEPP qw(:limit :dcp);
-use LibEPP::RegistrarSessions;
 
 my %LIMIT = (
     max_frame_size     => EPP_LIMIT_MAX_FRAME_SIZE,
@@ -20,6 +18,7 @@ my %LIMIT = (
     max_xml_depth      => EPP_LIMIT_MAX_XML_DEPTH,
     max_xml_attributes => EPP_LIMIT_MAX_XML_ATTRIBUTES,
     max_xml_text       => EPP_LIMIT_MAX_XML_TEXT,
+    max_buffered_input => EPP_LIMIT_MAX_BUFFERED_INPUT,
 );
 my %ACCESS = (
     all                => EPP_DCP_ACCESS_ALL,
@@ -52,7 +51,6 @@ my %RETENTION = (
 my %KNOWN = map { $_ => 1 } qw(
     server_id versions languages object_uris extension_uris limits
     dcp_access dcp_statements dcp_expiry_absolute dcp_expiry_relative
-    registrar_sessions max_sessions_per_registrar
     sv_trid_prefix sv_trid_epoch transaction_log
 );
 
@@ -82,6 +80,12 @@ sub _flags {
     return $bits;
 }
 
+sub _uint {
+    my ($v, $what) = @_;
+    croak "LibEPP::Config: $what must be a non-negative integer" if ref $v || $v !~ /^\d+\z/;
+    return $v;
+}
+
 sub _enum {
     my ($v, $map, $what) = @_;
     return $v if $v =~ /^\d+$/;
@@ -92,6 +96,8 @@ sub _enum {
 sub new {
     my ($class, %args) = @_;
     for my $k (sort keys %args) {
+        croak "LibEPP::Config: $k belongs to the server: LibEPP::Server->new(config => \$config, $k => ...)"
+            if $k eq 'registrar_sessions' || $k eq 'max_sessions_per_registrar';
         croak "LibEPP::Config: unknown option '$k'" if !$KNOWN{$k};
     }
     croak "LibEPP::Config: server_id is required" if !defined $args{server_id};
@@ -128,7 +134,7 @@ sub _build {
                 // croak "LibEPP::Config: unknown limit '$name' (one of: " . join(', ', sort keys %LIMIT) . ")";
             my $value = $limits->{$name};
             croak "LibEPP::Config: limit $name must be a non-negative integer"
-                if !defined $value || $value !~ /^\d+$/;
+                if !defined $value || ref $value || $value !~ /^\d+\z/;
             $call->('epp_config_builder_set_limit', $which, $value);
         }
     }
@@ -147,26 +153,14 @@ sub _build {
                 for _list($s->{ours_descriptions}, 'ours_descriptions');
         }
     }
-    $call->('epp_config_builder_set_dcp_expiry_absolute', $args->{dcp_expiry_absolute})
+    $call->('epp_config_builder_set_dcp_expiry_absolute', _uint($args->{dcp_expiry_absolute}, 'dcp_expiry_absolute'))
         if defined $args->{dcp_expiry_absolute};
-    $call->('epp_config_builder_set_dcp_expiry_relative', $args->{dcp_expiry_relative})
+    $call->('epp_config_builder_set_dcp_expiry_relative', _uint($args->{dcp_expiry_relative}, 'dcp_expiry_relative'))
         if defined $args->{dcp_expiry_relative};
-
-    my $counter = $args->{registrar_sessions};
-    if (defined $args->{max_sessions_per_registrar}) {
-        croak "LibEPP::Config: give registrar_sessions or max_sessions_per_registrar, not both"
-            if defined $counter;
-        $counter = LibEPP::RegistrarSessions->new($args->{max_sessions_per_registrar});
-    }
-    if (defined $counter) {
-        croak "LibEPP::Config: registrar_sessions must be a LibEPP::RegistrarSessions"
-            if !blessed($counter) || !$counter->isa('LibEPP::RegistrarSessions');
-        $call->('epp_config_builder_set_registrar_sessions', $counter->_handle);
-    }
 
     $call->('epp_config_builder_set_sv_trid_prefix', LibEPP::_in($args->{sv_trid_prefix}))
         if defined $args->{sv_trid_prefix};
-    $call->('epp_config_builder_set_sv_trid_epoch', $args->{sv_trid_epoch})
+    $call->('epp_config_builder_set_sv_trid_epoch', _uint($args->{sv_trid_epoch}, 'sv_trid_epoch'))
         if defined $args->{sv_trid_epoch};
     $call->('epp_config_builder_set_transaction_log', $args->{transaction_log} ? 1 : 0)
         if defined $args->{transaction_log};
@@ -180,20 +174,20 @@ sub _build {
         LibEPP::_check($rc, 'epp_config_builder_build', $detail);
     }
     return bless {
-        h                  => $config,
-        server_id          => $args->{server_id},
-        object_uris        => [_list($args->{object_uris}, 'object_uris')],
-        extension_uris     => [_list($args->{extension_uris}, 'extension_uris')],
-        registrar_sessions => $counter,
+        h               => $config,
+        server_id       => $args->{server_id},
+        object_uris     => [_list($args->{object_uris}, 'object_uris')],
+        extension_uris  => [_list($args->{extension_uris}, 'extension_uris')],
+        transaction_log => $args->{transaction_log} ? 1 : 0,
     }, $class;
 }
 
 sub _handle { $_[0]{h} }
 
-sub server_id          { $_[0]{server_id} }
-sub object_uris        { @{$_[0]{object_uris}} }
-sub extension_uris     { @{$_[0]{extension_uris}} }
-sub registrar_sessions { $_[0]{registrar_sessions} }
+sub server_id       { $_[0]{server_id} }
+sub object_uris     { @{$_[0]{object_uris}} }
+sub extension_uris  { @{$_[0]{extension_uris}} }
+sub transaction_log { $_[0]{transaction_log} }
 
 sub DESTROY { LibEPP::_free_handle($_[0], 'epp_config_free') }
 
@@ -210,6 +204,7 @@ LibEPP::Config - a validated libepp server configuration
 =head1 SYNOPSIS
 
   use LibEPP::Config;
+  use LibEPP::Server;
 
   my $config = LibEPP::Config->new(
       server_id      => 'Example Registry EPP',
@@ -218,17 +213,21 @@ LibEPP::Config - a validated libepp server configuration
       limits         => { idle_timeout_ms => 300_000, max_failed_logins => 3 },
       sv_trid_prefix => 'EX',
       transaction_log => 1,
-      max_sessions_per_registrar => 4,
   );
+  my $server = LibEPP::Server->new(config => $config);   # what sessions are made from
 
 =head1 DESCRIPTION
 
 A server configuration: what the greeting offers (svID, versions,
 languages, object and extension URIs, data collection policy), the limits,
-the svTRID scheme and the optional per-registrar session counter. It is
-validated once, by libepp, and is immutable afterwards; every
-L<LibEPP::Session> of a server is made from one. Sessions keep their own
-reference to it inside libepp, so the Perl object may go away before them.
+the svTRID scheme and the transaction log. It is validated once, by
+libepp, and is immutable afterwards; a L<LibEPP::Server> runs it (the
+per-registrar session counter belongs to the server). Servers keep their
+own reference to it inside libepp, so the Perl object may go away before
+them.
+
+Every option of the C API's builder (C<epp_config_builder_*>) is an
+option here; an option not given keeps libepp's default.
 
 =head1 METHODS
 
@@ -241,84 +240,98 @@ C<epp_config_builder_build>). Options:
 
 =item server_id (required)
 
-The svID, 3 to 64 characters.
+The svID, 3 to 64 characters (C<epp_config_builder_new>).
 
 =item object_uris (required)
 
-An array reference of object URIs (C<< <objURI> >>), at least one, at most 64.
+An array reference of object URIs (C<< <objURI> >>), at least one, at most 64
+(C<epp_config_builder_add_object_uri>).
 
 =item extension_uris
 
-An array reference of extension URIs (C<< <extURI> >>), at most 64.
+An array reference of extension URIs (C<< <extURI> >>), at most 64
+(C<epp_config_builder_add_extension_uri>).
 
 =item versions
 
-Protocol versions offered (default C<["1.0"]>, the only one there is).
+Protocol versions offered (default C<["1.0"]>, the only one there is;
+C<epp_config_builder_add_version>).
 
 =item languages
 
-Languages offered, RFC 5646 tags (default C<["en"]>).
+Languages offered, RFC 5646 tags (default C<["en"]>;
+C<epp_config_builder_add_language>).
 
 =item limits
 
-A hash reference of limits: C<max_frame_size> (bytes, header included,
-default 262144), C<max_in_flight> (commands read but not answered, default
-32), C<max_pending_output> (bytes, default 1048576), C<max_failed_logins>
-(default 3), C<login_deadline_ms> (default 60000), C<idle_timeout_ms>
-(default 600000), C<max_xml_depth> (64), C<max_xml_attributes> (32),
-C<max_xml_text> (65536).
+A hash reference of limits (C<epp_config_builder_set_limit>), each an
+C<EPP_LIMIT_*> value:
+
+  max_frame_size      bytes, header included      default 262144
+  max_in_flight       commands read, not answered default 32
+  max_pending_output  bytes of output waiting     default 1048576 (at least max_frame_size)
+  max_failed_logins   per connection              default 3
+  login_deadline_ms   connection to login         default 60000
+  idle_timeout_ms     without a frame             default 600000
+  max_xml_depth       element nesting             default 64
+  max_xml_attributes  on one element              default 32
+  max_xml_text        bytes of one text/value     default 65536
+  max_buffered_input  bytes fed, not yet handled  default 524288 (at least max_frame_size)
+
+C<max_buffered_input> bounds what a session holds while it wants no
+input (see L<LibEPP::Session/wants_input>).
 
 =item dcp_access
 
 The DCP C<< <access> >>: C<all> (default), C<none>, C<null>, C<other>,
-C<personal>, C<personal_and_other> (or an C<EPP_DCP_ACCESS_*> value).
+C<personal>, C<personal_and_other>, or an C<EPP_DCP_ACCESS_*> value
+(C<epp_config_builder_set_dcp_access>).
 
 =item dcp_statements
 
-An array reference of statements replacing the default one, each a hash
-reference: C<purposes> (names among C<admin contact other prov>),
-C<recipients> (names among C<other ours public same unrelated>),
-C<retention> (C<business indefinite legal none stated>, default
-C<stated>), and C<ours_descriptions> (texts of C<< <ours><recDesc> >>
-recipients).
+An array reference of statements replacing the default one ("admin and
+prov; ours and public; stated"), each a hash reference
+(C<epp_config_builder_add_dcp_statement>): C<purposes> (names among
+C<admin contact other prov>, or C<EPP_DCP_PURPOSE_*> flags), C<recipients>
+(names among C<other ours public same unrelated>, or
+C<EPP_DCP_RECIPIENT_*> flags), C<retention> (C<business indefinite legal
+none stated>, or an C<EPP_DCP_RETENTION_*> value; default C<stated>), and
+C<ours_descriptions> (texts of C<< <ours><recDesc> >> recipients,
+C<epp_config_builder_add_dcp_ours_description>).
 
 =item dcp_expiry_absolute, dcp_expiry_relative
 
-The DCP C<< <expiry> >>: an absolute time in Unix milliseconds, or a
-duration in milliseconds after the greeting.
-
-=item registrar_sessions, max_sessions_per_registrar
-
-A L<LibEPP::RegistrarSessions> shared with other configs, or a number from
-which a counter of this config's own is made: logins past that many
-concurrent sessions of one clID are answered 2502.
+The DCP C<< <expiry> >> (none by default): an absolute time in Unix
+milliseconds (C<epp_config_builder_set_dcp_expiry_absolute>), or a
+duration in milliseconds after the greeting, sent in whole seconds
+(C<epp_config_builder_set_dcp_expiry_relative>). Given both, the relative
+one wins (the later setter replaces the earlier).
 
 =item sv_trid_prefix, sv_trid_epoch
 
-The svTRID prefix (1 to 20 of C<A-Z a-z 0-9 . _ ->) and epoch (a number
-that differs between runs of the server; default the time of the first
-session).
+The svTRID prefix (1 to 20 of C<A-Z a-z 0-9 . _ ->; default: the first
+such characters of the server id) and epoch (a number that differs between
+runs of the server; default: derived from the C<now> given to
+L<LibEPP::Server/new>). svTRIDs are C<prefix-epoch-sequence>.
 
 =item transaction_log
 
 True to keep a record of every response for
-L<LibEPP::Session/poll_transaction>.
+L<LibEPP::Session/poll_transaction> (default off).
 
 =back
 
-An unknown option or a malformed value croaks. A configuration that
-libepp refuses throws a L<LibEPP::Error> with code
-C<EPP_RESULT_INVALID_CONFIG> whose detail says which setting and why
+An unknown option or a malformed value croaks (C<registrar_sessions> and
+C<max_sessions_per_registrar> say that they belong to L<LibEPP::Server>
+now). A configuration that libepp refuses throws a L<LibEPP::Error> with
+code C<EPP_RESULT_INVALID_CONFIG> whose detail says which setting and why
 (C<epp_config_builder_get_last_error>), for example
 
   libepp: epp_config_builder_build: the configuration is invalid: ...
 
-=head2 server_id, object_uris, extension_uris
+=head2 server_id, object_uris, extension_uris, transaction_log
 
-The values the configuration was made with (the URIs as lists).
-
-=head2 registrar_sessions
-
-The L<LibEPP::RegistrarSessions> attached, or C<undef>.
+The values the configuration was made with (the URIs as lists,
+C<transaction_log> as 1 or 0).
 
 =cut

@@ -3,7 +3,7 @@ package LibEPP::Error;
 use strict;
 use warnings;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use overload
     '""'     => sub { $_[0]->as_string },
@@ -13,6 +13,9 @@ use overload
 sub new {
     my ($class, %args) = @_;
     my $code = $args{code} // 0;
+    # The subclass of the code (LibEPP::Error::AlreadyAnswered...), when
+    # made as a plain LibEPP::Error.
+    $class = $LibEPP::ERROR_CLASS{$code} // $class if $class eq __PACKAGE__;
     my $self = bless {
         code     => $code,
         function => $args{function},
@@ -81,8 +84,9 @@ LibEPP::Error - the exception a failed libepp call throws
   eval { $request->answer_poll_empty; 1 } or do {
       my $e = $@;
       die $e unless blessed($e) && $e->isa('LibEPP::Error');
-      if ($e->code == EPP_RESULT_UNKNOWN_REQUEST) { ... }   # answered twice
-      warn "$e";   # libepp: epp_session_answer_poll_empty: no outstanding request has this id at ...
+      if ($e->code == EPP_RESULT_ALREADY_ANSWERED) { ... }   # answered twice
+      if ($e->isa('LibEPP::Error::SessionClosed')) { ... }   # the same, by class
+      warn "$e";   # libepp: epp_session_answer_poll_empty: the request was already answered at ...
   };
 
 =head1 DESCRIPTION
@@ -98,11 +102,40 @@ where RESULT TEXT is libepp's own description of the result
 (C<epp_session_get_last_error>, C<epp_config_builder_get_last_error>) when
 it says anything, and FILE and LINE name the caller outside the binding.
 
+=head2 Classes
+
+Every error is blessed into the subclass of its code, named after the
+C<EPP_RESULT_*> value, all of them C<LibEPP::Error>s: test with C<< ->code >>
+or with C<< ->isa >>.
+
+  LibEPP::Error::Panic             EPP_RESULT_PANIC (1)
+  LibEPP::Error::NullParameter     EPP_RESULT_NULL_PARAMETER (2)
+  LibEPP::Error::InvalidLength     EPP_RESULT_INVALID_LENGTH (3)
+  LibEPP::Error::InsufficientSize  EPP_RESULT_INSUFFICIENT_SIZE (4)
+  LibEPP::Error::InvalidUtf8       EPP_RESULT_INVALID_UTF8 (5)
+  LibEPP::Error::InvalidArgument   EPP_RESULT_INVALID_ARGUMENT (6)
+  LibEPP::Error::IndexOutOfRange   EPP_RESULT_INDEX_OUT_OF_RANGE (7)
+  LibEPP::Error::NotApplicable     EPP_RESULT_NOT_APPLICABLE (8)
+  LibEPP::Error::InvalidConfig     EPP_RESULT_INVALID_CONFIG (100)
+  LibEPP::Error::SessionClosed     EPP_RESULT_SESSION_CLOSED (200)
+  LibEPP::Error::UnknownRequest    EPP_RESULT_UNKNOWN_REQUEST (201): never issued
+  LibEPP::Error::WrongAnswer       EPP_RESULT_WRONG_ANSWER (202)
+  LibEPP::Error::InvalidXml        EPP_RESULT_INVALID_XML (203)
+  LibEPP::Error::InvalidAnswer     EPP_RESULT_INVALID_ANSWER (204)
+  LibEPP::Error::AlreadyAnswered   EPP_RESULT_ALREADY_ANSWERED (205)
+  LibEPP::Error::InputAfterEof     EPP_RESULT_INPUT_AFTER_EOF (206)
+  LibEPP::Error::InputBufferFull   EPP_RESULT_INPUT_BUFFER_FULL (207)
+
+An answer to a request already answered is C<AlreadyAnswered> (or
+C<SessionClosed> once the session has ended); C<UnknownRequest> means only
+that the session never issued the id.
+
 =head1 METHODS
 
 =head2 LibEPP::Error->new(%args)
 
-Makes an error: C<code> (the C<epp_result> value), and optionally
+Makes an error, blessed into the subclass of its code (when called on
+C<LibEPP::Error> itself): C<code> (the C<epp_result> value), and optionally
 C<function>, C<detail>, C<message> (default: the libepp description of
 C<code>), C<file> and C<line> (default: the first caller outside the
 C<LibEPP> packages).

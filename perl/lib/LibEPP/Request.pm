@@ -3,7 +3,7 @@ package LibEPP::Request;
 use strict;
 use warnings;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use Carp qw(croak);
 use Scalar::Util qw(weaken);
@@ -167,12 +167,12 @@ LibEPP::Request - a request the host decides
           set_password($req->client_id, $req->new_password)
               if $code == 1000 && defined $req->new_password;
       } elsif ($kind eq 'poll') {
-          my $m = oldest_message($session->user);
+          my $m = oldest_message($req->client_id);
           $m ? $req->answer_poll_message(id => $m->{id}, count => $m->{count},
                                          queued_at => $m->{at}, text => $m->{text})
              : $req->answer_poll_empty;
       } elsif ($kind eq 'poll_ack') {
-          my $left = remove_message($session->user, $req->message_id);
+          my $left = remove_message($req->client_id, $req->message_id);
           defined $left ? $req->answer_ack($left) : $req->answer_ack_unknown;
       } elsif ($kind eq 'command') {
           # $req->verb_name, $req->object_uri, $req->object_xml, $req->extension_xml
@@ -196,7 +196,9 @@ C<::SessionEnd> - all of which inherit every method from
 C<LibEPP::Request>. A getter that does not apply to the request's kind
 throws a L<LibEPP::Error> with code C<EPP_RESULT_NOT_APPLICABLE>; an answer
 that does not fit it throws C<EPP_RESULT_WRONG_ANSWER>; a second answer
-throws C<EPP_RESULT_UNKNOWN_REQUEST>.
+throws C<EPP_RESULT_ALREADY_ANSWERED> (a L<LibEPP::Error::AlreadyAnswered>;
+C<EPP_RESULT_SESSION_CLOSED> once the session has ended and dropped its
+requests).
 
 A request owns its data (its getters work after its session ended or was
 freed) and is answered through its L<LibEPP::Session>, to which it holds a
@@ -239,15 +241,23 @@ freed.
 The C<< <clTRID> >> when the client sent a valid one, else C<undef>
 (login, poll, poll ack, command). libepp echoes it itself.
 
+=item client_id
+
+For a login, the C<< <clID> >> to authenticate; for a poll, poll ack or
+command, the logged-in client it comes from (the C<< <clID> >> of its
+login).
+
+=item extension_xml
+
+The children of the command's C<< <extension> >>, concatenated, each
+standing alone (namespace declarations included), or C<undef> (login,
+poll, poll ack, command).
+
 =back
 
 =head2 Login
 
 =over
-
-=item client_id
-
-The C<< <clID> >>.
 
 =item password
 
@@ -269,11 +279,6 @@ The C<< <svcs><objURI> >> list the client asked for.
 
 The C<< <svcExtension><extURI> >> list (for a command: the namespace URIs
 of its C<< <extension> >> children, in order).
-
-=item extension_xml
-
-The children of the command's C<< <extension> >>, each standing alone, or
-C<undef> (login and command).
 
 =item answer_login($answer)
 
@@ -343,9 +348,10 @@ The namespace URI of the object element, one the client logged in with.
 The object element (for example C<< <domain:check ...>...</domain:check> >>)
 with the namespace declarations it inherits, so it parses alone.
 
-=item extension_uris, extension_xml
+=item extension_uris
 
-As for a login, for the command's C<< <extension> >>.
+The namespace URIs of the command's C<< <extension> >> children, in
+order, each one the client logged in with.
 
 =item answer_command($response)
 

@@ -3,14 +3,14 @@ package LibEPP::Session;
 use strict;
 use warnings;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use Carp qw(croak);
 use Errno ();
 use Scalar::Util qw(blessed);
 use FFI::Platypus::Buffer qw(scalar_to_buffer buffer_to_scalar);
 use LibEPP qw(:result :state :login :misc);
-use LibEPP::Config;
+use LibEPP::Server;
 use LibEPP::Request;
 use LibEPP::Response;
 use LibEPP::PollMessage;
@@ -32,43 +32,42 @@ my %SRS_STATE = (
     EPP_SESSION_STATE_CLOSED()         => 'End',
 );
 
-my %KNOWN = map { $_ => 1 } qw(config now clock io on_request read_size max_buffered);
-
-# The default cap on input() and input_event()'s buffer: a frame of
-# libepp's default max_frame_size fits.
-use constant DEFAULT_MAX_BUFFERED => 262144;
+my %KNOWN = map { $_ => 1 } qw(server now clock io on_request read_size);
 
 sub new {
     my $class = shift;
-    my %a = @_ == 1 ? (config => $_[0]) : @_;
+    my %a = @_ == 1 ? (server => $_[0]) : @_;
     for my $k (sort keys %a) {
+        croak "LibEPP::Session->new: sessions are made from a server, not a config: "
+            . "LibEPP::Session->new(server => LibEPP::Server->new(config => \$config)), once per server"
+            if $k eq 'config' || (blessed($a{$k}) && $a{$k}->isa('LibEPP::Config'));
         croak "LibEPP::Session->new: unknown option '$k'" if !$KNOWN{$k};
     }
-    croak "LibEPP::Session->new: config must be a LibEPP::Config"
-        if !blessed($a{config}) || !$a{config}->isa('LibEPP::Config');
+    croak "LibEPP::Session->new: server must be a LibEPP::Server"
+        if !blessed($a{server}) || !$a{server}->isa('LibEPP::Server');
     croak "LibEPP::Session->new: clock must be a code reference"
         if defined $a{clock} && ref $a{clock} ne 'CODE';
     croak "LibEPP::Session->new: on_request must be a code reference"
         if defined $a{on_request} && ref $a{on_request} ne 'CODE';
-    for my $k (qw(read_size max_buffered)) {
-        croak "LibEPP::Session->new: $k must be a positive integer"
-            if defined $a{$k} && ($a{$k} !~ /^\d+$/ || !$a{$k});
-    }
+    croak "LibEPP::Session->new: read_size must be a positive integer"
+        if defined $a{read_size} && ($a{read_size} !~ /^\d+\z/ || !$a{read_size});
     my $self = bless {
-        in         => '',
+        server     => $a{server},
         clock      => $a{clock},
         io         => $a{io},
         on_request => $a{on_request},
         read_size  => $a{read_size} || 65536,
-        max_buffered => $a{max_buffered} || DEFAULT_MAX_BUFFERED,
         eof        => 0,
     }, $class;
     my $h;
-    LibEPP::_check(LibEPP::FFI::epp_session_new($a{config}->_handle, $self->_now($a{now}), \$h),
+    LibEPP::_check(LibEPP::FFI::epp_session_new($a{server}->_handle, $self->_now($a{now}), \$h),
                    'epp_session_new');
     $self->{h} = $h;
     return $self;
 }
+
+sub server { $_[0]{server} }
+sub config { $_[0]{server}->config }
 
 sub _now {
     my ($self, $now) = @_;
@@ -112,122 +111,33 @@ sub _string {
     return LibEPP::_out($p, $n);
 }
 
-sub _bytes_arg {
-    my ($what) = @_;
-    return if !utf8::is_utf8($_[1]);
-    my $copy = $_[1];
-    utf8::downgrade($copy, 1)
-        or croak "LibEPP::Session->$what: the data has wide characters; pass a byte string "
-               . "(encode text with Encode::encode_utf8)";
-    $_[1] = $copy;
-    return;
-}
+# ---------------------------------------------------------------------
+# feed-input: the session takes every byte and holds what it cannot
+# handle yet; the host reads only while it wants input.
+# ---------------------------------------------------------------------
 
-# ---------------------------------------------------------------------
-# feed-input
-# ---------------------------------------------------------------------
+my $EMPTY = "\0";    # a valid pointer for a feed of 0 bytes
 
 sub feed_input {
-    my ($self, $bytes, $now) = @_;
-    croak "LibEPP::Session->feed_input: bytes are required" if !defined $bytes;
-    _bytes_arg('feed_input', $bytes);
-    return 0 if $bytes eq '';
-    my ($ptr, $len) = scalar_to_buffer($bytes);
-    my $used = 0;
-    my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, $len, $self->_now($now), \$used);
-    $self->_check($rc, 'epp_session_feed_input') if $rc;
-    return $used;
-}
-
-# Appends bytes to the input buffer, whatever its size (input_event: the
-# bytes are read already).
-sub _append {
-    my ($self) = @_;
-    my $bytes = $_[1];
-    _bytes_arg('input', $bytes);
-    if ($self->{input_closed}) {
-        $self->{dropped} += length $bytes;    # the session reads no more
-        return;
+    my ($self, undef, $now) = @_;
+    croak "LibEPP::Session->feed_input: bytes are required" if !defined $_[1];
+    my $bytes = \$_[1];    # not copied: reads may be large
+    if (utf8::is_utf8($$bytes)) {
+        my $copy = $$bytes;
+        utf8::downgrade($copy, 1)
+            or croak "LibEPP::Session->feed_input: the data has wide characters; pass a byte string "
+                   . "(encode text with Encode::encode_utf8)";
+        $bytes = \$copy;
     }
-    $self->{in} .= $bytes;
+    my $len = length $$bytes;
+    my ($ptr) = $len ? scalar_to_buffer($$bytes) : scalar_to_buffer($EMPTY);
+    my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, $len, $self->_now($now));
+    $self->_check($rc, 'epp_session_feed_input') if $rc;
     return;
 }
 
-# Feeds the buffer until the session takes no more; returns the bytes taken.
-sub _feed_buffer {
-    my ($self, $now) = @_;
-    my $total = 0;
-    while (length $self->{in}) {
-        my ($ptr, $len) = scalar_to_buffer($self->{in});
-        my $used = 0;
-        my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, $len, $now, \$used);
-        if ($rc == EPP_RESULT_SESSION_CLOSED) {
-            # The session reads no more: what is left will never be read.
-            $self->{input_closed} = 1;
-            $self->{dropped} += length $self->{in};
-            $self->{in} = '';
-            last;
-        }
-        $self->_check($rc, 'epp_session_feed_input') if $rc;
-        last if !$used;
-        substr($self->{in}, 0, $used, '');
-        $total += $used;
-    }
-    $self->_eof_if_drained($now);
-    return $total;
-}
-
-# The peer's end of file reaches the session only once everything it sent
-# before has been fed: commands pipelined behind a pending login are not lost.
-sub _eof_if_drained {
-    my ($self, $now) = @_;
-    return if !$self->{eof_pending} || length $self->{in};
-    $self->{eof_pending} = 0;
-    my $rc = LibEPP::FFI::epp_session_handle_eof($self->{h}, $now);
-    $self->_check($rc, 'epp_session_handle_eof') if $rc && $rc != EPP_RESULT_SESSION_CLOSED;
-}
-
-# True once the session processes no more input (a feed of 0 bytes says so).
-sub _reads_no_more {
-    my ($self, $now) = @_;
-    return 1 if $self->{input_closed};
-    my $probe = ' ';
-    my ($ptr) = scalar_to_buffer($probe);
-    my $used = 0;
-    my $rc = LibEPP::FFI::epp_session_feed_input($self->{h}, $ptr, 0, $now, \$used);
-    return $self->{input_closed} = 1 if $rc == EPP_RESULT_SESSION_CLOSED;
-    $self->_check($rc, 'epp_session_feed_input') if $rc;
-    return 0;
-}
-
-sub input {
-    my ($self, undef, $now) = @_;
-    my $new = defined $_[1] && length $_[1];
-    return 0 if !$new && $self->{in} eq '';
-    $now = $self->_now($now);
-    # What is buffered goes first (and may make room).
-    my $total = length $self->{in} ? $self->_feed_buffer($now) : 0;
-    return $total if !$new;
-    my $have = length $self->{in};
-    if ($have + length($_[1]) > $self->{max_buffered} && !$self->_reads_no_more($now)) {
-        croak sprintf("LibEPP::Session->input: %d more bytes would buffer %d, over max_buffered (%d); "
-                      . "none of them was taken: give at most input_room (%d) bytes, and read no more "
-                      . "until the session takes what is buffered", length($_[1]), $have + length($_[1]),
-                      $self->{max_buffered}, $self->input_room);
-    }
-    $self->_append($_[1]);
-    return $total + $self->_feed_buffer($now);
-}
-
-sub buffered_input { length $_[0]{in} }
-
-sub max_buffered { $_[0]{max_buffered} }
-
-sub input_room {
-    my ($self) = @_;
-    my $room = $self->{max_buffered} - length $self->{in};
-    return $room > 0 ? $room : 0;
-}
+sub wants_input    { $_[0]->_get('epp_session_wants_input') ? 1 : 0 }
+sub buffered_input { $_[0]->_get('epp_session_get_buffered_input') }
 
 # ---------------------------------------------------------------------
 # take-output
@@ -257,7 +167,7 @@ sub output_length {
 sub consume_output {
     my ($self, $n) = @_;
     croak "LibEPP::Session->consume_output: a byte count is required"
-        if !defined $n || $n !~ /^\d+$/;
+        if !defined $n || $n !~ /^\d+\z/;
     $self->_call('epp_session_consume_output', $n);
     return;
 }
@@ -477,77 +387,58 @@ sub _io_write {
 
 sub _would_block { $!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR} }
 
+# read -> feed -> poll -> answer -> write, once.
 sub input_event {
     my ($self, $now) = @_;
-    return 0 if $self->{eof};
+    $self->{io} or croak "LibEPP::Session: no io was given to new()";
     $now = $self->_now($now);
-    my $room = $self->input_room;
-    if (!$room) {
-        # The buffer is full: read nothing (the socket's buffers fill and TCP
-        # holds the client back) until the session takes what is buffered.
-        # Writing frees it when too much output is waiting.
-        $self->output_event;
-        return $self->_feed_and_dispatch($now);
-    }
-    local $!;
-    my $size = $self->{read_size} < $room ? $self->{read_size} : $room;
-    my $data = $self->_io_read($size);
-    if (!defined $data) {
-        return 0 if _would_block();
-        $self->{io_error} = "read: $!";
-        $data = '';    # a broken connection ends the session like an end of file
-    }
-    if ($data eq '') {
-        $self->{eof} = 1;
-        $self->{eof_pending} = 1;
-        # Input still held back is fed first; the end of file follows it.
-        length $self->{in} ? $self->_feed_buffer($now) : $self->_eof_if_drained($now);
-        $self->process_queue if $self->{on_request};
-        $self->output_event;
-        return 0;
-    }
-    # An io whose read returns more than asked may overshoot the cap by that
-    # much: the bytes are read already.
-    $self->_append($data);
-    return $self->_feed_and_dispatch($now);
-}
-
-# Feeds what is buffered, dispatches, writes; true if frames were completed
-# or requests dispatched.
-sub _feed_and_dispatch {
-    my ($self, $now) = @_;
     my $queued_before = $self->outstanding;
     my $out_before = $self->output_length;
-    $self->input(undef, $now);
+    my $eof;
+    if ($self->wants_input) {
+        local $!;
+        my $data = $self->_io_read($self->{read_size});
+        if (!defined $data) {
+            return 0 if _would_block();
+            $self->{io_error} = "read: $!";
+            $data = '';    # a broken connection ends the session like an end of file
+        }
+        if ($data eq '') {
+            # Takes effect after everything fed before: commands already
+            # read are still answered.
+            $self->handle_eof($now);
+            $eof = 1;
+        } else {
+            $self->feed_input($data, $now);
+        }
+    }
+    # A session that wants no input reads nothing: the client's bytes wait
+    # in the socket (TCP holds it back). Dispatching and writing make room.
     my $framed = $self->outstanding > $queued_before || $self->output_length > $out_before;
-    my $dispatched = $self->{on_request} ? $self->_dispatch(undef, $now) : 0;
+    my $dispatched = $self->{on_request} ? $self->_dispatch(undef) : 0;
     $self->output_event;
-    return ($framed || $dispatched) ? 1 : 0;
+    return (!$eof && ($framed || $dispatched)) ? 1 : 0;
 }
 
 sub input_packet {
     my ($self, $data, $now) = @_;
     croak "LibEPP::Session->input_packet: a packet is required" if !defined $data;
     utf8::encode($data) if utf8::is_utf8($data);
-    my $used = $self->input(pack('N', length($data) + 4) . $data, $now);
-    $self->_dispatch(undef, $now) if $self->{on_request};
+    my $bytes = pack('N', length($data) + 4) . $data;
+    $self->feed_input($bytes, $now);
+    $self->_dispatch(undef) if $self->{on_request};
     $self->output_event if $self->{io};
-    return $used;
+    return length $bytes;
 }
 
 sub _dispatch {
-    my ($self, $count, $now) = @_;
+    my ($self, $count) = @_;
     my $handler = $self->{on_request}
         or croak "LibEPP::Session->process_queue: no on_request handler was given to new()";
     my $n = 0;
     while (!defined $count || $n < $count) {
-        my $req = $self->poll_queue;
-        if (!$req) {
-            # Answers may have freed input held back (a login): feed it, and
-            # look again if it made requests.
-            last if !length $self->{in} || !$self->input(undef, $now);
-            next;
-        }
+        # Answers let held input through: its requests come next.
+        my $req = $self->poll_queue or last;
         $n++;
         $handler->($self, $req);
     }
@@ -603,51 +494,50 @@ LibEPP::Session - one EPP session on one connection, without I/O
 
 =head1 SYNOPSIS
 
+  use LibEPP::Server;
   use LibEPP::Session;
 
-  my $session = LibEPP::Session->new(config => $config);   # greeting queued
+  my $server  = LibEPP::Server->new(config => $config);     # once per server
+  my $session = LibEPP::Session->new(server => $server);    # per connection: greeting queued
 
-  # Event loop, socket readable (watch it for reading only while
-  # $session->input_room > 0: the input buffer is bounded):
-  my $n = sysread($sock, my $buf, $session->input_room);
-  $n ? $session->input($buf) : $session->handle_eof;
+  # The loop: read -> feed -> poll -> answer -> write, plus the timer.
+  # Watch the socket for reading only while the session wants input:
+  if ($session->wants_input) {                              # and the socket is readable
+      my $n = sysread($sock, my $buf, 65536);
+      $n ? $session->feed_input($buf) : $session->handle_eof;   # it takes every byte
+  }
   while (my $req = $session->poll_queue) { decide($req) }   # answer_* each
-  $session->input;                                          # input held back by a login
-
-  # Socket writable (or after any of the above):
   my $out = $session->take_output;                          # bytes, headers included
   if (length $out) {
       my $w = syswrite($sock, $out);
-      $session->consume_output($w) if $w;
-  }
-  $session->input if $session->buffered_input;              # held back by waiting output
-  # Finished: half-close, read and discard what the client still sends
-  # (briefly), then close: a close with unread input sends an RST.
-  shutdown($sock, 1) if $session->is_finished;
-
-  # Timers:
+      $session->consume_output($w) if $w;                   # may let held input through:
+  }                                                         # poll the queue again
   my $at = $session->next_timeout;                          # ms, or undef
   $session->handle_timeout if defined $at && LibEPP::now_ms() >= $at;
+  if ($session->is_finished) {                             # half-close, drain briefly, close
+      shutdown($sock, 1);                                   # (see is_finished)
+      ...
+  }
 
   # Or SRS::EPP::Session's shape, with the socket given to the session:
-  my $s = LibEPP::Session->new(config => $config, io => $sock,
+  my $s = LibEPP::Session->new(server => $server, io => $sock,
                                on_request => sub { my ($session, $req) = @_; ... });
   $s->connected;        # writes the greeting
-  $s->input_event;      # socket readable: read, feed, dispatch, write
+  $s->input_event;      # socket readable (watched while wants_input): read, feed, dispatch, write
   $s->output_event;     # socket writable
-  $s->process_queue;    # then feed input held back while output was waiting
+  $s->process_queue;    # dispatch what written output let through
   print $s->state, " ", $s->user // '-', "\n";
 
 =head1 DESCRIPTION
 
-A session is libepp's protocol engine for one connection: it reads the
-bytes the client sent, writes the bytes to send back, answers hello,
-logout and every protocol error itself, and queues what the host must
-decide (logins, poll requests and acks, object commands, the session's
-end) as L<LibEPP::Request> objects. It does no I/O: the host owns the
-socket and the event loop. The methods are the C API's, one to one, plus
-an input buffer (C<input>) and helpers with SRS::EPP::Session's names
-(L</"SRS::EPP::Session COMPATIBILITY">).
+A session is libepp's protocol engine for one connection: it takes the
+bytes the client sent, holds what it cannot handle yet, writes the bytes
+to send back, answers hello, logout and every protocol error itself, and
+queues what the host must decide (logins, poll requests and acks, object
+commands, the session's end) as L<LibEPP::Request> objects. It does no
+I/O: the host owns the socket and the event loop, and keeps no input
+buffer of its own. The methods are the C API's, one to one, plus helpers
+with SRS::EPP::Session's names (L</"SRS::EPP::Session COMPATIBILITY">).
 
 Times are Unix milliseconds: each method that takes one has an optional
 C<$now_ms> last argument, defaulting to the session's clock.
@@ -658,16 +548,18 @@ Every libepp failure throws a L<LibEPP::Error>.
 
 =head2 LibEPP::Session->new(%args)
 
-=head2 LibEPP::Session->new($config)
+=head2 LibEPP::Session->new($server)
 
-Makes a session for a new connection (C<epp_session_new>); the greeting is
-queued at once. Arguments:
+Makes a session of a server for a new connection (C<epp_session_new>);
+the greeting is queued at once. Arguments:
 
 =over
 
-=item config (required)
+=item server (required)
 
-The L<LibEPP::Config>.
+The L<LibEPP::Server> (made once, from the L<LibEPP::Config>). A config
+given instead croaks: the server is what sessions share (svTRIDs, the
+registrar counter).
 
 =item now
 
@@ -700,71 +592,59 @@ answer later (see L<LibEPP::Request>).
 
 Bytes read per C<input_event> at most (default 65536).
 
-=item max_buffered
-
-The most bytes C<input> and C<input_event> keep buffered when the session
-takes no more (default 262144, a frame of libepp's default
-C<max_frame_size>). Once that many are buffered, C<input_event> reads
-nothing until the session takes some, and C<input> croaks rather than
-buffer more (see L</"input([$bytes], [$now_ms])">): a client that sends
-without reading its responses is held back by TCP, not by the server's
-memory.
-
 =back
+
+=head2 server, config
+
+The L<LibEPP::Server> the session belongs to, and its L<LibEPP::Config>.
 
 =head1 METHODS
 
 =head2 Input
 
+The session owns the input: it takes every byte fed, handles whole
+frames at once while it can, and holds the rest (an unfinished frame, or
+frames behind backpressure: a login with the host, C<max_in_flight>
+unanswered requests, C<max_pending_output> bytes of output waiting) until
+answers and consumed output make room, which happens inside those calls:
+poll the queue after answering and after C<consume_output>.
+
 =over
+
+=item wants_input
+
+True when the host should read from the peer now
+(C<epp_session_wants_input>). False while the session cannot make
+progress on what it holds, after C<handle_eof>, and once it is closing.
+Watch the socket for reading only while it is true: a client that
+pipelines without reading its responses is then held back by TCP, not by
+the server's memory. Ask again after every call that changes the session.
 
 =item feed_input($bytes, [$now_ms])
 
 Hands the session a byte string read from the peer
-(C<epp_session_feed_input>) and returns how many bytes it took. Fewer
-than given means backpressure (a login is with the host, too many commands
-are in flight, or too much output is waiting): keep the rest and feed it
-again after answering or writing. Throws C<EPP_RESULT_SESSION_CLOSED>
-once the session processes no more input. A string with characters above
-255 croaks: wire data is bytes.
-
-=item input([$bytes], [$now_ms])
-
-The buffered form: feeds what is buffered, then appends C<$bytes> (if
-any) to the session's input buffer and feeds as much of it as the session
-takes; returns how many bytes it took. What it does not take stays
-buffered: call C<< $session->input >> again after answering requests or
-writing output. Once the session processes no more input, the buffer is
-dropped (no exception), and so are bytes given later.
-
-The buffer is bounded by C<max_buffered>: when C<$bytes> would take it
-beyond that, C<input> croaks and takes none of them (what was buffered
-before may have been fed). It refuses rather than silently buffering
-without limit, and rather than taking part of the bytes, which would leave
-the caller not knowing which part. So give it at most C<input_room> bytes:
-read at most that much from the socket, and read nothing while it is 0
-(leave the socket out of the read set; see the example server). Feeding a
-closed session never croaks.
+(C<epp_session_feed_input>); it takes all of it (returns nothing). A feed
+made while C<wants_input> is true is taken whatever its size. Throws,
+taking nothing: C<EPP_RESULT_SESSION_CLOSED> (L<LibEPP::Error::SessionClosed>)
+once the session processes no more input (stop reading; write what is
+left); C<EPP_RESULT_INPUT_AFTER_EOF> after C<handle_eof>;
+C<EPP_RESULT_INPUT_BUFFER_FULL> when fed, while it wants no input, more
+than the C<max_buffered_input> limit lets it hold. A string with
+characters above 255 croaks: wire data is bytes.
 
 =item buffered_input
 
-How many bytes are buffered, not yet taken.
-
-=item max_buffered
-
-The cap given to C<new> (default 262144).
-
-=item input_room
-
-How many more bytes C<input> accepts now: C<max_buffered> less
-C<buffered_input>, or 0.
+How many bytes fed the session holds and has not handled yet
+(C<epp_session_get_buffered_input>).
 
 =item handle_eof([$now_ms])
 
-The peer closed its sending side (read returned 0). Call it once every
-byte read before has been fed (C<input_event> does this itself). A
-C<session_end> request follows; write what is pending until
-C<is_finished>.
+The peer closed its sending side: call it as soon as a read returns 0
+(C<epp_session_handle_eof>). It takes effect once every byte fed before
+it has been handled, so commands already read are still answered (keep
+answering and writing); an unfinished frame is dropped. A C<session_end>
+request follows; write what is pending until C<is_finished>. Feeding
+afterwards throws C<EPP_RESULT_INPUT_AFTER_EOF>.
 
 =back
 
@@ -780,8 +660,10 @@ C<consume_output>.
 
 =item consume_output($n)
 
-Marks the first C<$n> pending bytes as written. Throws
-C<EPP_RESULT_INVALID_LENGTH> when fewer are pending.
+Marks the first C<$n> pending bytes as written
+(C<epp_session_consume_output>); input held while output waited may be
+handled right then (poll the queue). Throws C<EPP_RESULT_INVALID_LENGTH>
+when fewer are pending.
 
 =item output_length
 
@@ -802,7 +684,7 @@ and tests.
 
 The next request the host must decide, in command order, as a
 L<LibEPP::Request> (blessed by kind), or C<undef> when the queue is
-empty. Poll after every input and every answer.
+empty. Poll after every feed, every answer and every C<consume_output>.
 
 =item poll_requests([$max])
 
@@ -824,7 +706,10 @@ Every queued request (at most C<$max>), as a list.
 
 Answer the request with id C<$id> (or the L<LibEPP::Request> itself);
 described in L<LibEPP::Request>, whose methods of the same names call
-these. C<answer_login> returns the result code sent.
+these. C<answer_login> returns the result code sent. An id the session
+never issued throws C<EPP_RESULT_UNKNOWN_REQUEST>; a request already
+answered C<EPP_RESULT_ALREADY_ANSWERED> (C<EPP_RESULT_SESSION_CLOSED>
+once the session has ended).
 
 =item outstanding
 
@@ -855,11 +740,12 @@ True when the connection should be closed now: the session has ended and
 every byte it will write has been consumed.
 
 Close gently: a socket closed while the client's bytes are still unread
-(pipelined commands after a logout, say) makes the kernel send an RST,
-and the client may lose responses already written, the 1500 to the logout
-among them. Half-close first (C<shutdown($sock, 1)>), then read and
-discard what still arrives for a short while (the example server: up to
-1 s or 256 KiB, or until the end of file) before C<close>.
+(commands pipelined after a logout, say: the session reads nothing once it
+ends) makes the kernel send an RST, and the client may lose responses
+already written, the 1500 to the logout among them. Half-close first
+(C<shutdown($sock, 1)>), then read and discard what still arrives for a
+short while (the example server: up to 1 s or 256 KiB, or until the end of
+file) before C<close>.
 
 =item client_id
 
@@ -878,8 +764,10 @@ C<undef> when there is none.
 
 =item close
 
-Ends the session at the host's wish: nothing more is written, and
-C<is_finished> becomes true.
+Ends the session at the host's wish (C<epp_session_close>): nothing more
+is written (output not yet consumed, the greeting included, is dropped:
+C<take_output> returns C<''>), and C<is_finished> becomes true. A
+C<session_end> request follows if the session was open.
 
 =item next_timeout
 
@@ -915,42 +803,32 @@ C<io> (when given) and returns the bytes still pending.
 
 =item input_event([$now_ms])
 
-Call when C<io> is readable: reads once (at most C<read_size> bytes, and
-no more than C<input_room>), feeds the bytes, dispatches the requests to
-C<on_request>, and writes what it can. Returns true if the bytes
-completed at least one frame, false otherwise (a partial frame, nothing
-to read, or the end of file). The end of file reaches libepp only once
-every byte read before it has been fed, so commands pipelined behind a
-pending login are still answered. A read error is treated as an end of
-file and kept in C<io_error>.
-
-While C<max_buffered> bytes are buffered (the session applies
-backpressure: too much output is waiting, too many commands are in
-flight, or a login is with the host), it reads nothing: it writes what it
-can, feeds the buffer again, dispatches and writes. An event loop should
-watch C<io> for reading only while C<input_room> is above 0, and call
-C<process_queue> after C<output_event> so that input held back is fed
-once output drains.
+Call when C<io> is readable: reads once (at most C<read_size> bytes) if
+the session wants input, feeds every byte read (the end of file goes to
+C<handle_eof> at once), dispatches the requests to C<on_request>, and
+writes what it can. While the session wants no input it reads nothing and
+only dispatches and writes: watch C<io> for reading only while
+C<wants_input> is true. Returns true if frames were completed or requests
+dispatched, false otherwise (a partial frame, nothing to read, the end of
+file), as SRS's did. A read error is treated as an end of file and kept in
+C<io_error>.
 
 =item input_packet($xml, [$now_ms])
 
 Feeds one complete EPP message (the XML, without a length header) and
 adds the 4-byte header. As in SRS::EPP::Session, a string without Perl's
 UTF8 flag is taken as bytes (UTF-8 already); a string with it is encoded
-to UTF-8 first. Dispatches to
-C<on_request> and writes to C<io> when given. Returns the bytes taken
-(header included). Like C<input>, it croaks (taking nothing) when the
-message would take the input buffer beyond C<max_buffered>.
+to UTF-8 first. Dispatches to C<on_request> and writes to C<io> when
+given. Returns the bytes fed (header included).
 
 =item process_queue([$count])
 
 Takes up to C<$count> requests (default: all) from the queue and calls
-C<on_request> for each, feeding input held back (by a login, by too
-many commands in flight, by too much output waiting) as answers and
-writes free it. Returns the number of requests not yet answered, handed
-out or still queued (C<outstanding>). Call it after C<output_event> too
-(then C<send_pending_replies>): written output lets the session take the
-buffered input it refused.
+C<on_request> for each (answers let held input through: its requests are
+dispatched in the same call). Returns the number of requests not yet
+answered, handed out or still queued (C<outstanding>). Call it after
+C<output_event> too: written output lets the session handle input it
+held.
 
 =item send_pending_replies
 
@@ -977,7 +855,7 @@ The logged-in clID (C<client_id>), or C<undef>.
 =item io, io_error, eof_seen
 
 The C<io> given to new, the text of the read or write error that ended it
-(or C<undef>), and whether the end of file was seen.
+(or C<undef>), and whether C<handle_eof> was called.
 
 =back
 

@@ -3,7 +3,7 @@ package LibEPP::Transaction;
 use strict;
 use warnings;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 use LibEPP ();
 

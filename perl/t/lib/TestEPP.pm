@@ -8,12 +8,14 @@ use warnings;
 
 use Carp qw(croak);
 use Exporter qw(import);
+use Scalar::Util qw(blessed);
 use LibEPP::Config;
+use LibEPP::Server;
 use LibEPP::Session;
 
 our @EXPORT = qw(
     NOW EPP_NS DOMAIN_NS CONTACT_NS HOST_NS SECDNS_NS
-    frame unframe test_config new_session greet
+    frame unframe test_config test_server new_session greet
     login_xml hello_xml logout_xml poll_req_xml poll_ack_xml command_xml
     result_code result_codes msgq cltrid_of svtrid_of is_greeting
     login_ok feed_all
@@ -60,9 +62,17 @@ sub test_config {
     );
 }
 
-sub new_session {
+# A server started at NOW (server options: registrar_sessions...).
+sub test_server {
     my ($config, %args) = @_;
-    return LibEPP::Session->new(config => $config // test_config(), now => NOW, %args);
+    return LibEPP::Server->new(config => $config // test_config(), now => NOW, %args);
+}
+
+# A session at NOW of a server, or of a new server of a config.
+sub new_session {
+    my ($server, %args) = @_;
+    $server = test_server($server) if !blessed($server) || $server->isa('LibEPP::Config');
+    return LibEPP::Session->new(server => $server, now => NOW, %args);
 }
 
 # A session whose greeting has been taken.
@@ -132,9 +142,7 @@ sub msgq {
 # Feeds a frame and returns the single request it makes (or undef).
 sub feed_all {
     my ($s, $xml, $now) = @_;
-    my $bytes = frame($xml);
-    my $took = $s->input($bytes, $now // NOW);
-    croak "feed_all: took $took of " . length($bytes) if $took != length $bytes;
+    $s->feed_input(frame($xml), $now // NOW);
     return $s->poll_queue;
 }
 
