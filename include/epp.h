@@ -26,7 +26,8 @@
  *     epp_session_poll_queue or epp_session_poll_transaction) is yours to
  *     free with the matching _free, exactly once. Nothing else is ever
  *     freed by the caller. Builders passed to a call (epp_response,
- *     epp_poll_message) are only read by it: still free them afterwards.
+ *     epp_poll_message, epp_security_event) are only read by it: still free
+ *     them afterwards.
  *   - Every function that can fail returns an epp_result. EPP_RESULT_OK is
  *     0. Out-parameters are written only when the result is EPP_RESULT_OK.
  *     epp_result values are explicit and never reused.
@@ -63,7 +64,8 @@
  *   - An epp_registrar_sessions is thread-safe: many sessions on many
  *     threads update and read it at once.
  *   - Every other handle (epp_session, epp_request, epp_transaction,
- *     epp_response, epp_poll_message, epp_config_builder) may move between
+ *     epp_response, epp_poll_message, epp_security_event,
+ *     epp_config_builder) may move between
  *     threads but must be used by one thread at a time: no two calls given
  *     the same handle may overlap.
  *   - Handles are independent: a server keeps its own reference to its
@@ -105,7 +107,7 @@
 /**
  * The minor version of the libepp this header belongs to.
  */
-#define EPP_VERSION_MINOR 2
+#define EPP_VERSION_MINOR 3
 
 /**
  * The patch version of the libepp this header belongs to.
@@ -160,7 +162,7 @@ enum epp_result
   /**
    * An argument is outside its documented set of values (an unknown
    * enumeration value or flag, an EPP result code RFC 5730 does not
-   * define, a number out of range, a misaligned out-pointer).
+   * define, a number out of range, a misaligned out-pointer or array).
    */
   EPP_RESULT_INVALID_ARGUMENT = 6,
   /**
@@ -229,6 +231,9 @@ typedef uint32_t epp_result;
 
 /**
  * What kind of request an `epp_request` is; it says which getters apply.
+ * Values are never reused; new kinds are added at the end. Every kind but
+ * `EPP_REQUEST_KIND_SESSION_END` takes an answer, and
+ * `epp_session_answer_failure` fits them all.
  */
 enum epp_request_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -237,9 +242,10 @@ enum epp_request_kind
  {
   /**
    * A `<login>` that passed every protocol check: authenticate it and
-   * answer with `epp_session_answer_login`. Getters: id, client id,
+   * answer with `epp_session_answer_login` (or
+   * `epp_session_answer_login_with_events`). Getters: id, client id,
    * password, new password, lang, objURIs, extURIs, extension XML,
-   * clTRID.
+   * clTRID, user agent (app, tech, os).
    */
   EPP_REQUEST_KIND_LOGIN = 1,
   /**
@@ -267,6 +273,17 @@ enum epp_request_kind
    * detail, close reason text.
    */
   EPP_REQUEST_KIND_SESSION_END = 5,
+  /**
+   * A protocol extension (RFC 3735: `<epp><extension>`, a command
+   * outside `<command>`) whose every element's namespace the client
+   * logged in with: answer with `epp_session_answer_command` (or
+   * `epp_session_answer_failure`). Getters: id, client id, extURIs (the
+   * namespace of each element, in order), extension XML (the elements,
+   * never absent). It has no EPP clTRID (a transaction id, if any, is
+   * the extension's own): `epp_request_get_client_transaction_id` is
+   * `EPP_RESULT_NOT_APPLICABLE`.
+   */
+  EPP_REQUEST_KIND_EXTENSION = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -508,10 +525,10 @@ typedef struct epp_registrar_sessions epp_registrar_sessions;
 typedef struct epp_request epp_request;
 
 /**
- * A complete response to an object command (or to a poll or poll ack when
- * the host wants full control), built by the host: one or more results,
- * optional `<resData>` and `<extension>` content. libepp adds the
- * envelope and `<trID>` and applies the RFC 9038 rules.
+ * A complete response to an object command or a protocol extension (or to
+ * a poll or poll ack when the host wants full control), built by the host:
+ * one or more results, optional `<resData>` and `<extension>` content.
+ * libepp adds the envelope and `<trID>` and applies the RFC 9038 rules.
  *
  * Made by `epp_response_new`, passed (by const pointer, not consumed) to
  * `epp_session_answer_command`, which copies what it needs: the caller
@@ -519,6 +536,17 @@ typedef struct epp_request epp_request;
  * from one thread at a time.
  */
 typedef struct epp_response epp_response;
+
+/**
+ * One RFC 8807 security event (`<loginSec:event>`) for a login response,
+ * built by the host: a password or certificate about to expire, an
+ * insecure cipher or TLS protocol, a statistic, a custom event. Made by
+ * `epp_security_event_new`, filled by the `epp_security_event_set_*`
+ * setters, passed (by const pointer, not consumed) to
+ * `epp_session_answer_login_with_events`, freed by
+ * `epp_security_event_free`. Use it from one thread at a time.
+ */
+typedef struct epp_security_event epp_security_event;
 
 /**
  * One running server: its configuration and what its sessions share (the
@@ -585,6 +613,18 @@ typedef uint32_t epp_dcp_retention;
  * `EPP_CLOSE_DETAIL_*` values.
  */
 typedef uint32_t epp_close_detail;
+
+/**
+ * The `type` of a security event: one of the `EPP_SECURITY_EVENT_TYPE_*`
+ * values.
+ */
+typedef uint32_t epp_security_event_type;
+
+/**
+ * The `level` of a security event: one of the `EPP_SECURITY_EVENT_LEVEL_*`
+ * values.
+ */
+typedef uint32_t epp_security_event_level;
 
 /**
  * How the host decided a login: one of the `EPP_LOGIN_ANSWER_*` values.
@@ -773,6 +813,56 @@ typedef uint32_t epp_login_answer;
 #define EPP_CLOSE_DETAIL_RESULT_CODE 4
 
 /**
+ * `password`: the password expires (or expired) at the exDate, which must
+ * be set (`epp_security_event_set_expires_at`).
+ */
+#define EPP_SECURITY_EVENT_TYPE_PASSWORD 1
+
+/**
+ * `certificate`: the client certificate expires (or expired) at the
+ * exDate, which must be set.
+ */
+#define EPP_SECURITY_EVENT_TYPE_CERTIFICATE 2
+
+/**
+ * `cipher`: an insecure or deprecated TLS cipher suite (its name as the
+ * value).
+ */
+#define EPP_SECURITY_EVENT_TYPE_CIPHER 3
+
+/**
+ * `tlsProtocol`: an insecure or deprecated TLS protocol (its name as the
+ * value).
+ */
+#define EPP_SECURITY_EVENT_TYPE_TLS_PROTOCOL 4
+
+/**
+ * `newPW`: the new password does not meet the server's requirements.
+ */
+#define EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD 5
+
+/**
+ * `stat`: a statistic, named with `epp_security_event_set_name` (such as
+ * "failedLogins"), its figure as the value, its period as the duration.
+ */
+#define EPP_SECURITY_EVENT_TYPE_STAT 6
+
+/**
+ * `custom`: a custom event, named with `epp_security_event_set_name`.
+ */
+#define EPP_SECURITY_EVENT_TYPE_CUSTOM 7
+
+/**
+ * `warning`: the client should act on it.
+ */
+#define EPP_SECURITY_EVENT_LEVEL_WARNING 1
+
+/**
+ * `error`: the event made the login fail.
+ */
+#define EPP_SECURITY_EVENT_LEVEL_ERROR 2
+
+/**
  * Credentials accepted (and the new password set, if one was given):
  * 1000, and the session is logged in (or 2502 and close, when the
  * server's `epp_registrar_sessions` has no room for the registrar).
@@ -934,6 +1024,42 @@ epp_result epp_config_builder_set_sv_trid_epoch(epp_config_builder *builder, uin
 epp_result epp_config_builder_set_transaction_log(epp_config_builder *builder, bool on);
 
 /**
+ * Offers RFC 9038 (unhandled namespaces) when `on` (default off): the
+ * greeting lists "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0"
+ * after the other extension URIs (unless already added), and a login may
+ * ask for it. Content of a namespace the client did not log in with (in
+ * `<resData>`, `<extension>`, a poll message's `<msg>`, security events)
+ * is moved into `<extValue>` either way.
+ */
+epp_result epp_config_builder_set_unhandled_namespaces(epp_config_builder *builder, bool on);
+
+/**
+ * Offers RFC 8807 (login security): the greeting lists
+ * "urn:ietf:params:xml:ns:epp:loginSec-1.0" after the other extension
+ * URIs (unless already added), and a login may then carry
+ * `<loginSec:loginSec>`: a password longer than 16 characters behind the
+ * `[LOGIN-SECURITY]` placeholder (the request's password getters give the
+ * real one) and the client's user agent (`epp_request_get_user_agent_*`).
+ * Answer such logins with `epp_session_answer_login_with_events` to send
+ * security events. Not offered by default (a login using the extension is
+ * then answered 2103), and once offered on a builder it stays offered.
+ *
+ * `min_password_len` and `max_password_len` bound the length in
+ * characters of `<loginSec:pw>` and `<loginSec:newPW>` (the plain `<pw>`
+ * stays 6 to 16); 6 and 128 are the usual choice (the Rust API's
+ * default; RFC 8807 sets no maximum). Checked by
+ * `epp_config_builder_build`: at least 6, at most 1024 (and at most
+ * `EPP_LIMIT_MAX_XML_TEXT`), the minimum not above the maximum. A
+ * password outside them is answered 2306.
+ *
+ * Adding the RFC 8807 URI with `epp_config_builder_add_extension_uri`
+ * instead is refused by `epp_config_builder_build`.
+ */
+epp_result epp_config_builder_set_login_security(epp_config_builder *builder,
+                                                 size_t min_password_len,
+                                                 size_t max_password_len);
+
+/**
  * Validates the builder's settings and, on success, writes a new config
  * to `*out_config` (free it with `epp_config_free`). The builder is unchanged and
  * may build again. `EPP_RESULT_INVALID_CONFIG` when a setting is not
@@ -1023,8 +1149,9 @@ epp_result epp_request_get_kind(const epp_request *request, epp_request_kind *ou
 epp_result epp_request_get_id(const epp_request *request, uint64_t *out_id);
 
 /**
- * Login: the `<clID>` to authenticate. Poll, poll ack or command: the
- * logged-in client (the `<clID>` of its login) the request comes from.
+ * Login: the `<clID>` to authenticate. Poll, poll ack, command or
+ * extension: the logged-in client (the `<clID>` of its login) the request
+ * comes from.
  */
 epp_result epp_request_get_client_id(const epp_request *request,
                                      const char **out_ptr,
@@ -1064,14 +1191,14 @@ epp_result epp_request_get_obj_uri(const epp_request *request,
                                    size_t *out_len);
 
 /**
- * Login: how many `<svcExtension><extURI>` the client asked for. Command:
- * how many children its `<extension>` has (their namespace URIs, in
- * order, each one the client logged in with).
+ * Login: how many `<svcExtension><extURI>` the client asked for. Command
+ * or extension: how many children its `<extension>` has (their namespace
+ * URIs, in order, each one the client logged in with).
  */
 epp_result epp_request_get_ext_uri_count(const epp_request *request, size_t *out_count);
 
 /**
- * Login or command: the extension URI at `index` (below
+ * Login, command or extension: the extension URI at `index` (below
  * `epp_request_get_ext_uri_count`).
  */
 epp_result epp_request_get_ext_uri(const epp_request *request,
@@ -1080,9 +1207,12 @@ epp_result epp_request_get_ext_uri(const epp_request *request,
                                    size_t *out_len);
 
 /**
- * Login, poll, poll ack or command: the children of the command's `<extension>`,
- * concatenated, each standing alone (namespace declarations included);
- * (NULL, 0) when there is none.
+ * Login, poll, poll ack or command: the children of the command's
+ * `<extension>`, concatenated, each standing alone (namespace declarations
+ * included); (NULL, 0) when there is none. Extension: the children of
+ * `<epp><extension>`, the same way (never absent). For a login to a server
+ * offering RFC 8807, `<loginSec:loginSec>` is not among them: it is read
+ * into the password getters and the user agent.
  */
 epp_result epp_request_get_extension_xml(const epp_request *request,
                                          const char **out_ptr,
@@ -1090,11 +1220,40 @@ epp_result epp_request_get_extension_xml(const epp_request *request,
 
 /**
  * Login, poll, poll ack or command: the `<clTRID>`, when the client sent a
- * valid one; (NULL, 0) otherwise. libepp echoes it in the response.
+ * valid one; (NULL, 0) otherwise. libepp echoes it in the response. (An
+ * extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
  */
 epp_result epp_request_get_client_transaction_id(const epp_request *request,
                                                  const char **out_ptr,
                                                  size_t *out_len);
+
+/**
+ * Login: the `<loginSec:app>` of the RFC 8807 `<loginSec:userAgent>` (the
+ * client application and its version, such as "EPP SDK 1.0.0",
+ * whitespace collapsed); (NULL, 0) when the client did not say. Only a
+ * server offering RFC 8807 (`epp_config_builder_set_login_security`)
+ * reads it. A user agent has at least one of app, tech and os.
+ */
+epp_result epp_request_get_user_agent_app(const epp_request *request,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Login: the `<loginSec:tech>` of the RFC 8807 user agent (the technology
+ * and its version, such as "Vendor Java 11.0.6"); (NULL, 0) when the
+ * client did not say.
+ */
+epp_result epp_request_get_user_agent_tech(const epp_request *request,
+                                           const char **out_ptr,
+                                           size_t *out_len);
+
+/**
+ * Login: the `<loginSec:os>` of the RFC 8807 user agent (the operating
+ * system and its version); (NULL, 0) when the client did not say.
+ */
+epp_result epp_request_get_user_agent_os(const epp_request *request,
+                                         const char **out_ptr,
+                                         size_t *out_len);
 
 /**
  * Poll ack: the `msgID` of the message to remove (message ids are
@@ -1258,6 +1417,85 @@ epp_result epp_poll_message_set_extension(epp_poll_message *message,
                                           size_t xml_len);
 
 /**
+ * Sets the structured content of `<msg>` (epp-1.0.xsd `mixedMsgType`):
+ * one or more namespaced XML elements, written after the text (which may
+ * then be empty), each made to stand alone; for example CZ.NIC FRED's
+ * `<fred:lowCreditData xmlns:fred="...">`. An element whose namespace the
+ * client did not log in with (as an objURI or an extURI) is moved into
+ * `<extValue>` (RFC 9038), as for `<resData>`. Checked when the message is
+ * used. (NULL, 0) removes it.
+ */
+epp_result epp_poll_message_set_msg_xml(epp_poll_message *message, const char *xml, size_t xml_len);
+
+/**
+ * Makes a security event of `event_type` (an `EPP_SECURITY_EVENT_TYPE_*`
+ * value) and `level` (an `EPP_SECURITY_EVENT_LEVEL_*` value), with no
+ * other attribute and no text; `EPP_RESULT_INVALID_ARGUMENT` for another
+ * value. A `stat` or `custom` event needs a name
+ * (`epp_security_event_set_name`), a `password` or `certificate` event an
+ * exDate (`epp_security_event_set_expires_at`): RFC 8807's rules, checked
+ * when the event is used. On success `*out_event` receives an event to
+ * free with `epp_security_event_free`.
+ */
+epp_result epp_security_event_new(epp_security_event_type event_type,
+                                  epp_security_event_level level,
+                                  epp_security_event **out_event);
+
+/**
+ * Frees a security event (NULL is ignored).
+ */
+void epp_security_event_free(epp_security_event *event);
+
+/**
+ * Sets the `name` of a `stat` or `custom` event (such as "failedLogins");
+ * `EPP_RESULT_NOT_APPLICABLE` for another type. A name that is empty or
+ * only whitespace is refused when the event is used.
+ */
+epp_result epp_security_event_set_name(epp_security_event *event,
+                                       const char *name,
+                                       size_t name_len);
+
+/**
+ * Sets the `exDate`: when the password or certificate expires (or
+ * expired), `at_ms` in Unix milliseconds. Written with second precision
+ * unless it has a fraction (`2020-03-25T00:00:00Z`,
+ * `2020-03-25T00:00:00.007Z`).
+ */
+epp_result epp_security_event_set_expires_at(epp_security_event *event, uint64_t at_ms);
+
+/**
+ * Sets the `value`: the cipher suite, the TLS protocol, the statistic's
+ * figure. (NULL, 0) removes it.
+ */
+epp_result epp_security_event_set_value(epp_security_event *event,
+                                        const char *value,
+                                        size_t value_len);
+
+/**
+ * Sets the `duration`: the period of a statistic, `duration_ms`
+ * milliseconds (written as an XML Schema duration: `P1D`, `PT1H30M`,
+ * `PT0.5S`).
+ */
+epp_result epp_security_event_set_duration(epp_security_event *event, uint64_t duration_ms);
+
+/**
+ * Sets the `lang` of the text (an RFC 5646 tag; checked when the event is
+ * used). Without it no attribute is written (the schema's default is
+ * "en"). (NULL, 0) removes it.
+ */
+epp_result epp_security_event_set_lang(epp_security_event *event,
+                                       const char *lang,
+                                       size_t lang_len);
+
+/**
+ * Sets the human-readable description (the element's text, such as
+ * "Password expiring in a week"). (NULL, 0) removes it.
+ */
+epp_result epp_security_event_set_text(epp_security_event *event,
+                                       const char *text,
+                                       size_t text_len);
+
+/**
  * Writes a short English description of `result` (an `epp_result` value)
  * into `buf`, terminated by a NUL, and its length without the NUL into
  * `*written`. A buffer of `EPP_RESULT_DESCRIBE_MAX` bytes always suffices.
@@ -1364,11 +1602,36 @@ epp_result epp_session_poll_transaction(epp_session *session, epp_transaction **
  * `*out_code`. Only 1000 means the client is logged in (and a new
  * password should take effect): an accepted login still becomes 2502 when
  * the server's `epp_registrar_sessions` has no room for the registrar.
+ * To send RFC 8807 security events with the answer, use
+ * `epp_session_answer_login_with_events`.
  */
 epp_result epp_session_answer_login(epp_session *session,
                                     uint64_t request_id,
                                     epp_login_answer answer,
                                     uint16_t *out_code);
+
+/**
+ * Answers a login request as `epp_session_answer_login` does, with RFC
+ * 8807 security events for the client (a password or certificate about
+ * to expire, a weak cipher or TLS protocol, statistics...), whatever the
+ * outcome. `events` points to `n_events` event pointers (none NULL), only
+ * read: the caller still frees the events (and the array). (NULL, 0) is
+ * no events, which is `epp_session_answer_login`.
+ *
+ * The events are written as `<extension><loginSec:loginSecData>` when the
+ * client logged in with the RFC 8807 extURI, and moved into `<extValue>`
+ * otherwise (RFC 9038), like any extension the client did not ask for.
+ * `EPP_RESULT_INVALID_ANSWER` (`epp_session_get_last_error` says why),
+ * answering nothing, when an event lacks what RFC 8807 requires: an exDate
+ * for `password` and `certificate`, a name for `stat` and `custom`, a
+ * language tag as lang.
+ */
+epp_result epp_session_answer_login_with_events(epp_session *session,
+                                                uint64_t request_id,
+                                                epp_login_answer answer,
+                                                const epp_security_event *const *events,
+                                                size_t n_events,
+                                                uint16_t *out_code);
 
 /**
  * Answers a poll request (`EPP_REQUEST_KIND_POLL`): the client's queue is
@@ -1401,8 +1664,10 @@ epp_result epp_session_answer_ack(epp_session *session, uint64_t request_id, uin
 epp_result epp_session_answer_ack_unknown(epp_session *session, uint64_t request_id);
 
 /**
- * Answers an object command (or a poll or poll ack, when the host wants
- * full control of the result) with a complete response. The response is
+ * Answers an object command or a protocol extension
+ * (`EPP_REQUEST_KIND_COMMAND`, `EPP_REQUEST_KIND_EXTENSION`; or a poll or
+ * poll ack, when the host wants full control of the result) with a
+ * complete response. The response is
  * only read: the caller still frees it, and may reuse it. A 25xx code
  * closes the session once written. `EPP_RESULT_INVALID_XML` or
  * `EPP_RESULT_INVALID_ANSWER` when the response's content is not
@@ -1540,8 +1805,9 @@ void epp_transaction_free(epp_transaction *transaction);
 
 /**
  * What was answered: "hello", "login", "logout", "poll req", "poll ack",
- * an object verb ("check", "info", ...), "invalid" (a frame refused with
- * 2000 or 2001) or "frame" (a frame length refused with 2500).
+ * an object verb ("check", "info", ...), "extension" (a protocol
+ * extension, `<epp><extension>`), "invalid" (a frame refused with 2000 or
+ * 2001) or "frame" (a frame length refused with 2500).
  */
 epp_result epp_transaction_get_command(const epp_transaction *transaction,
                                        const char **out_ptr,
@@ -1582,7 +1848,7 @@ epp_result epp_transaction_get_received_at(const epp_transaction *transaction, u
 
 /**
  * The version of the library linked at run time, as a NUL-terminated
- * string such as "0.2.0" (compare with `EPP_VERSION_MAJOR` and friends to
+ * string such as "0.3.0" (compare with `EPP_VERSION_MAJOR` and friends to
  * detect a header/library mismatch). The string is static: never free it.
  */
 const char *epp_version(void);

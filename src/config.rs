@@ -7,10 +7,17 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::error::ConfigError;
+use crate::login_security::{LoginSecurity, LOGIN_SECURITY_NS};
 use crate::parse::is_language;
 use crate::render::{push_text, EPP_CLOSE, EPP_OPEN};
 use crate::time::{write_rfc3339, RFC3339_LEN};
 use crate::trid::push_decimal;
+
+/// The extURI by which server and client signal RFC 9038 (unhandled
+/// namespaces) support: offered in the greeting when
+/// [`ServerConfigBuilder::unhandled_namespaces`] is on, and then accepted in
+/// a login's `<svcExtension>`.
+pub const UNHANDLED_NAMESPACES_URI: &str = "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0";
 
 /// Limits that bound what one session may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +181,8 @@ pub struct ServerConfig {
     pub(crate) transaction_log: bool,
     pub(crate) sv_trid_prefix: String,
     pub(crate) sv_trid_epoch: Option<u64>,
+    /// RFC 8807, when offered.
+    pub(crate) login_security: Option<LoginSecurity>,
     /// The framed greeting with a placeholder svDate at `greeting_date_at`.
     greeting: Vec<u8>,
     greeting_date_at: usize,
@@ -194,6 +203,8 @@ impl ServerConfig {
             sv_trid_prefix: None,
             sv_trid_epoch: None,
             transaction_log: false,
+            unhandled_namespaces: false,
+            login_security: None,
         }
     }
 
@@ -222,6 +233,13 @@ impl ServerConfig {
         &self.extension_uris
     }
 
+    /// Whether RFC 9038 support ([`UNHANDLED_NAMESPACES_URI`]) is offered.
+    pub fn unhandled_namespaces(&self) -> bool {
+        self.extension_uris
+            .iter()
+            .any(|u| u == UNHANDLED_NAMESPACES_URI)
+    }
+
     /// The data collection policy.
     pub fn dcp(&self) -> &Dcp {
         &self.dcp
@@ -246,6 +264,12 @@ impl ServerConfig {
     /// The svTRID epoch set on the builder, if any.
     pub fn sv_trid_epoch(&self) -> Option<u64> {
         self.sv_trid_epoch
+    }
+
+    /// The RFC 8807 policy, when the login security extension is offered
+    /// ([`ServerConfigBuilder::login_security`]).
+    pub fn login_security(&self) -> Option<LoginSecurity> {
+        self.login_security
     }
 
     /// Appends the framed greeting for `now` to `out`.
@@ -280,6 +304,8 @@ pub struct ServerConfigBuilder {
     sv_trid_prefix: Option<String>,
     sv_trid_epoch: Option<u64>,
     transaction_log: bool,
+    unhandled_namespaces: bool,
+    login_security: Option<LoginSecurity>,
 }
 
 impl ServerConfigBuilder {
@@ -305,6 +331,30 @@ impl ServerConfigBuilder {
     /// Offers an extension URI.
     pub fn extension_uri(&mut self, uri: impl Into<String>) -> &mut Self {
         self.extension_uris.push(uri.into());
+        self
+    }
+
+    /// Offers RFC 9038 (unhandled namespaces): [`UNHANDLED_NAMESPACES_URI`]
+    /// is added to the extension URIs (after the others, unless already
+    /// listed), so the greeting announces it and a login may ask for it
+    /// (default off). Content in a namespace the client did not log in with
+    /// is moved into `<extValue>` either way; see the README.
+    pub fn unhandled_namespaces(&mut self, on: bool) -> &mut Self {
+        self.unhandled_namespaces = on;
+        self
+    }
+
+    /// Offers RFC 8807 (login security) with `policy`:
+    /// [`LOGIN_SECURITY_NS`] is added to the extension URIs (after the
+    /// others, unless already listed), so the greeting announces it. A login
+    /// may then carry `<loginSec:loginSec>`: passwords longer than 16
+    /// characters behind the `[LOGIN-SECURITY]` placeholder, and the client's
+    /// user agent. The host gets the real passwords in
+    /// [`LoginRequest`](crate::LoginRequest) and may answer with security
+    /// events ([`Session::answer_login_with`](crate::Session::answer_login_with)).
+    /// Default: not offered, and a login using the extension is answered 2103.
+    pub fn login_security(&mut self, policy: LoginSecurity) -> &mut Self {
+        self.login_security = Some(policy);
         self
     }
 
@@ -401,9 +451,47 @@ impl ServerConfigBuilder {
         if self.object_uris.is_empty() {
             return bad("object_uris", "at least one is required".into());
         }
+        let mut extension_uris = self.extension_uris.clone();
+        if self.unhandled_namespaces
+            && !extension_uris.iter().any(|u| u == UNHANDLED_NAMESPACES_URI)
+        {
+            extension_uris.push(UNHANDLED_NAMESPACES_URI.to_owned());
+        }
+        match &self.login_security {
+            Some(p) => {
+                if p.min_password_len < LoginSecurity::SCHEMA_MIN_PASSWORD_LEN
+                    || p.max_password_len < p.min_password_len
+                    || p.max_password_len > LoginSecurity::MAX_PASSWORD_LEN_LIMIT
+                    || p.max_password_len > self.limits.max_xml_text
+                {
+                    return bad(
+                        "login_security",
+                        format!(
+                            "password bounds {} to {} must lie within {} to {} (and max_xml_text)",
+                            p.min_password_len,
+                            p.max_password_len,
+                            LoginSecurity::SCHEMA_MIN_PASSWORD_LEN,
+                            LoginSecurity::MAX_PASSWORD_LEN_LIMIT
+                        ),
+                    );
+                }
+                if !extension_uris.iter().any(|u| u == LOGIN_SECURITY_NS) {
+                    extension_uris.push(LOGIN_SECURITY_NS.to_owned());
+                }
+            }
+            // The extension needs the engine's support: offered as a plain
+            // extURI, its placeholder password would reach the host as one.
+            None if extension_uris.iter().any(|u| u == LOGIN_SECURITY_NS) => {
+                return bad(
+                    "extension_uris",
+                    format!("offer {LOGIN_SECURITY_NS} with login_security(), not extension_uri()"),
+                );
+            }
+            None => {}
+        }
         for (field, list) in [
             ("object_uris", &self.object_uris),
-            ("extension_uris", &self.extension_uris),
+            ("extension_uris", &extension_uris),
         ] {
             if list.len() > 64 {
                 return bad(field, "at most 64 are supported".into());
@@ -498,25 +586,30 @@ impl ServerConfigBuilder {
                 format!("{prefix:?} must be 1 to 20 of A-Z a-z 0-9 . _ -"),
             );
         }
-        let (greeting, greeting_date_at) = render_greeting(self, &languages);
+        let (greeting, greeting_date_at) = render_greeting(self, &languages, &extension_uris);
         Ok(Arc::new(ServerConfig {
             server_id: self.server_id.clone(),
             versions: self.versions.clone(),
             languages,
             object_uris: self.object_uris.clone(),
-            extension_uris: self.extension_uris.clone(),
+            extension_uris,
             dcp: self.dcp.clone(),
             limits: self.limits,
             transaction_log: self.transaction_log,
             sv_trid_prefix: prefix,
             sv_trid_epoch: self.sv_trid_epoch,
+            login_security: self.login_security,
             greeting,
             greeting_date_at,
         }))
     }
 }
 
-fn render_greeting(b: &ServerConfigBuilder, languages: &[String]) -> (Vec<u8>, usize) {
+fn render_greeting(
+    b: &ServerConfigBuilder,
+    languages: &[String],
+    extension_uris: &[String],
+) -> (Vec<u8>, usize) {
     let mut o = Vec::with_capacity(1024);
     let at = crate::framing::begin_frame(&mut o);
     o.extend_from_slice(EPP_OPEN.as_bytes());
@@ -544,9 +637,9 @@ fn render_greeting(b: &ServerConfigBuilder, languages: &[String]) -> (Vec<u8>, u
     for u in &b.object_uris {
         el(&mut o, "objURI", u);
     }
-    if !b.extension_uris.is_empty() {
+    if !extension_uris.is_empty() {
         o.extend_from_slice(b"<svcExtension>");
-        for u in &b.extension_uris {
+        for u in extension_uris {
             el(&mut o, "extURI", u);
         }
         o.extend_from_slice(b"</svcExtension>");

@@ -77,6 +77,7 @@ mod error;
 #[cfg(feature = "capi")]
 pub mod ffi;
 mod framing;
+mod login_security;
 mod machine;
 mod parse;
 mod passthrough;
@@ -94,12 +95,16 @@ mod xml;
 
 pub use config::{
     Dcp, DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, Limits,
-    ServerConfig, ServerConfigBuilder,
+    ServerConfig, ServerConfigBuilder, UNHANDLED_NAMESPACES_URI,
 };
 pub use error::{ConfigError, SessionError};
+pub use login_security::{
+    LoginSecurity, SecurityEvent, SecurityEventLevel, SecurityEventType, UserAgent,
+    LOGIN_SECURITY_NS, LOGIN_SECURITY_PASSWORD,
+};
 pub use request::{
-    CloseReason, CommandVerb, LoginRequest, ObjectCommand, PollAckRequest, PollRequest, Request,
-    RequestId, RequestKind, SessionEnd, TransferOp,
+    CloseReason, CommandVerb, ExtensionCommand, LoginRequest, ObjectCommand, PollAckRequest,
+    PollRequest, Request, RequestId, RequestKind, SessionEnd, TransferOp,
 };
 pub use response::{
     AckAnswer, EppResult, LoginAnswer, PollAnswer, PollMessage, Response, ResultValue,

@@ -20,9 +20,12 @@
 //! open           <hello>                       same            reply greeting
 //! AwaitingLogin  <login>, services offered     LoginPending    ask the host
 //! AwaitingLogin  <login>, something not        AwaitingLogin   reply 2100/2102/2307/2103
+//! AwaitingLogin  <login>, RFC 8807 misused     AwaitingLogin   reply 2001/2003/2005/2103/2306
+//! AwaitingLogin  <epp><extension>              AwaitingLogin   reply 2002
 //! AwaitingLogin  any other command             AwaitingLogin   reply 2002
 //! LoggedIn       <login>                       LoggedIn        reply 2002
 //! LoggedIn       extension not logged in       LoggedIn        reply 2103 (object: after objURI)
+//! LoggedIn       <epp><extension>, not logged  LoggedIn        reply 2103 (an element's extURI)
 //! LoggedIn       <logout>                      Closing         reply 1500
 //! LoggedIn       <poll op=req msgID>           LoggedIn        reply 2005
 //! LoggedIn       <poll op=req>                 LoggedIn        ask the host
@@ -31,6 +34,7 @@
 //! LoggedIn       <poll op=ack msgID>           LoggedIn        ask the host
 //! LoggedIn       object command, objURI not    LoggedIn        reply 2307
 //! LoggedIn       object command                LoggedIn        ask the host
+//! LoggedIn       <epp><extension>              LoggedIn        ask the host
 //! LoginPending   login answered 1000           LoggedIn        -
 //! LoginPending   login answered 2501/2502/25xx Closing         -
 //! LoginPending   login answered otherwise      AwaitingLogin   -
@@ -44,9 +48,11 @@
 use std::borrow::Cow;
 
 use crate::config::ServerConfig;
-use crate::parse::{CommandKind, Extension, Login, PollOp, Refusal};
+use crate::login_security::{LoginSecurity, UserAgent, LOGIN_SECURITY_NS, LOGIN_SECURITY_PASSWORD};
+use crate::parse::{login_sec, CommandKind, Extension, Login, LoginSec, PollOp, Refusal};
 use crate::request::{CloseReason, CommandVerb, TransferOp};
 use crate::result_code::ResultCode;
+use crate::xml::XmlBounds;
 
 /// Where a session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +168,9 @@ pub(crate) enum Ask<'a> {
         obj_mask: u64,
         /// Bit i: the client asked for `config.extension_uris[i]`.
         ext_mask: u64,
+        /// `<loginSec:userAgent>` (RFC 8807); the login's passwords are
+        /// already the real ones.
+        user_agent: Option<UserAgent>,
     },
     /// The oldest poll message.
     Poll,
@@ -181,6 +190,9 @@ pub(crate) enum Ask<'a> {
         /// The object element, standing alone.
         object_xml: String,
     },
+    /// A protocol extension (`<epp><extension>`, RFC 3735); its elements
+    /// are the context's extensions.
+    Extension,
 }
 
 /// What the transition reads besides the state: the configuration, the
@@ -192,7 +204,8 @@ pub(crate) struct Context<'c> {
     pub obj_mask: u64,
     /// Bit i: logged in with `config.extension_uris[i]`.
     pub ext_mask: u64,
-    /// The `<extension>` children of the command being read.
+    /// The `<extension>` children of the command being read (for a
+    /// protocol extension, its elements).
     pub extensions: &'c [Extension],
 }
 
@@ -345,11 +358,12 @@ fn logged_in<'a>(kind: CommandKind<'a>, cx: &Context<'_>) -> Step<'a> {
             object_ns,
             object_xml,
         })),
+        CommandKind::Extension => stay(Action::Ask(Ask::Extension)),
     }
 }
 
 /// A login's version, language and services against the configuration.
-fn check_login<'a>(login: Box<Login<'a>>, cx: &Context<'_>) -> Result<Ask<'a>, Action<'a>> {
+fn check_login<'a>(mut login: Box<Login<'a>>, cx: &Context<'_>) -> Result<Ask<'a>, Action<'a>> {
     use ResultCode as C;
     let cfg = cx.config;
     if !cfg.versions.iter().any(|v| *v == login.version) {
@@ -401,11 +415,120 @@ fn check_login<'a>(login: Box<Login<'a>>, cx: &Context<'_>) -> Result<Ask<'a>, A
             reason,
         ));
     }
+    let user_agent = login_security(&mut login, cx, ext_mask)?;
     Ok(Ask::Login {
         login,
         obj_mask,
         ext_mask,
+        user_agent,
     })
+}
+
+/// RFC 8807 on a login whose services are all offered: the passwords behind
+/// `[LOGIN-SECURITY]` and the user agent, from `<loginSec:loginSec>`. When
+/// the server does not offer the extension there is nothing to do: the
+/// element was answered 2103 above, and `[LOGIN-SECURITY]` is a password
+/// like any other.
+fn login_security<'a>(
+    login: &mut Login<'a>,
+    cx: &Context<'_>,
+    ext_mask: u64,
+) -> Result<Option<UserAgent>, Action<'a>> {
+    use ResultCode as C;
+    let Some(policy) = cx.config.login_security else {
+        return Ok(None);
+    };
+    let mut found = cx.extensions.iter().filter(|e| e.ns == LOGIN_SECURITY_NS);
+    let element = found.next();
+    if found.next().is_some() {
+        return Err(reply_value(
+            C::CommandSyntaxError,
+            "loginSec",
+            "",
+            "a login holds at most one <loginSec:loginSec>",
+        ));
+    }
+    let sec = match element {
+        None => LoginSec::default(),
+        Some(_) if !logged_in_with(&cx.config.extension_uris, ext_mask, LOGIN_SECURITY_NS) => {
+            return Err(reply_value(
+                C::UnimplementedExtension,
+                "extURI",
+                LOGIN_SECURITY_NS,
+                "<loginSec:loginSec> needs this extURI in the login's <svcExtension>",
+            ))
+        }
+        Some(e) => {
+            let l = &cx.config.limits;
+            let bounds = XmlBounds {
+                max_depth: l.max_xml_depth,
+                max_attributes: l.max_xml_attributes,
+                max_text: l.max_xml_text,
+            };
+            login_sec(&e.xml, bounds).map_err(refused_owned)?
+        }
+    };
+    if let Some(pw) = real_password("pw", Some(&login.pw), sec.pw, policy)? {
+        login.pw = Cow::Owned(pw);
+    }
+    if let Some(pw) = real_password("newPW", login.new_pw.as_deref(), sec.new_pw, policy)? {
+        login.new_pw = Some(Cow::Owned(pw));
+    }
+    Ok(sec.user_agent)
+}
+
+/// One password of a login offered RFC 8807: `plain` is `<pw>` or
+/// `<newPW>` (`element`), `sec` its `<loginSec:...>` counterpart. Returns
+/// the real password when it is `sec`. Passwords are never echoed.
+fn real_password<'a>(
+    element: &'static str,
+    plain: Option<&str>,
+    sec: Option<String>,
+    policy: LoginSecurity,
+) -> Result<Option<String>, Action<'a>> {
+    use ResultCode as C;
+    match (plain, sec) {
+        (Some(LOGIN_SECURITY_PASSWORD), Some(pw)) => {
+            let n = pw.chars().count();
+            if n < policy.min_password_len || n > policy.max_password_len {
+                return Err(reply_value(
+                    C::ParameterValuePolicyError,
+                    element,
+                    "",
+                    format!(
+                        "<loginSec:{element}> must be {} to {} characters (server policy), got {n}",
+                        policy.min_password_len, policy.max_password_len
+                    ),
+                ));
+            }
+            Ok(Some(pw))
+        }
+        (Some(LOGIN_SECURITY_PASSWORD), None) => Err(reply_value(
+            C::RequiredParameterMissing,
+            element,
+            LOGIN_SECURITY_PASSWORD,
+            format!(
+                "<{element}>[LOGIN-SECURITY]</{element}> needs <loginSec:{element}> in <loginSec:loginSec> (RFC 8807 section 3.2)"
+            ),
+        )),
+        (Some(_), Some(_)) => Err(reply_value(
+            C::ParameterValueSyntaxError,
+            element,
+            "",
+            format!(
+                "<loginSec:{element}> is allowed only with <{element}>[LOGIN-SECURITY]</{element}> (RFC 8807 section 4.1)"
+            ),
+        )),
+        (None, Some(_)) => Err(reply_value(
+            C::RequiredParameterMissing,
+            element,
+            "",
+            format!(
+                "<loginSec:{element}> needs <{element}>[LOGIN-SECURITY]</{element}> in <login> (RFC 8807 section 4.1)"
+            ),
+        )),
+        (_, None) => Ok(None),
+    }
 }
 
 /// The bit mask of `asked` within `offered`, or the first one not offered.
@@ -468,6 +591,20 @@ fn reply_value<'a>(
             element: Cow::Borrowed(element),
             text: text.into(),
             reason: reason.into(),
+        }),
+    })
+}
+
+/// A refusal of the parser's found after the frame was read (the
+/// `<loginSec:loginSec>` of a login).
+fn refused_owned<'a>(r: Refusal) -> Action<'a> {
+    Action::Reply(Reply::Result {
+        code: r.code,
+        message: None,
+        value: Some(BadValue {
+            element: Cow::Owned(r.element),
+            text: Cow::Owned(r.value.unwrap_or_default()),
+            reason: Cow::Owned(r.reason),
         }),
     })
 }

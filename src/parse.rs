@@ -8,10 +8,28 @@
 
 use std::borrow::Cow;
 
+use crate::login_security::{UserAgent, LOGIN_SECURITY_NS};
 use crate::request::{CommandVerb, TransferOp};
 use crate::result_code::ResultCode;
 use crate::trid::TransactionId;
-use crate::xml::{is_xml_space, Cursor, Element, Scratch, Step, XmlBounds, XmlError, EPP_NS};
+use crate::xml::{
+    is_qname, is_xml_space, Cursor, Element, Scratch, Step, XmlBounds, XmlError, EPP_NS,
+};
+
+const EPPCOM_NS: &str = "urn:ietf:params:xml:ns:eppcom-1.0";
+const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// A type an element is declared with: namespace and local name.
+type Type = (&'static str, &'static str);
+
+const fn epp_type(local: &'static str) -> Type {
+    (EPP_NS, local)
+}
+
+/// `hello` and `logout` are declared without a type: any attributes, any
+/// content.
+const ANY_TYPE: Type = (XS_NS, "anyType");
 
 /// A parsed frame.
 #[derive(Debug)]
@@ -21,6 +39,9 @@ pub(crate) enum Frame<'a> {
     Hello,
     /// `<command>`.
     Command(Command<'a>),
+    /// `<extension>`: a protocol extension (RFC 3735), its children each
+    /// standing alone.
+    Extension(Vec<Extension>),
 }
 
 /// A parsed `<command>`.
@@ -57,6 +78,9 @@ pub(crate) enum CommandKind<'a> {
         object_ns: String,
         object_xml: String,
     },
+    /// A protocol extension ([`Frame::Extension`]); its elements travel as
+    /// the command's extensions.
+    Extension,
 }
 
 /// `<poll op>`.
@@ -168,23 +192,20 @@ pub(crate) fn parse_frame<'a>(
             ),
         ));
     }
-    no_unqualified_attributes(&root)?;
+    attributes(&c, &root, &[], epp_type("eppType"))?;
     let child = match next_element(&mut c, "epp").map_err(refusal_of)? {
         Some(el) => el,
         None => return Err(invalid("epp", "<epp> is empty")),
     };
     let frame = if child.is(EPP_NS, "hello") {
+        attributes(&c, &child, &[], ANY_TYPE)?;
         c.skip_to_end_of(child.depth)?;
         Frame::Hello
     } else if child.is(EPP_NS, "command") {
         Frame::Command(command(&mut c, &child)?)
     } else if child.is(EPP_NS, "extension") {
-        let mut inv = invalid(
-            "extension",
-            "protocol extensions (<epp><extension>) are not implemented",
-        );
-        inv.code = ResultCode::UnknownCommand;
-        return Err(inv);
+        // epp-1.0.xsd extAnyType: one or more elements of other namespaces.
+        Frame::Extension(extension(&mut c, &child).map_err(refusal_of)?)
     } else {
         return Err(invalid(
             child.local,
@@ -195,7 +216,7 @@ pub(crate) fn parse_frame<'a>(
     if next_element(&mut c, "epp").map_err(refusal_of)?.is_some() {
         let cl_trid = match &frame {
             Frame::Command(cmd) => cmd.cl_trid.clone(),
-            Frame::Hello => None,
+            Frame::Hello | Frame::Extension(_) => None,
         };
         let mut r = invalid("epp", "<epp> holds more than one element");
         r.cl_trid = cl_trid;
@@ -235,7 +256,7 @@ fn next_element<'a>(c: &mut Cursor<'a, '_>, parent: &str) -> Result<Option<Eleme
 
 /// The `<command>` element, from after its start tag through its end tag.
 fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'a>, Refusal> {
-    let mut first: Option<Refusal> = no_unqualified_attributes(cmd_el).err();
+    let mut first: Option<Refusal> = attributes(c, cmd_el, &[], epp_type("commandType")).err();
     let mut kind: Option<CommandKind<'a>> = None;
     let mut extensions = Vec::new();
     let mut cl_trid: Option<TransactionId> = None;
@@ -273,9 +294,7 @@ fn command<'a>(c: &mut Cursor<'a, '_>, cmd_el: &Element<'a>) -> Result<Command<'
                 extensions = extension(c, &el)?;
             } else if stage <= 2 && el.is(EPP_NS, "clTRID") {
                 stage = 3;
-                if let Err(i) = no_unqualified_attributes(&el) {
-                    return Err(i.into());
-                }
+                attributes(c, &el, &[], epp_type("trIDStringType"))?;
                 let t = c.text_of(&el)?;
                 let t = collapse(&t);
                 let n = t.chars().count();
@@ -330,7 +349,8 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
     let verb = match el.local {
         "login" => return login(c, el).map(|l| CommandKind::Login(Box::new(l))),
         "logout" => {
-            no_attributes(el)?;
+            // No declared type (anyType): any attribute will do.
+            attributes(c, el, &[], ANY_TYPE)?;
             // logout has no declared type (anyType); its content is ignored.
             c.skip_to_end_of(el.depth)?;
             return Ok(CommandKind::Logout);
@@ -368,17 +388,9 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
             }
             None => return Err(invalid("transfer", "<transfer> requires attribute op").into()),
         });
-        for a in el.attr_names() {
-            if a != "op" {
-                return Err(invalid(
-                    "transfer",
-                    format!("unexpected attribute {a} on <transfer>"),
-                )
-                .into());
-            }
-        }
+        attributes(c, el, &["op"], epp_type("transferType"))?;
     } else {
-        no_attributes(el)?;
+        attributes(c, el, &[], epp_type("readWriteType"))?;
     }
     let obj = match next_element(c, el.local)? {
         Some(o) => o,
@@ -419,36 +431,61 @@ fn command_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Comma
     })
 }
 
-/// The schema gives `<epp>`, `<command>` and `<clTRID>` no attributes;
-/// qualified ones (such as `xsi:schemaLocation`, which clients send) are
-/// let through.
-fn no_unqualified_attributes(el: &Element<'_>) -> Result<(), Refusal> {
-    match el.attr_names().find(|a| !a.contains(':')) {
-        Some(a) => Err(invalid(
-            el.local,
-            format!("unexpected attribute {a} on <{}>", el.local),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn no_attributes(el: &Element<'_>) -> Result<(), Fail> {
-    if let Some(a) = el.attr_names().next() {
-        return Err(invalid(
-            el.local,
-            format!("unexpected attribute {a} on <{}>", el.local),
-        )
-        .into());
+/// Checks the attributes of `el` (the element just read), declared with
+/// type `ty`, as epp-1.0.xsd does: the unqualified ones in `allowed`, and the
+/// schema instance attributes any element may carry: `xsi:schemaLocation`,
+/// `xsi:noNamespaceSchemaLocation` (hints; their values are not checked)
+/// and `xsi:type` naming `ty` itself (nothing in the schemas derives from
+/// these types). No element here is nillable, so `xsi:nil` is refused. An
+/// element of [`ANY_TYPE`] takes any other attribute. Namespace
+/// declarations are not attributes.
+fn attributes(
+    c: &Cursor<'_, '_>,
+    el: &Element<'_>,
+    allowed: &[&str],
+    ty: Type,
+) -> Result<(), Refusal> {
+    let any = ty == ANY_TYPE;
+    for a in el.attr_names() {
+        let ok = match a.split_once(':') {
+            None => any || allowed.contains(&a),
+            Some((p, local)) if c.namespace_of(p) == Some(XSI_NS) => match local {
+                "schemaLocation" | "noNamespaceSchemaLocation" => true,
+                "type" => {
+                    // Whitespace around the QName is refused, as libxml2
+                    // refuses it (XML Schema would collapse it).
+                    let v = el.attr(a)?.unwrap_or_default();
+                    let v = &*v;
+                    let (p, l) = v.split_once(':').unwrap_or(("", v));
+                    if !is_qname(v) || c.namespace_of(p) != Some(ty.0) || l != ty.1 {
+                        return Err(bad_value(
+                            el.local,
+                            v,
+                            format!(
+                                "xsi:type on <{}> must name its type {{{}}}{}",
+                                el.local, ty.0, ty.1
+                            ),
+                        ));
+                    }
+                    true
+                }
+                "nil" => false,
+                _ => any,
+            },
+            Some(_) => any,
+        };
+        if !ok {
+            return Err(invalid(
+                el.local,
+                format!("unexpected attribute {a} on <{}>", el.local),
+            ));
+        }
     }
     Ok(())
 }
 
 fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>, Fail> {
-    for a in el.attr_names() {
-        if a != "op" && a != "msgID" {
-            return Err(invalid("poll", format!("unexpected attribute {a} on <poll>")).into());
-        }
-    }
+    attributes(c, el, &["op", "msgID"], epp_type("pollType"))?;
     let op = match el.attr("op")? {
         Some(v) => match v.trim_matches(|ch: char| ch.is_ascii() && is_xml_space(ch as u8)) {
             "req" => PollOp::Req,
@@ -475,11 +512,12 @@ fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>,
     };
     // An empty msgID is no msgID (2003 on ack).
     let msg_id = msg_id.filter(|m| !m.is_empty());
-    // <poll> has only attributes: no children, no text.
+    // <poll> has only attributes (empty content): no children, no text, not
+    // even whitespace; comments and processing instructions are not content.
     loop {
         match c.next()? {
             Step::End => break,
-            Step::Text(t, false) if t.bytes().all(is_xml_space) => {}
+            Step::Text(t, false) if t.is_empty() => {}
             Step::Start(child) => {
                 return Err(invalid(
                     "poll",
@@ -493,17 +531,18 @@ fn poll<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<CommandKind<'a>,
     Ok(CommandKind::Poll { op, msg_id })
 }
 
-/// Reads the element `local` in the EPP namespace as the next child of
-/// `parent`, and returns its collapsed text.
+/// Reads the element `local` in the EPP namespace, declared with type `ty`,
+/// as the next child of `parent`, and returns its collapsed text.
 fn required_text<'a>(
     c: &mut Cursor<'a, '_>,
     parent: &str,
     local: &str,
+    ty: Type,
     next: Option<Element<'a>>,
 ) -> Result<Cow<'a, str>, Fail> {
     match next {
         Some(el) if el.is(EPP_NS, local) => {
-            no_attributes(&el)?;
+            attributes(c, &el, &[], ty)?;
             let t = c.text_of(&el)?;
             Ok(collapse_cow(t))
         }
@@ -530,12 +569,12 @@ fn length_between(element: &str, v: &str, min: usize, max: usize) -> Result<(), 
 }
 
 fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail> {
-    no_attributes(el)?;
+    attributes(c, el, &[], epp_type("loginType"))?;
     let n = next_element(c, "login")?;
-    let cl_id = required_text(c, "login", "clID", n)?;
+    let cl_id = required_text(c, "login", "clID", (EPPCOM_NS, "clIDType"), n)?;
     length_between("clID", &cl_id, 3, 16)?;
     let n = next_element(c, "login")?;
-    let pw = required_text(c, "login", "pw", n)?;
+    let pw = required_text(c, "login", "pw", epp_type("pwType"), n)?;
     if !(6..=16).contains(&pw.chars().count()) {
         return Err(invalid(
             "pw",
@@ -546,7 +585,7 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
     let mut n = next_element(c, "login")?;
     let mut new_pw = None;
     if n.as_ref().is_some_and(|e| e.is(EPP_NS, "newPW")) {
-        let p = required_text(c, "login", "newPW", n)?;
+        let p = required_text(c, "login", "newPW", epp_type("pwType"), n)?;
         if !(6..=16).contains(&p.chars().count()) {
             return Err(invalid(
                 "newPW",
@@ -572,14 +611,20 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
         }
         None => return Err(invalid("login", "<login> is missing <options>").into()),
     };
-    no_attributes(&options)?;
+    attributes(c, &options, &[], epp_type("credsOptionsType"))?;
     let n = next_element(c, "options")?;
-    let version = required_text(c, "options", "version", n)?;
-    if !is_version_token(&version) {
-        return Err(bad_value("version", &version, "version must look like 1.0").into());
+    let version = required_text(c, "options", "version", epp_type("versionType"), n)?;
+    // versionType: the pattern [1-9]+\.[0-9]+ and the enumeration 1.0.
+    if version != "1.0" {
+        let reason = if is_version_token(&version) {
+            "1.0 is the only EPP version (epp-1.0.xsd versionType)"
+        } else {
+            "version must look like 1.0"
+        };
+        return Err(bad_value("version", &version, reason).into());
     }
     let n = next_element(c, "options")?;
-    let lang = required_text(c, "options", "lang", n)?;
+    let lang = required_text(c, "options", "lang", (XS_NS, "language"), n)?;
     if !is_language(&lang) {
         return Err(bad_value("lang", &lang, "lang must be a language tag such as en").into());
     }
@@ -598,20 +643,20 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
         }
         None => return Err(invalid("login", "<login> is missing <svcs>").into()),
     };
-    no_attributes(&svcs)?;
+    attributes(c, &svcs, &[], epp_type("loginSvcType"))?;
     let mut obj_uris = Vec::new();
     let mut ext_uris = Vec::new();
     let mut in_ext = false;
     while let Some(x) = next_element(c, "svcs")? {
         if !in_ext && x.is(EPP_NS, "objURI") {
-            let u = required_text(c, "svcs", "objURI", Some(x))?;
+            let u = required_text(c, "svcs", "objURI", (XS_NS, "anyURI"), Some(x))?;
             uri(&u, "objURI")?;
             obj_uris.push(u);
         } else if !in_ext && x.is(EPP_NS, "svcExtension") && !obj_uris.is_empty() {
             in_ext = true;
-            no_attributes(&x)?;
+            attributes(c, &x, &[], epp_type("extURIType"))?;
             while let Some(e) = next_element(c, "svcExtension")? {
-                let u = required_text(c, "svcExtension", "extURI", Some(e))?;
+                let u = required_text(c, "svcExtension", "extURI", (XS_NS, "anyURI"), Some(e))?;
                 uri(&u, "extURI")?;
                 ext_uris.push(u);
             }
@@ -643,15 +688,331 @@ fn login<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Login<'a>, Fail
     })
 }
 
+/// `<loginSec:loginSec>` (RFC 8807 section 4.1), as its schema has it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct LoginSec {
+    pub user_agent: Option<UserAgent>,
+    /// `<loginSec:pw>`, collapsed (`token`), at least 6 characters.
+    pub pw: Option<String>,
+    /// `<loginSec:newPW>`, likewise.
+    pub new_pw: Option<String>,
+}
+
+/// Reads a login's `<loginSec:loginSec>` from its captured XML (the element
+/// standing alone, as [`Extension::xml`] holds it). The session reads it
+/// only when the server offers the extension: otherwise it is an extension
+/// not offered (2103), whatever it holds.
+pub(crate) fn login_sec(xml: &str, bounds: XmlBounds) -> Result<LoginSec, Refusal> {
+    let mut scratch = Scratch::default();
+    let mut c = Cursor::new(xml.as_bytes(), &mut scratch, bounds)?;
+    match c.next()? {
+        Step::Start(el) => login_sec_element(&mut c, &el).map_err(refusal_of),
+        _ => Err(invalid("loginSec", "no <loginSec:loginSec> element")),
+    }
+}
+
+const fn login_sec_type(local: &'static str) -> Type {
+    (LOGIN_SECURITY_NS, local)
+}
+
+fn login_sec_element<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<LoginSec, Fail> {
+    if !el.is(LOGIN_SECURITY_NS, "loginSec") {
+        return Err(invalid(
+            el.local,
+            format!(
+                "<{}> is not a login command extension; RFC 8807 defines <loginSec:loginSec>",
+                el.qname
+            ),
+        )
+        .into());
+    }
+    attributes(c, el, &[], login_sec_type("loginSecType"))?;
+    // loginSecType: <userAgent>? <pw>? <newPW>?, in that order.
+    let mut sec = LoginSec::default();
+    let mut stage = 0;
+    while let Some(x) = next_element(c, "loginSec")? {
+        let ns = x.ns.as_deref() == Some(LOGIN_SECURITY_NS);
+        if ns && stage == 0 && x.local == "userAgent" {
+            stage = 1;
+            sec.user_agent = Some(user_agent(c, &x)?);
+        } else if ns && stage <= 1 && x.local == "pw" {
+            stage = 2;
+            sec.pw = Some(login_sec_pw(c, &x)?);
+        } else if ns && stage <= 2 && x.local == "newPW" {
+            stage = 3;
+            sec.new_pw = Some(login_sec_pw(c, &x)?);
+        } else {
+            return Err(invalid(
+                x.local,
+                format!(
+                    "unexpected <{}> in <loginSec:loginSec> (userAgent, pw, newPW, in that order)",
+                    x.qname
+                ),
+            )
+            .into());
+        }
+    }
+    if sec == LoginSec::default() {
+        return Err(invalid(
+            "loginSec",
+            "<loginSec:loginSec> must hold <loginSec:userAgent>, <loginSec:pw> or <loginSec:newPW> (RFC 8807 section 4.1)",
+        )
+        .into());
+    }
+    Ok(sec)
+}
+
+/// userAgentType: `app`, `tech`, `os` (tokens), in that order, at least one.
+fn user_agent<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<UserAgent, Fail> {
+    attributes(c, el, &[], login_sec_type("userAgentType"))?;
+    let mut ua = UserAgent::default();
+    let mut stage = 0;
+    while let Some(x) = next_element(c, "userAgent")? {
+        let slot = match x.local {
+            _ if x.ns.as_deref() != Some(LOGIN_SECURITY_NS) => None,
+            "app" if stage < 1 => Some((1, &mut ua.app)),
+            "tech" if stage < 2 => Some((2, &mut ua.tech)),
+            "os" if stage < 3 => Some((3, &mut ua.os)),
+            _ => None,
+        };
+        let Some((next, slot)) = slot else {
+            return Err(invalid(
+                x.local,
+                format!(
+                    "unexpected <{}> in <loginSec:userAgent> (app, tech, os, in that order)",
+                    x.qname
+                ),
+            )
+            .into());
+        };
+        attributes(c, &x, &[], (XS_NS, "token"))?;
+        let t = c.text_of(&x)?;
+        *slot = Some(collapse(&t).into_owned());
+        stage = next;
+    }
+    if stage == 0 {
+        return Err(invalid(
+            "userAgent",
+            "<loginSec:userAgent> must hold <loginSec:app>, <loginSec:tech> or <loginSec:os>",
+        )
+        .into());
+    }
+    Ok(ua)
+}
+
+/// loginSec:pwType: a token of at least 6 characters (no maximum in the
+/// schema: the server's policy sets one). Never echoed in a refusal.
+fn login_sec_pw<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<String, Fail> {
+    attributes(c, el, &[], login_sec_type("pwType"))?;
+    let t = c.text_of(el)?;
+    let pw = collapse(&t).into_owned();
+    let n = pw.chars().count();
+    if n < 6 {
+        return Err(invalid(
+            el.local,
+            format!(
+                "<loginSec:{}> must be at least 6 characters, got {n}",
+                el.local
+            ),
+        )
+        .into());
+    }
+    Ok(pw)
+}
+
+/// xs:anyURI (whitespace already collapsed). Empty is a valid anyURI; it
+/// names no service, which the session answers like any other service not
+/// offered (2307/2103).
 fn uri(u: &str, element: &str) -> Result<(), Fail> {
-    if u.is_empty() {
-        return Err(invalid(element, format!("<{element}> is empty")).into());
+    if !is_any_uri(u) {
+        return Err(bad_value(
+            element,
+            u,
+            format!("<{element}> is not a URI reference (RFC 3986)"),
+        )
+        .into());
     }
     Ok(())
 }
 
+/// Whether `v` is an RFC 3986 URI reference once the characters a URI
+/// would have to percent-encode (controls, space, non-ASCII,
+/// `<>"'{}|\^` and backquote) count as encoded: the lexical space of
+/// xs:anyURI as XML Schema 1.0 gives it, read as libxml2 reads it (a port
+/// needs digits; an IP literal is anything up to `]`).
+fn is_any_uri(v: &str) -> bool {
+    let b = v.as_bytes();
+    uri_absolute(b).is_some_and(|i| uri_tail(b, i))
+        || uri_relative_start(b).is_some_and(|i| uri_tail(b, i))
+}
+
+/// The byte at `i`, or 0 past the end (a URI value holds no NUL).
+fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+fn uri_unreserved(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'-' | b'.' | b'_' | b'~')
+        // Counted as percent-encoded.
+        || (c != 0 && !(0x20..0x7f).contains(&c))
+        || matches!(c, b' ' | b'<' | b'>' | b'"' | b'\'' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`')
+}
+
+fn uri_sub_delim(c: u8) -> bool {
+    matches!(
+        c,
+        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+    )
+}
+
+/// The length of the pchar at `i` (3 for `%HH`), or 0.
+fn uri_pchar(b: &[u8], i: usize) -> usize {
+    let c = at(b, i);
+    if c == b'%' {
+        if at(b, i + 1).is_ascii_hexdigit() && at(b, i + 2).is_ascii_hexdigit() {
+            3
+        } else {
+            0
+        }
+    } else {
+        usize::from(uri_unreserved(c) || uri_sub_delim(c) || c == b':' || c == b'@')
+    }
+}
+
+/// `*( pchar )` from `i`, stopping at `stop`.
+fn uri_segment(b: &[u8], mut i: usize, stop: u8) -> usize {
+    loop {
+        let n = uri_pchar(b, i);
+        if n == 0 || at(b, i) == stop {
+            return i;
+        }
+        i += n;
+    }
+}
+
+/// `*( "/" segment )` from `i`.
+fn uri_slash_segments(b: &[u8], mut i: usize) -> usize {
+    while at(b, i) == b'/' {
+        i = uri_segment(b, i + 1, 0);
+    }
+    i
+}
+
+/// `scheme ":" hier-part`, to the end of the hier-part.
+fn uri_absolute(b: &[u8]) -> Option<usize> {
+    if !at(b, 0).is_ascii_alphabetic() {
+        return None;
+    }
+    let mut i = 1;
+    while at(b, i).is_ascii_alphanumeric() || matches!(at(b, i), b'+' | b'-' | b'.') {
+        i += 1;
+    }
+    if at(b, i) != b':' {
+        return None;
+    }
+    i += 1;
+    if at(b, i) == b'/' && at(b, i + 1) == b'/' {
+        uri_authority(b, i + 2).map(|i| uri_slash_segments(b, i))
+    } else if at(b, i) == b'/' || uri_pchar(b, i) > 0 {
+        // path-absolute or path-rootless.
+        let i = if at(b, i) == b'/' {
+            i
+        } else {
+            uri_segment(b, i, 0)
+        };
+        Some(uri_slash_segments(b, i))
+    } else {
+        Some(i)
+    }
+}
+
+/// A relative-ref's part before `?` and `#`.
+fn uri_relative_start(b: &[u8]) -> Option<usize> {
+    if at(b, 0) == b'/' && at(b, 1) == b'/' {
+        uri_authority(b, 2).map(|i| uri_slash_segments(b, i))
+    } else if at(b, 0) == b'/' {
+        Some(uri_slash_segments(b, 0))
+    } else if uri_pchar(b, 0) > 0 {
+        // path-noscheme: no ":" in the first segment.
+        Some(uri_slash_segments(b, uri_segment(b, 0, b':')))
+    } else {
+        Some(0)
+    }
+}
+
+/// `[ userinfo "@" ] host [ ":" port ]` from `i`.
+fn uri_authority(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    loop {
+        let c = at(b, j);
+        if c == b'%' {
+            if uri_pchar(b, j) == 0 {
+                break;
+            }
+            j += 3;
+        } else if uri_unreserved(c) || uri_sub_delim(c) || c == b':' {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    let mut i = if at(b, j) == b'@' { j + 1 } else { i };
+    if at(b, i) == b'[' {
+        i += b[i..].iter().position(|&c| c == b']')? + 1;
+    } else {
+        loop {
+            let c = at(b, i);
+            let n = if c == b'%' {
+                uri_pchar(b, i)
+            } else {
+                usize::from(uri_unreserved(c) || uri_sub_delim(c))
+            };
+            if n == 0 {
+                break;
+            }
+            i += n;
+        }
+    }
+    if at(b, i) == b':' {
+        i += 1;
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let port = std::str::from_utf8(&b[i..i + digits]).ok()?;
+        if digits == 0 || port.parse::<i32>().is_err() {
+            return None;
+        }
+        i += digits;
+    }
+    Some(i)
+}
+
+/// `[ "?" query ] [ "#" fragment ]` from `i`, then the end.
+fn uri_tail(b: &[u8], mut i: usize) -> bool {
+    if at(b, i) == b'?' {
+        i += 1;
+        loop {
+            let n = uri_pchar(b, i).max(usize::from(matches!(at(b, i), b'/' | b'?')));
+            if n == 0 {
+                break;
+            }
+            i += n;
+        }
+    }
+    if at(b, i) == b'#' {
+        i += 1;
+        loop {
+            let n = uri_pchar(b, i).max(usize::from(matches!(at(b, i), b'/' | b'?' | b'[' | b']')));
+            if n == 0 {
+                break;
+            }
+            i += n;
+        }
+    }
+    i == b.len()
+}
+
 fn extension<'a>(c: &mut Cursor<'a, '_>, el: &Element<'a>) -> Result<Vec<Extension>, Fail> {
-    no_attributes(el)?;
+    attributes(c, el, &[], epp_type("extAnyType"))?;
     let mut out = Vec::new();
     while let Some(x) = next_element(c, "extension")? {
         let ns = match x.ns.as_deref() {
@@ -830,6 +1191,54 @@ mod tests {
         let r = p(doc).unwrap_err();
         assert_eq!(r.code, ResultCode::UnknownCommand);
         assert_eq!(r.cl_trid.unwrap(), "abc");
+    }
+
+    #[test]
+    fn any_uri_is_checked_as_libxml2_checks_it() {
+        for ok in [
+            "urn:ietf:params:xml:ns:domain-1.0",
+            "",
+            "urn:x%20",
+            "urn:a#b[c]",
+            "a:b:c",
+            "http://[::1]/x",
+            "http://a:80/",
+            "a b",
+            "x\u{e9}",
+            "//a",
+            "?",
+            "#",
+            "a{b}|\\^`",
+            "http://u:p@h:1/p?q#f",
+            "http://[zz]/",
+            "a+-.9:x",
+            "x/y:z",
+            "a:",
+            "a://@",
+        ] {
+            assert!(is_any_uri(ok), "{ok:?} is an anyURI");
+        }
+        for bad in [
+            "urn:x%zz",
+            "urn:x%2",
+            "urn:a#b#c",
+            "urn:a[b]",
+            "urn:a?b[c]",
+            "1urn:x",
+            ":x",
+            "http://[::1",
+            "http://a:b/",
+            "http://a:/",
+            "http://a:99999999999/",
+            "http://a@b@c/",
+            "\u{e9}:x",
+            "%",
+            "+a:b",
+            "..:x",
+            "a b:c",
+        ] {
+            assert!(!is_any_uri(bad), "{bad:?} is not an anyURI");
+        }
     }
 
     #[test]

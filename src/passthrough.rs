@@ -1,17 +1,31 @@
-//! Host XML passed through into responses (`<value>`, `<resData>`,
-//! `<extension>`): checked as well-formed namespaced elements, made to
-//! stand alone inside our envelope, and sorted by the client's login
-//! services: content in a namespace the client did not log in with is moved
-//! into `<extValue>` (RFC 9038).
+//! Host XML passed through into responses (`<value>`, a poll message's
+//! `<msg>`, `<resData>`, `<extension>`): checked as well-formed namespaced
+//! elements, made to stand alone inside our envelope, and sorted by the
+//! client's login services: content in a namespace the client did not log
+//! in with is moved into `<extValue>` (RFC 9038). This is the one place the
+//! namespace rule lives.
 
 use crate::config::ServerConfig;
 use crate::error::SessionError;
 use crate::render::push_ext_value_raw;
 use crate::xml::{fragment_elements, FragmentElement};
 
+/// The host XML a response carries, before sorting.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct HostXml<'a> {
+    /// Elements of a poll message's `<msg>` (kept when the client logged in
+    /// with their namespace as an objURI or an extURI).
+    pub msg: Option<&'a str>,
+    /// `<resData>` children (kept for the client's objURIs).
+    pub res_data: Option<&'a str>,
+    /// `<extension>` children (kept for the client's extURIs).
+    pub extension: Option<&'a str>,
+}
+
 /// Passed-through XML, sorted.
 #[derive(Debug, Default)]
 pub(crate) struct Passthrough {
+    msg: Option<String>,
     res_data: Option<String>,
     extension: Option<String>,
     /// Elements moved into `<extValue>`, with the reason.
@@ -26,21 +40,24 @@ struct Moved {
 }
 
 impl Passthrough {
-    /// Checks `res_data` and `extension` and sorts their elements by the
-    /// services the client logged in with (`obj_mask`, `ext_mask`: bit i
-    /// for the configuration's i-th URI).
+    /// Checks the host's XML and sorts its elements by the services the
+    /// client logged in with (`obj_mask`, `ext_mask`: bit i for the
+    /// configuration's i-th URI). Moved elements keep document order:
+    /// `<msg>`, then `<resData>`, then `<extension>`.
     pub(crate) fn sort(
         config: &ServerConfig,
         obj_mask: u64,
         ext_mask: u64,
-        res_data: Option<&str>,
-        extension: Option<&str>,
+        host: HostXml<'_>,
     ) -> Result<Passthrough, SessionError> {
         let mut p = Passthrough::default();
         let depth = config.limits.max_xml_depth;
-        for (field, xml, uris, mask) in [
-            ("resData", res_data, &config.object_uris, obj_mask),
-            ("extension", extension, &config.extension_uris, ext_mask),
+        let objects = (&config.object_uris[..], obj_mask);
+        let extensions = (&config.extension_uris[..], ext_mask);
+        for (field, xml, services) in [
+            ("msg", host.msg, &[objects, extensions][..]),
+            ("resData", host.res_data, &[objects][..]),
+            ("extension", host.extension, &[extensions][..]),
         ] {
             let Some(xml) = xml else { continue };
             let els = fragment_elements(xml, depth)
@@ -51,10 +68,11 @@ impl Passthrough {
                     field,
                     reason: "every element needs a namespace".into(),
                 })?;
-                let known = uris
-                    .iter()
-                    .position(|u| *u == ns)
-                    .is_some_and(|i| mask & (1 << i) != 0);
+                let known = services.iter().any(|(uris, mask)| {
+                    uris.iter()
+                        .position(|u| *u == ns)
+                        .is_some_and(|i| mask & (1 << i) != 0)
+                });
                 if known {
                     push_standalone(&mut kept, xml, &el);
                 } else {
@@ -67,14 +85,21 @@ impl Passthrough {
                 }
             }
             if !kept.is_empty() {
-                if field == "resData" {
-                    p.res_data = Some(kept);
-                } else {
-                    p.extension = Some(kept);
+                match field {
+                    "msg" => p.msg = Some(kept),
+                    "resData" => p.res_data = Some(kept),
+                    _ => p.extension = Some(kept),
                 }
             }
         }
         Ok(p)
+    }
+
+    /// Writes the `<msg>` elements that were kept (inside `<msg>`).
+    pub(crate) fn write_msg(&self, out: &mut Vec<u8>) {
+        if let Some(m) = &self.msg {
+            out.extend_from_slice(m.as_bytes());
+        }
     }
 
     /// Writes the moved elements as `<extValue>`s (inside `<result>`).

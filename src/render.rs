@@ -255,6 +255,7 @@ pub(crate) fn write_poll_message(
         push_attr(out, m.lang.as_deref().unwrap_or("en"));
         out.extend_from_slice(b"\">");
         push_text(out, &m.text);
+        pass.write_msg(out);
         out.extend_from_slice(b"</msg></msgQ>");
         pass.write_kept(out);
     })

@@ -6,6 +6,7 @@ use std::fmt;
 
 use std::sync::Arc;
 
+use crate::login_security::UserAgent;
 use crate::result_code::ResultCode;
 use crate::trid::TransactionId;
 
@@ -50,6 +51,12 @@ pub enum Request {
     /// An object command (check, info, create, ...): answer with
     /// [`Session::answer_command`](crate::Session::answer_command).
     Command(Box<ObjectCommand>),
+    /// A protocol extension (RFC 3735: `<epp><extension>`, a command outside
+    /// `<command>`) whose every element's namespace the client logged in
+    /// with: answer with
+    /// [`Session::answer_command`](crate::Session::answer_command) (or
+    /// [`Session::answer_failure`](crate::Session::answer_failure)).
+    Extension(Box<ExtensionCommand>),
     /// The session will process no more input. Answer what is still
     /// outstanding (or not: the answers may be dropped), write the remaining
     /// output, and close the connection once
@@ -65,6 +72,7 @@ impl Request {
             Request::Poll(r) => Some(r.id),
             Request::PollAck(r) => Some(r.id),
             Request::Command(r) => Some(r.id),
+            Request::Extension(r) => Some(r.id),
             Request::SessionEnd(_) => None,
         }
     }
@@ -76,6 +84,7 @@ impl Request {
             Request::Poll(_) => RequestKind::Poll,
             Request::PollAck(_) => RequestKind::PollAck,
             Request::Command(_) => RequestKind::Command,
+            Request::Extension(_) => RequestKind::Extension,
             Request::SessionEnd(_) => RequestKind::SessionEnd,
         }
     }
@@ -92,6 +101,8 @@ pub enum RequestKind {
     PollAck,
     /// [`Request::Command`].
     Command,
+    /// [`Request::Extension`].
+    Extension,
     /// [`Request::SessionEnd`].
     SessionEnd,
 }
@@ -103,6 +114,7 @@ impl fmt::Display for RequestKind {
             RequestKind::Poll => "poll",
             RequestKind::PollAck => "poll ack",
             RequestKind::Command => "command",
+            RequestKind::Extension => "extension",
             RequestKind::SessionEnd => "session end",
         })
     }
@@ -116,9 +128,13 @@ pub struct LoginRequest {
     pub id: RequestId,
     /// `<clID>`: the registrar's client identifier.
     pub client_id: String,
-    /// `<pw>`: the current password.
+    /// `<pw>`: the current password. When the server offers RFC 8807
+    /// ([`ServerConfigBuilder::login_security`](crate::ServerConfigBuilder::login_security))
+    /// and `<pw>` is `[LOGIN-SECURITY]`, this is `<loginSec:pw>`: always
+    /// the real password, however it came.
     pub password: String,
-    /// `<newPW>`: a new password to set if the login succeeds.
+    /// `<newPW>`: a new password to set if the login succeeds (the real
+    /// one, from `<loginSec:newPW>` behind `[LOGIN-SECURITY]`, likewise).
     pub new_password: Option<String>,
     /// `<options><lang>`.
     pub lang: String,
@@ -127,7 +143,11 @@ pub struct LoginRequest {
     /// `<svcExtension><extURI>`s the client asked for.
     pub extension_uris: Vec<String>,
     /// The children of the command's `<extension>`, each standing alone.
+    /// `<loginSec:loginSec>` is not among them when the server offers RFC
+    /// 8807: it is read into `password`, `new_password` and `user_agent`.
     pub extension_xml: Option<String>,
+    /// `<loginSec:userAgent>` (RFC 8807): the client software, when it said.
+    pub user_agent: Option<UserAgent>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
 }
@@ -146,6 +166,7 @@ impl fmt::Debug for LoginRequest {
             .field("lang", &self.lang)
             .field("object_uris", &self.object_uris)
             .field("extension_uris", &self.extension_uris)
+            .field("user_agent", &self.user_agent)
             .field("client_transaction_id", &self.client_transaction_id)
             .finish()
     }
@@ -276,6 +297,24 @@ pub struct ObjectCommand {
     pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
+}
+
+/// A protocol extension command (RFC 3735): the children of
+/// `<epp><extension>`, a command that stands outside `<command>`
+/// (epp-1.0.xsd `extAnyType`). Every element's namespace is one of the
+/// client's login extURIs. It carries no EPP `<clTRID>`: a transaction id,
+/// if any, is the extension's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtensionCommand {
+    /// The id to answer with.
+    pub id: RequestId,
+    /// The logged-in client (`<clID>` of its login).
+    pub client_id: Arc<str>,
+    /// The namespace URIs of the `<extension>` children, in order.
+    pub extension_uris: Vec<String>,
+    /// The `<extension>` children, concatenated, each standing alone (the
+    /// namespace declarations it inherits added).
+    pub extension_xml: String,
 }
 
 /// Why a session ended.

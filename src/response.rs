@@ -45,6 +45,13 @@ pub struct PollMessage {
     pub lang: Option<String>,
     /// Human-readable text (`<msg>`).
     pub text: String,
+    /// Structured content of `<msg>` (epp-1.0.xsd `mixedMsgType`), written
+    /// after `text`: one or more namespaced elements, for example FRED's
+    /// `<fred:lowCreditData xmlns:fred="...">`, each made to stand alone.
+    /// An element whose namespace the client did not log in with (as an
+    /// objURI or an extURI) is moved into `<extValue>` (RFC 9038), as for
+    /// `res_data`.
+    pub msg_xml: Option<String>,
     /// Object-specific data (`<resData>` children), passed through. An
     /// element whose namespace the client did not log in with is moved into
     /// `<extValue>` (RFC 9038).
@@ -63,9 +70,16 @@ impl PollMessage {
             queued_at,
             lang: None,
             text: text.into(),
+            msg_xml: None,
             res_data: None,
             extension: None,
         }
+    }
+
+    /// Sets the structured content of `<msg>` ([`PollMessage::msg_xml`]).
+    pub fn with_msg_xml(mut self, xml: impl Into<String>) -> PollMessage {
+        self.msg_xml = Some(xml.into());
+        self
     }
 }
 

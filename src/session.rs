@@ -12,17 +12,18 @@ use std::time::SystemTime;
 use crate::config::{Limits, ServerConfig};
 use crate::error::SessionError;
 use crate::framing::{decode_header, Decoded, InputBuffer, HEADER_LEN};
+use crate::login_security::{check_events, login_sec_data_xml, SecurityEvent, LOGIN_SECURITY_NS};
 use crate::machine::{transition, Action, Ask, Context, Input, Reply, State};
 use crate::parse::{parse_frame, CommandKind, Extension, Frame, PollOp};
-use crate::passthrough::{standalone_value, Passthrough};
+use crate::passthrough::{standalone_value, HostXml, Passthrough};
 use crate::pipeline::{Lookup, Pipeline};
 use crate::render::{
     write_acked, write_full, write_poll_message, write_reply, write_result, write_unknown_message,
     TrIds,
 };
 use crate::request::{
-    CloseReason, LoginRequest, ObjectCommand, PollAckRequest, PollRequest, Request, RequestId,
-    RequestKind, SessionEnd,
+    CloseReason, ExtensionCommand, LoginRequest, ObjectCommand, PollAckRequest, PollRequest,
+    Request, RequestId, RequestKind, SessionEnd,
 };
 use crate::response::{AckAnswer, LoginAnswer, PollAnswer, Response, ResultValue};
 use crate::result_code::ResultCode;
@@ -72,6 +73,7 @@ enum Waiting {
         msg_id: u64,
     },
     Command,
+    Extension,
 }
 
 impl Waiting {
@@ -81,6 +83,7 @@ impl Waiting {
             Waiting::Poll => RequestKind::Poll,
             Waiting::Ack { .. } => RequestKind::PollAck,
             Waiting::Command => RequestKind::Command,
+            Waiting::Extension => RequestKind::Extension,
         }
     }
 }
@@ -414,6 +417,29 @@ impl Session {
         id: RequestId,
         answer: LoginAnswer,
     ) -> Result<ResultCode, SessionError> {
+        self.answer_login_with(id, answer, Vec::new())
+    }
+
+    /// Answers a [`Request::Login`] as [`Session::answer_login`] does, with
+    /// RFC 8807 security events for the client (a password or certificate
+    /// about to expire, a weak cipher or TLS protocol, statistics...),
+    /// whatever the outcome. They are written as
+    /// `<extension><loginSec:loginSecData>` when the client logged in with
+    /// the extension (its extURI in `<svcExtension>`), and moved into
+    /// `<extValue>` otherwise (RFC 9038), like any extension the client did
+    /// not ask for. With no events the response is `answer_login`'s.
+    ///
+    /// Fails with [`SessionError::InvalidAnswer`], answering nothing, when
+    /// an event lacks what RFC 8807 requires: `exDate` for
+    /// [`SecurityEventType::Password`](crate::SecurityEventType::Password)
+    /// and [`SecurityEventType::Certificate`](crate::SecurityEventType::Certificate),
+    /// a name for `stat` and `custom`, a language tag in `lang`.
+    pub fn answer_login_with(
+        &mut self,
+        id: RequestId,
+        answer: LoginAnswer,
+        events: Vec<SecurityEvent>,
+    ) -> Result<ResultCode, SessionError> {
         let (i, waiting) = self.slot(id)?;
         let Waiting::Login {
             client_id,
@@ -422,6 +448,24 @@ impl Session {
         } = waiting
         else {
             return Err(Self::wrong(id, waiting, "login"));
+        };
+        // Sorted by the services this login asked for, whether or not it
+        // succeeds.
+        let events = if events.is_empty() {
+            None
+        } else {
+            check_events(&events)?;
+            let xml = login_sec_data_xml(&events);
+            let host = HostXml {
+                extension: Some(&xml),
+                ..HostXml::default()
+            };
+            Some(Passthrough::sort(
+                self.server.config(),
+                *obj_mask,
+                *ext_mask,
+                host,
+            )?)
         };
         let code = match answer {
             LoginAnswer::Accepted => {
@@ -457,9 +501,15 @@ impl Session {
             }
             LoginAnswer::Failed => ResultCode::CommandFailed,
         };
-        self.finish(i, Input::LoginAnswered(code), code, |out, server, tr| {
-            write_result(out, server, tr, code, None, None)
-        });
+        self.finish(
+            i,
+            Input::LoginAnswered(code),
+            code,
+            |out, server, tr| match &events {
+                None => write_result(out, server, tr, code, None, None),
+                Some(pass) => write_full(out, server, tr, &Response::new(code), pass),
+            },
+        );
         Ok(code)
     }
 
@@ -478,7 +528,11 @@ impl Session {
             }
             PollAnswer::Message(m) => {
                 check_lang(m.lang.as_deref())?;
-                let pass = self.passthrough(m.res_data.as_deref(), m.extension.as_deref())?;
+                let pass = self.passthrough(HostXml {
+                    msg: m.msg_xml.as_deref(),
+                    res_data: m.res_data.as_deref(),
+                    extension: m.extension.as_deref(),
+                })?;
                 let code = ResultCode::SuccessAckToDequeue;
                 self.finish(i, Input::Answered(code), code, |out, server, tr| {
                     write_poll_message(out, server, tr, &m, &pass)
@@ -511,8 +565,9 @@ impl Session {
         Ok(())
     }
 
-    /// Answers a [`Request::Command`] (or a poll or ack, when the host wants
-    /// full control of the result) with a complete response. A 25xx code
+    /// Answers a [`Request::Command`] or a [`Request::Extension`] (or a poll
+    /// or ack, when the host wants full control of the result) with a
+    /// complete response. A 25xx code
     /// closes the session once it is written.
     pub fn answer_command(
         &mut self,
@@ -539,7 +594,11 @@ impl Session {
                 *xml = standalone_value(xml, depth)?;
             }
         }
-        let pass = self.passthrough(response.res_data.as_deref(), response.extension.as_deref())?;
+        let pass = self.passthrough(HostXml {
+            msg: None,
+            res_data: response.res_data.as_deref(),
+            extension: response.extension.as_deref(),
+        })?;
         let code = response.code();
         self.finish(i, Input::Answered(code), code, |out, server, tr| {
             write_full(out, server, tr, &response, &pass)
@@ -687,6 +746,11 @@ impl Session {
                 let tr = self.tr(cmd.cl_trid, name);
                 self.apply_with(Input::Command(cmd.kind), tr, &cmd.extensions, now);
             }
+            Ok(Frame::Extension(elements)) => {
+                // A protocol extension carries no EPP clTRID.
+                let tr = self.tr(None, CommandName::Extension);
+                self.apply_with(Input::Command(CommandKind::Extension), tr, &elements, now);
+            }
         }
     }
 
@@ -771,7 +835,15 @@ impl Session {
                 login,
                 obj_mask,
                 ext_mask,
+                user_agent,
             } => {
+                // RFC 8807: <loginSec:loginSec> was read into the request,
+                // passwords and all; it is not passed on.
+                let extension_xml = if self.server.config().login_security.is_some() {
+                    split_extensions(extensions_except(extensions, LOGIN_SECURITY_NS).as_slice()).1
+                } else {
+                    extension_xml
+                };
                 let client_id: Arc<str> = Arc::from(&*login.cl_id);
                 tr.login_client = Some(Arc::clone(&client_id));
                 let waiting = Waiting::Login {
@@ -794,6 +866,7 @@ impl Session {
                             .map(|u| u.into_owned())
                             .collect(),
                         extension_xml,
+                        user_agent,
                         client_transaction_id,
                     })));
             }
@@ -839,6 +912,17 @@ impl Session {
                         client_transaction_id,
                     })));
             }
+            Ask::Extension => {
+                let client_id = client_id();
+                let id = RequestId(self.pipeline.open(Waiting::Extension, tr));
+                self.pipeline
+                    .push_request(Request::Extension(Box::new(ExtensionCommand {
+                        id,
+                        client_id,
+                        extension_uris,
+                        extension_xml: extension_xml.unwrap_or_default(),
+                    })));
+            }
         }
     }
 
@@ -874,13 +958,9 @@ impl Session {
     }
 
     /// Sorts passed-through XML by the client's login services.
-    fn passthrough(
-        &self,
-        res_data: Option<&str>,
-        extension: Option<&str>,
-    ) -> Result<Passthrough, SessionError> {
+    fn passthrough(&self, host: HostXml<'_>) -> Result<Passthrough, SessionError> {
         let cx = self.context(&[]);
-        Passthrough::sort(cx.config, cx.obj_mask, cx.ext_mask, res_data, extension)
+        Passthrough::sort(cx.config, cx.obj_mask, cx.ext_mask, host)
     }
 }
 
@@ -928,7 +1008,13 @@ fn command_name(kind: &CommandKind<'_>) -> CommandName {
             op: PollOp::Ack, ..
         } => CommandName::PollAck,
         CommandKind::Object { verb, .. } => CommandName::Object(*verb),
+        CommandKind::Extension => CommandName::Extension,
     }
+}
+
+/// The extensions not in namespace `ns`.
+fn extensions_except(ext: &[Extension], ns: &str) -> Vec<Extension> {
+    ext.iter().filter(|e| e.ns != ns).cloned().collect()
 }
 
 /// The extension namespaces and their XML, concatenated.

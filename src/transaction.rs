@@ -23,6 +23,8 @@ pub enum CommandName {
     PollAck,
     /// An object command.
     Object(CommandVerb),
+    /// A protocol extension (`<epp><extension>`, RFC 3735).
+    Extension,
     /// A frame refused with 2000 or 2001.
     Invalid,
     /// A frame length refused with 2500.
@@ -31,8 +33,8 @@ pub enum CommandName {
 
 impl CommandName {
     /// The name for logs: `hello`, `login`, `logout`, `poll req`,
-    /// `poll ack`, the object verb (`check`, `info`, ...), `invalid` or
-    /// `frame`.
+    /// `poll ack`, the object verb (`check`, `info`, ...), `extension`,
+    /// `invalid` or `frame`.
     pub fn as_str(self) -> &'static str {
         match self {
             CommandName::Hello => "hello",
@@ -41,6 +43,7 @@ impl CommandName {
             CommandName::PollReq => "poll req",
             CommandName::PollAck => "poll ack",
             CommandName::Object(v) => v.as_str(),
+            CommandName::Extension => "extension",
             CommandName::Invalid => "invalid",
             CommandName::FrameLength => "frame",
         }

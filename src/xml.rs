@@ -572,7 +572,7 @@ impl<'a, 's> Cursor<'a, 's> {
                 if p == "xmlns" {
                     continue;
                 }
-                let uri = self.attribute_ns(p).ok_or_else(|| {
+                let uri = self.namespace_of(p).ok_or_else(|| {
                     XmlError::new(
                         local,
                         format!("undeclared namespace prefix {p} on attribute {key}"),
@@ -581,7 +581,7 @@ impl<'a, 's> Cursor<'a, 's> {
                 for b in attributes_of(raw, name_len).filter_map(Result::ok).take(i) {
                     let other = b.key.into_inner();
                     if let Some((q, m)) = other.split_once(':') {
-                        if q != "xmlns" && m == l && self.attribute_ns(q) == Some(uri) {
+                        if q != "xmlns" && m == l && self.namespace_of(q) == Some(uri) {
                             return Err(XmlError::new(
                                 local,
                                 format!("attributes {other} and {key} have the same expanded name"),
@@ -627,8 +627,11 @@ impl<'a, 's> Cursor<'a, 's> {
         })
     }
 
-    /// The namespace of an attribute prefix (`xml` is always bound).
-    fn attribute_ns(&self, prefix: &str) -> Option<&str> {
+    /// The namespace `prefix` is bound to where the cursor is (`xml` is
+    /// always bound; `""` is the default namespace, as for element names
+    /// and QName values), or `None`. An attribute's prefix resolves through
+    /// this too, while its element is the current one.
+    pub fn namespace_of(&self, prefix: &str) -> Option<&str> {
         if prefix == "xml" {
             return Some(XML_NS);
         }

@@ -13,13 +13,17 @@
 //!   bounds, schema strictness);
 //! - `protocol/state.rs`: the session state machine table, timers, greeting;
 //! - `protocol/transactions.rs`: clTRID/svTRID, pipelining, recovery;
-//! - `protocol/poll.rs`: the poll table and RFC 9038.
+//! - `protocol/poll.rs`: the poll table and RFC 9038;
+//! - `protocol/extension.rs`: RFC 3735 protocol extensions
+//!   (`<epp><extension>`).
 
 mod common;
 
 #[path = "protocol/support.rs"]
 mod support;
 
+#[path = "protocol/extension.rs"]
+mod extension;
 #[path = "protocol/poll.rs"]
 mod poll;
 #[path = "protocol/state.rs"]

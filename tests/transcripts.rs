@@ -33,6 +33,7 @@ struct ConfigSpec {
     sv_trid_epoch: Option<u64>,
     limits: Limits,
     registrar_sessions: Option<usize>,
+    unhandled_namespaces: bool,
 }
 
 impl Default for ConfigSpec {
@@ -46,6 +47,7 @@ impl Default for ConfigSpec {
             sv_trid_epoch: None,
             limits: Limits::default(),
             registrar_sessions: None,
+            unhandled_namespaces: false,
         }
     }
 }
@@ -71,6 +73,7 @@ impl ConfigSpec {
         if let Some(e) = self.sv_trid_epoch {
             b.sv_trid_epoch(e);
         }
+        b.unhandled_namespaces(self.unhandled_namespaces);
         let config = b
             .build()
             .map_err(|e| format!("configuration refused: {e}"))?;
@@ -212,6 +215,20 @@ fn parse_answer(rest: &str) -> Result<(usize, Answer), String> {
                     m.lang = (p[3] != "-").then(|| p[3].to_string());
                     Answer::Poll(PollAnswer::Message(m))
                 }
+                "msgxml" => {
+                    let p: Vec<&str> = rest.splitn(4, ' ').collect();
+                    if p.len() < 4 {
+                        return Err("poll msgxml needs <msgid> <count> <qdate_ms> <xml>".into());
+                    }
+                    let m = PollMessage::new(
+                        parse_u64(p[0], "msgid")?,
+                        parse_u64(p[1], "count")?,
+                        instant(parse_u64(p[2], "qdate_ms")?),
+                        "",
+                    )
+                    .with_msg_xml(p[3]);
+                    Answer::Poll(PollAnswer::Message(m))
+                }
                 "resdata" | "extension" => {
                     let p: Vec<&str> = rest.splitn(4, ' ').collect();
                     if p.len() < 4 {
@@ -290,6 +307,13 @@ fn set_config(c: &mut ConfigSpec, rest: &str) -> Result<(), String> {
         "login_deadline_ms" => c.limits.login_deadline = ms(value)?,
         "idle_timeout_ms" => c.limits.idle_timeout = ms(value)?,
         "registrar_sessions" => c.registrar_sessions = Some(parse_usize(value, key)?),
+        "unhandled_namespaces" => {
+            c.unhandled_namespaces = match value {
+                "on" => true,
+                "off" => false,
+                _ => return Err(format!("{key}: {value:?} is not on or off")),
+            }
+        }
         other => return Err(format!("unknown config key {other:?}")),
     }
     Ok(())
@@ -616,6 +640,14 @@ fn request_line(n: usize, r: &Request) -> String {
                 opt_field(c.extension_xml.as_deref()),
                 escape_field(&c.object_xml)
             ));
+            s
+        }
+        Request::Extension(x) => {
+            let mut s = format!("? {n} extension");
+            for u in &x.extension_uris {
+                s.push_str(&format!(" ext={}", escape_field(u)));
+            }
+            s.push_str(&format!(" xml={}", escape_field(&x.extension_xml)));
             s
         }
         other => format!("? {n} unknown {}", escape_field(&format!("{other:?}"))),

@@ -26,7 +26,8 @@ pub struct Args {
     #[arg(long)]
     pub demo: bool,
 
-    /// A registrar that may log in (repeatable). clID: 3-16 characters; password: 6-16.
+    /// A registrar that may log in (repeatable). clID: 3-16 characters; password: 6-128 (more
+    /// than 16 only through RFC 8807 login security).
     /// Checked after parsing (see `Args::registrars`), so that an error never
     /// repeats the password.
     #[arg(long = "registrar", value_name = "CLID:PASSWORD")]
@@ -88,10 +89,14 @@ pub fn parse_registrar(s: &str) -> Result<(String, String), String> {
         .split_once(':')
         .ok_or("expected CLID:PASSWORD (no colon found)")?;
     check_clid(clid)?;
+    // Up to 16 characters fit EPP's <pw>; longer ones (up to the login security policy's
+    // maximum) travel through RFC 8807's <loginSec:pw>, which eppd offers.
     let n = pw.chars().count();
-    if !(6..=16).contains(&n) {
+    let max = epp::LoginSecurity::default().max_password_len;
+    if !(6..=max).contains(&n) {
         return Err(format!(
-            "the password must be 6 to 16 characters (EPP pwType), got {n}"
+            "the password must be 6 to {max} characters (longer than 16 only through RFC 8807 \
+             login security), got {n}"
         ));
     }
     if pw.chars().any(char::is_control) || pw.trim() != pw {
@@ -156,7 +161,9 @@ mod tests {
         assert!(parse_registrar("registrar1").is_err());
         assert!(parse_registrar("ab:secret-pw1").is_err());
         assert!(parse_registrar("registrar1:short").is_err());
-        assert!(parse_registrar("registrar1:seventeen-chars-x").is_err());
+        // Longer than 16: only through RFC 8807, which eppd offers; up to its maximum.
+        assert!(parse_registrar("registrar1:seventeen-chars-x").is_ok());
+        assert!(parse_registrar(&format!("registrar1:{}", "x".repeat(129))).is_err());
         assert!(parse_registrar("reg istrar:secret-pw1").is_err());
     }
 

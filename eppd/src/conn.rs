@@ -244,6 +244,11 @@ impl Conn {
                 self.session
                     .answer_command(cmd.id, Response::new(ResultCode::UnimplementedCommand))
             }
+            Request::Extension(ext) => {
+                // RFC 3735 protocol extensions: none implemented by eppd yet.
+                self.session
+                    .answer_command(ext.id, Response::new(ResultCode::UnimplementedCommand))
+            }
             Request::SessionEnd(_) => Ok(()),
             other => match other.id() {
                 Some(id) => self

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use epp::{Limits, RegistrarSessions, Server, ServerConfig};
+use epp::{Limits, LoginSecurity, RegistrarSessions, Server, ServerConfig};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -111,6 +111,10 @@ fn setup(args: &Args, started: SystemTime) -> Result<(Arc<Server>, Arc<Store>), 
         .limits(limits)
         .sv_trid_epoch(epoch_ms)
         .transaction_log(true)
+        // RFC 8807 (passwords longer than 16 characters, user agents, security events) and
+        // RFC 9038 (unhandled namespaces signalled) are offered to every client.
+        .login_security(LoginSecurity::default())
+        .unhandled_namespaces(true)
         .build()
         .map_err(|e| format!("bad configuration: {e}"))?;
     let server = match args.max_sessions_per_registrar {

@@ -143,13 +143,14 @@ struct Eppd {
 }
 
 impl Eppd {
-    fn start() -> Eppd {
+    /// eppd with the registrar `clid` (password `password`) holding MSG1 and MSG2.
+    fn start(clid: &str, password: &str) -> Eppd {
         let exe = env!("CARGO_BIN_EXE_eppd");
         let mut cmd = Command::new(exe);
         cmd.args(["--listen", "127.0.0.1:0", "--plain"])
-            .args(["--registrar", &format!("{CLID}:{PASSWORD}")])
-            .args(["--message", &format!("{CLID}:{MSG1}")])
-            .args(["--message", &format!("{CLID}:{MSG2}")])
+            .args(["--registrar", &format!("{clid}:{password}")])
+            .args(["--message", &format!("{clid}:{MSG1}")])
+            .args(["--message", &format!("{clid}:{MSG2}")])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -350,13 +351,25 @@ fn script(name: &str) -> PathBuf {
 
 /// Starts eppd, runs `interpreter script [pre_args] HOST PORT CLID PW MSG1 MSG2`, asserts exit 0.
 fn run_peer(label: &str, interpreter: &str, script_name: &str, pre_args: &[&str]) {
-    let mut eppd = Eppd::start();
+    run_peer_as(label, interpreter, script_name, pre_args, CLID, PASSWORD)
+}
+
+/// [`run_peer`] for the registrar `clid` with `password`.
+fn run_peer_as(
+    label: &str,
+    interpreter: &str,
+    script_name: &str,
+    pre_args: &[&str],
+    clid: &str,
+    password: &str,
+) {
+    let mut eppd = Eppd::start(clid, password);
     let path = script(script_name);
     let port = eppd.addr.port().to_string();
     let mut cmd = Command::new(interpreter);
     cmd.arg(&path)
         .args(pre_args)
-        .args(["127.0.0.1", port.as_str(), CLID, PASSWORD, MSG1, MSG2])
+        .args(["127.0.0.1", port.as_str(), clid, password, MSG1, MSG2])
         .env("E2E_TIMEOUT", "10")
         .env("E2E_TOTAL_TIMEOUT", "25");
     let started = Instant::now();
@@ -420,6 +433,26 @@ fn epptools_session() {
         &python(),
         "epptools_client.py",
         &["--ext-uris", EPPTOOLS_EXT_URIS],
+    );
+}
+
+/// RFC 8807: eppd offers loginSec, so epptools logs in with a 20-character password through
+/// `[LOGIN-SECURITY]` and `<loginSec:pw>` (epp-1.0.xsd allows at most 16 in `<pw>`), and eppd
+/// authenticates it.
+#[test]
+fn epptools_session_with_a_20_character_password() {
+    if !python_epptools_available() {
+        return;
+    }
+    let password = "a-20-char-password-1";
+    assert_eq!(password.chars().count(), 20);
+    run_peer_as(
+        "epptools (20-character password, RFC 8807)",
+        &python(),
+        "epptools_client.py",
+        &["--ext-uris", EPPTOOLS_EXT_URIS],
+        "registrar2",
+        password,
     );
 }
 

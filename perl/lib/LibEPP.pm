@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use 5.010;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use Carp qw(croak);
 use Exporter qw(import);
@@ -56,6 +56,7 @@ BEGIN {
             EPP_REQUEST_KIND_POLL_ACK    => 3,
             EPP_REQUEST_KIND_COMMAND     => 4,
             EPP_REQUEST_KIND_SESSION_END => 5,
+            EPP_REQUEST_KIND_EXTENSION   => 6,
         },
         verb => {
             EPP_COMMAND_VERB_CHECK    => 1,
@@ -139,6 +140,17 @@ BEGIN {
             EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED => 4,
             EPP_LOGIN_ANSWER_FAILED                 => 5,
         },
+        security_event => {
+            EPP_SECURITY_EVENT_TYPE_PASSWORD     => 1,
+            EPP_SECURITY_EVENT_TYPE_CERTIFICATE  => 2,
+            EPP_SECURITY_EVENT_TYPE_CIPHER       => 3,
+            EPP_SECURITY_EVENT_TYPE_TLS_PROTOCOL => 4,
+            EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD => 5,
+            EPP_SECURITY_EVENT_TYPE_STAT         => 6,
+            EPP_SECURITY_EVENT_TYPE_CUSTOM       => 7,
+            EPP_SECURITY_EVENT_LEVEL_WARNING     => 1,
+            EPP_SECURITY_EVENT_LEVEL_ERROR       => 2,
+        },
         misc => {
             EPP_TIMEOUT_NONE        => ~0,    # UINT64_MAX on a 64-bit perl
             EPP_RESULT_DESCRIBE_MAX => 128,
@@ -146,7 +158,7 @@ BEGIN {
         # The version of include/epp.h this binding was written against.
         version => {
             EPP_VERSION_MAJOR => 0,
-            EPP_VERSION_MINOR => 2,
+            EPP_VERSION_MINOR => 3,
             EPP_VERSION_PATCH => 0,
         },
     );
@@ -173,7 +185,8 @@ for my $name (sort keys %RESULT) {
 }
 
 # Lower-case names used by the Perl API for the enumerations.
-our %KIND_NAME = (1 => 'login', 2 => 'poll', 3 => 'poll_ack', 4 => 'command', 5 => 'session_end');
+our %KIND_NAME = (1 => 'login', 2 => 'poll', 3 => 'poll_ack', 4 => 'command', 5 => 'session_end',
+                  6 => 'extension');
 our %VERB_NAME = (1 => 'check', 2 => 'info', 3 => 'create', 4 => 'update', 5 => 'delete',
                   6 => 'renew', 7 => 'transfer');
 our %TRANSFER_OP_NAME = (0 => undef, 1 => 'request', 2 => 'approve', 3 => 'cancel',
@@ -250,6 +263,8 @@ our %FUNCTIONS = (
     epp_config_builder_set_sv_trid_prefix       => [['opaque', 'string', 'size_t'] => 'uint32'],
     epp_config_builder_set_sv_trid_epoch        => [['opaque', 'uint64'] => 'uint32'],
     epp_config_builder_set_transaction_log      => [['opaque', 'bool'] => 'uint32'],
+    epp_config_builder_set_unhandled_namespaces => [['opaque', 'bool'] => 'uint32'],
+    epp_config_builder_set_login_security       => [['opaque', 'size_t', 'size_t'] => 'uint32'],
     epp_config_builder_build                    => [['opaque', 'opaque*'] => 'uint32'],
     epp_config_builder_get_last_error           => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_config_free                             => [['opaque'] => 'void'],
@@ -283,6 +298,9 @@ our %FUNCTIONS = (
     epp_request_get_close_reason           => [['opaque', 'uint32*'] => 'uint32'],
     epp_request_get_close_detail           => [['opaque', 'uint32', 'uint64*'] => 'uint32'],
     epp_request_get_close_reason_text      => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_request_get_user_agent_app         => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_request_get_user_agent_tech        => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_request_get_user_agent_os          => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
 
     epp_response_new             => [['uint16', 'opaque*'] => 'uint32'],
     epp_response_free            => [['opaque'] => 'void'],
@@ -299,6 +317,16 @@ our %FUNCTIONS = (
     epp_poll_message_set_lang      => [['opaque', 'string', 'size_t'] => 'uint32'],
     epp_poll_message_set_res_data  => [['opaque', 'string', 'size_t'] => 'uint32'],
     epp_poll_message_set_extension => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_poll_message_set_msg_xml   => [['opaque', 'string', 'size_t'] => 'uint32'],
+
+    epp_security_event_new             => [['uint32', 'uint32', 'opaque*'] => 'uint32'],
+    epp_security_event_free            => [['opaque'] => 'void'],
+    epp_security_event_set_name        => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_security_event_set_expires_at  => [['opaque', 'uint64'] => 'uint32'],
+    epp_security_event_set_value       => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_security_event_set_duration    => [['opaque', 'uint64'] => 'uint32'],
+    epp_security_event_set_lang        => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_security_event_set_text        => [['opaque', 'string', 'size_t'] => 'uint32'],
 
     epp_session_new                   => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
     epp_session_free                  => [['opaque'] => 'void'],
@@ -310,6 +338,8 @@ our %FUNCTIONS = (
     epp_session_poll_queue            => [['opaque', 'opaque*'] => 'uint32'],
     epp_session_poll_transaction      => [['opaque', 'opaque*'] => 'uint32'],
     epp_session_answer_login          => [['opaque', 'uint64', 'uint32', 'uint16*'] => 'uint32'],
+    # The events are an array of epp_security_event pointers: opaque[].
+    epp_session_answer_login_with_events => [['opaque', 'uint64', 'uint32', 'opaque[]', 'size_t', 'uint16*'] => 'uint32'],
     epp_session_answer_poll_empty     => [['opaque', 'uint64'] => 'uint32'],
     epp_session_answer_poll_message   => [['opaque', 'uint64', 'opaque'] => 'uint32'],
     epp_session_answer_ack            => [['opaque', 'uint64', 'uint64'] => 'uint32'],
@@ -539,12 +569,13 @@ names of SRS::EPP::Session;
 
 =item L<LibEPP::Request>
 
-a request the host decides (login, poll, poll ack, object command, session
-end), with its getters and answer methods;
+a request the host decides (login, poll, poll ack, object command,
+protocol extension, session end), with its getters and answer methods;
 
-=item L<LibEPP::Response>, L<LibEPP::PollMessage>
+=item L<LibEPP::Response>, L<LibEPP::PollMessage>, L<LibEPP::SecurityEvent>
 
-what the host answers object commands and poll requests with;
+what the host answers object commands, poll requests and (with RFC 8807
+security events) logins with;
 
 =item L<LibEPP::Transaction>
 
@@ -614,14 +645,14 @@ C<make> at the repository root); the system, through L<FFI::CheckLib>
 (when installed) and then C<pkg-config --variable=libdir epp> (after
 C<make install>). It croaks with a clear message when none is found, or
 when the library's version is not of the ABI this binding was written for
-(0.2, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
+(0.3, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
 version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
 
 =head2 LibEPP::version()
 
-The version of the loaded libepp, such as C<"0.2.0"> (C<epp_version>).
+The version of the loaded libepp, such as C<"0.3.0"> (C<epp_version>).
 
 =head2 LibEPP::library_path()
 
@@ -647,7 +678,7 @@ C<"EPP_RESULT_UNKNOWN_REQUEST">, or C<undef>. Exported on request.
 
 Every value of C<include/epp.h> (every C<EPP_*> macro and enumeration
 value) is a constant of this package with its C name and value, exported
-on request, by tag (C<t/02-constants.t> checks both ways against the
+on request, by tag (C<t/02-header.t> checks both ways against the
 header):
 
   :result    EPP_RESULT_*
@@ -659,6 +690,7 @@ header):
   :limit     EPP_LIMIT_*
   :dcp       EPP_DCP_ACCESS_*, EPP_DCP_PURPOSE_*, EPP_DCP_RECIPIENT_*, EPP_DCP_RETENTION_*
   :login     EPP_LOGIN_ANSWER_*
+  :security_event  EPP_SECURITY_EVENT_TYPE_*, EPP_SECURITY_EVENT_LEVEL_*
   :misc      EPP_TIMEOUT_NONE, EPP_RESULT_DESCRIBE_MAX
   :version   EPP_VERSION_MAJOR, EPP_VERSION_MINOR, EPP_VERSION_PATCH (the header
              this binding was written against; LibEPP::version() is the library's)

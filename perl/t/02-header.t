@@ -102,6 +102,9 @@ ok(!exists $header_fn{epp_test_panic}, 'the test-only functions are left out');
 # The FFI::Platypus type the binding must use for a C parameter.
 sub c_type {
     my ($decl) = @_;
+    # A pointer to const pointers is an array of handles handed in
+    # (epp_session_answer_login_with_events' events): opaque[].
+    return 'opaque[]' if $decl =~ /\*\s*const\s*\*\s*\w+$/;
     $decl =~ s/\bconst\b//g;
     $decl =~ s/\s+/ /g;
     $decl =~ s/^\s+|\s+$//g;

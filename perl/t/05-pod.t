@@ -18,6 +18,7 @@ my %files = (
     'LibEPP::Request'           => 'LibEPP/Request.pm',
     'LibEPP::Response'          => 'LibEPP/Response.pm',
     'LibEPP::PollMessage'       => 'LibEPP/PollMessage.pm',
+    'LibEPP::SecurityEvent'     => 'LibEPP/SecurityEvent.pm',
     'LibEPP::Transaction'       => 'LibEPP/Transaction.pm',
 );
 

@@ -33,8 +33,9 @@ my $server = test_server(test_config(transaction_log => 1), registrar_sessions =
 my $login = frame(login_xml(clid => 'mem-registrar', cltrid => 'MEM-0001'));
 my $work = frame(poll_req_xml('MEM-0002')) . frame(hello_xml()) . frame(logout_xml('MEM-0003'));
 
-# One session made and freed; $full also logs in, polls, says hello and
-# logs out, so requests, responses, poll messages and transactions are
+# One session made and freed; $full also logs in (with a security event),
+# polls (a message with structured content), says hello and logs out, so
+# requests, responses, security events, poll messages and transactions are
 # made and freed too.
 sub one_session {
     my ($full) = @_;
@@ -43,10 +44,11 @@ sub one_session {
     return length $out if !$full;
     $s->feed_input($login, NOW);
     my $r = $s->poll_queue;
-    $r->answer_login('accepted');
+    $r->answer_login('accepted', { type => 'cipher', value => 'RC4', text => 'memory test event' });
     $s->feed_input($work, NOW);
     while (my $q = $s->poll_queue) {
-        $q->answer_poll_message(id => 1, count => 1, queued_at => NOW, text => 'memory test message')
+        $q->answer_poll_message(id => 1, count => 1, queued_at => NOW, text => 'memory test message',
+                                msg_xml => '<domain:name xmlns:domain="' . DOMAIN_NS . '">m.example</domain:name>')
             if $q->is_poll;
     }
     $out .= $s->drain_output;
@@ -83,7 +85,7 @@ $bytes = round($N, 1);
 $after = rss();
 $elapsed = time - $t;
 $growth = $after - $before;
-diag(sprintf("10,000 full sessions (login, poll message, hello, logout) in %.2fs: RSS %s before, %s after, "
+diag(sprintf("10,000 full sessions (login with an event, poll message, hello, logout) in %.2fs: RSS %s before, %s after, "
              . "growth %s (bound %s); %d output bytes",
              $elapsed, mib($before), mib($after), mib($growth), mib($BOUND), $bytes));
 ok($growth < $BOUND, "RSS growth over $N full sessions below 2 MiB: " . mib($growth));

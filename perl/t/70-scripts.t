@@ -120,6 +120,13 @@ sub parse_answer {
                      ($p[3] ne '-' ? (lang => $p[3]) : ()));
             return ($n, ['answer_poll_message', sub { LibEPP::PollMessage->new(%m) }]);
         }
+        if ($what eq 'msgxml') {
+            my @p = split / /, $rest, 4;
+            script_error('poll msgxml needs <msgid> <count> <qdate_ms> <xml>') if @p < 4;
+            my %m = (id => parse_u64($p[0], 'msgid'), count => parse_u64($p[1], 'count'),
+                     queued_at => parse_u64($p[2], 'qdate_ms'), text => '', msg_xml => $p[3]);
+            return ($n, ['answer_poll_message', sub { LibEPP::PollMessage->new(%m) }]);
+        }
         if ($what eq 'resdata' || $what eq 'extension') {
             my @p = split / /, $rest, 4;
             script_error("poll $what needs <msgid> <count> <qdate_ms> <xml>") if @p < 4;
@@ -184,6 +191,10 @@ sub set_config {
         $c->{limits}{$key} = $n;
     }
     elsif ($key eq 'registrar_sessions') { $c->{registrar_sessions} = parse_u64($value, $key) }
+    elsif ($key eq 'unhandled_namespaces') {
+        script_error("$key: \"$value\" is not on or off") if $value ne 'on' && $value ne 'off';
+        $c->{unhandled_namespaces} = $value eq 'on' ? 1 : 0;
+    }
     else { script_error("unknown config key \"$key\"") }
 }
 
@@ -322,6 +333,10 @@ sub request_line {
             . join('', map { ' ext=' . escape_field($_) } $r->extension_uris)
             . ' extxml=' . opt_field($r->extension_xml) . ' xml=' . escape_field($r->object_xml);
     }
+    if ($kind eq 'extension') {
+        return "? $n extension" . join('', map { ' ext=' . escape_field($_) } $r->extension_uris)
+            . ' xml=' . escape_field($r->extension_xml);
+    }
     return "? $n unknown " . escape_field($kind);
 }
 
@@ -340,6 +355,7 @@ sub build_server {
             (defined $c->{sv_trid_prefix} ? (sv_trid_prefix => $c->{sv_trid_prefix}) : ()),
             (defined $c->{sv_trid_epoch} ? (sv_trid_epoch => $c->{sv_trid_epoch}) : ()),
             limits         => $c->{limits},
+            unhandled_namespaces => $c->{unhandled_namespaces},
         );
     } or script_error("configuration refused: $@");
     return LibEPP::Server->new(
@@ -511,6 +527,8 @@ for my $case (
     ["start 0\nsplit 0 <hello/>\n", 'at least 1'],
     ["start 0\nfly\n", 'unknown step'],
     ["config colour blue\nstart 0\n", 'unknown config key'],
+    ["config unhandled_namespaces yes\nstart 0\n", 'is not on or off'],
+    ["start 0\nanswer 1 poll msgxml 1 1 0\n", 'poll msgxml needs'],
     ["config max_frame_size 4294967296\nstart 0\n", 'out of range'],
     ["start 18446744073709551616\n", 'too large'],
     ["# nothing\n", 'no start step'],

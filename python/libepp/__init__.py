@@ -3,7 +3,7 @@
 The core is the Rust session engine libepp; this package binds it:
 
 - :class:`Config` is the server's configuration (svID, object and extension URIs, data collection
-  policy, limits): plain data, validated once;
+  policy, limits, RFC 8807 login security, RFC 9038): plain data, validated once;
 - :class:`Server` is one running server: the configuration and what its sessions share (svTRIDs,
   an optional per-registrar session counter);
 - :class:`Session` is one connection's session: feed it every byte read from the peer
@@ -23,7 +23,10 @@ from typing import Union
 
 from ._libepp import (
     EPP_NS,
+    LOGIN_SECURITY_NS,
+    LOGIN_SECURITY_PASSWORD,
     RESULT_CODES,
+    UNHANDLED_NAMESPACES_URI,
     AlreadyAnsweredError,
     CloseReason,
     CommandRequest,
@@ -32,11 +35,13 @@ from ._libepp import (
     Dcp,
     DcpStatement,
     EppError,
+    ExtensionRequest,
     InputAfterEofError,
     InputBufferFullError,
     InvalidAnswerError,
     InvalidXmlError,
     LoginRequest,
+    LoginSecurity,
     PollAckRequest,
     PollMessage,
     PollRequest,
@@ -44,22 +49,27 @@ from ._libepp import (
     RequestIterator,
     Response,
     Result,
+    SecurityEvent,
     Server,
     Session,
     SessionClosedError,
     SessionEnd,
     TransactionRecord,
     UnknownRequestError,
+    UserAgent,
     WrongAnswerError,
     __version__,
 )
 
 #: Anything :meth:`Session.poll_queue` returns.
-Request = Union[LoginRequest, PollRequest, PollAckRequest, CommandRequest, SessionEnd]
+Request = Union[LoginRequest, PollRequest, PollAckRequest, CommandRequest, ExtensionRequest, SessionEnd]
 
 __all__ = [
     "EPP_NS",
+    "LOGIN_SECURITY_NS",
+    "LOGIN_SECURITY_PASSWORD",
     "RESULT_CODES",
+    "UNHANDLED_NAMESPACES_URI",
     "AlreadyAnsweredError",
     "CloseReason",
     "CommandRequest",
@@ -68,11 +78,13 @@ __all__ = [
     "Dcp",
     "DcpStatement",
     "EppError",
+    "ExtensionRequest",
     "InputAfterEofError",
     "InputBufferFullError",
     "InvalidAnswerError",
     "InvalidXmlError",
     "LoginRequest",
+    "LoginSecurity",
     "PollAckRequest",
     "PollMessage",
     "PollRequest",
@@ -81,12 +93,14 @@ __all__ = [
     "RequestIterator",
     "Response",
     "Result",
+    "SecurityEvent",
     "Server",
     "Session",
     "SessionClosedError",
     "SessionEnd",
     "TransactionRecord",
     "UnknownRequestError",
+    "UserAgent",
     "WrongAnswerError",
     "__version__",
 ]

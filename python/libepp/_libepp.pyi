@@ -6,10 +6,14 @@ from typing import ClassVar, final, Dict, Iterator, List, Literal, Optional, Seq
 __all__ = [
     "__version__",
     "EPP_NS",
+    "LOGIN_SECURITY_NS",
+    "LOGIN_SECURITY_PASSWORD",
+    "UNHANDLED_NAMESPACES_URI",
     "RESULT_CODES",
     "Config",
     "Dcp",
     "DcpStatement",
+    "LoginSecurity",
     "Server",
     "RegistrarSessions",
     "Session",
@@ -18,12 +22,15 @@ __all__ = [
     "PollRequest",
     "PollAckRequest",
     "CommandRequest",
+    "ExtensionRequest",
     "SessionEnd",
     "CloseReason",
     "TransactionRecord",
     "PollMessage",
     "Response",
     "Result",
+    "SecurityEvent",
+    "UserAgent",
     "EppError",
     "ConfigError",
     "SessionClosedError",
@@ -38,11 +45,19 @@ __all__ = [
 
 __version__: str
 EPP_NS: str
+#: The RFC 8807 (login security) namespace.
+LOGIN_SECURITY_NS: str
+#: The placeholder in <pw>/<newPW> when the password travels in <loginSec:pw>/<loginSec:newPW>.
+LOGIN_SECURITY_PASSWORD: str
+#: The RFC 9038 (unhandled namespaces) extURI.
+UNHANDLED_NAMESPACES_URI: str
 #: Every RFC 5730 result code with its standard text.
 RESULT_CODES: Dict[int, str]
 
 #: A point in time: Unix seconds, a datetime, or None for now.
 _Time = Union[float, datetime.datetime, None]
+#: A duration: seconds, or a timedelta.
+_Duration = Union[float, datetime.timedelta]
 _Bytes = Union[bytes, bytearray, memoryview]
 
 _SessionState = Literal["awaiting_login", "login_pending", "logged_in", "closing", "closed"]
@@ -65,6 +80,8 @@ _DcpRetention = Literal["business", "indefinite", "legal", "none", "stated"]
 _LoginAnswer = Literal["accepted", "bad_credentials", "account_disabled", "session_limit_exceeded", "failed"]
 _Verb = Literal["check", "info", "create", "update", "delete", "renew", "transfer"]
 _TransferOp = Literal["request", "approve", "cancel", "query", "reject"]
+_EventType = Literal["password", "certificate", "cipher", "tlsProtocol", "newPW", "stat", "custom"]
+_EventLevel = Literal["warning", "error"]
 
 # --- exceptions ---------------------------------------------------------------
 
@@ -150,6 +167,21 @@ class Dcp:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
+class LoginSecurity:
+    """RFC 8807 password bounds, for Config(login_security=...)."""
+
+    SCHEMA_MIN_PASSWORD_LEN: ClassVar[int]
+    MAX_PASSWORD_LEN_LIMIT: ClassVar[int]
+    def __new__(cls, min_password_len: int = 6, max_password_len: int = 128) -> LoginSecurity: ...
+    @property
+    def min_password_len(self) -> int: ...
+    @property
+    def max_password_len(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
 class Config:
     def __new__(
         cls,
@@ -173,6 +205,8 @@ class Config:
         sv_trid_prefix: Optional[str] = None,
         sv_trid_epoch: Optional[int] = None,
         transaction_log: bool = False,
+        login_security: Optional[LoginSecurity] = None,
+        unhandled_namespaces: bool = False,
     ) -> Config: ...
     @property
     def server_id(self) -> str: ...
@@ -188,6 +222,10 @@ class Config:
     def dcp(self) -> Dcp: ...
     @property
     def transaction_log(self) -> bool: ...
+    @property
+    def login_security(self) -> Optional[LoginSecurity]: ...
+    @property
+    def unhandled_namespaces(self) -> bool: ...
     @property
     def sv_trid_prefix(self) -> str: ...
     @property
@@ -251,6 +289,7 @@ class PollMessage:
         text: str,
         *,
         lang: Optional[str] = None,
+        msg_xml: Optional[str] = None,
         res_data: Optional[str] = None,
         extension: Optional[str] = None,
     ) -> PollMessage: ...
@@ -265,9 +304,62 @@ class PollMessage:
     @property
     def lang(self) -> Optional[str]: ...
     @property
+    def msg_xml(self) -> Optional[str]: ...
+    @property
     def res_data(self) -> Optional[str]: ...
     @property
     def extension(self) -> Optional[str]: ...
+
+@final
+class UserAgent:
+    """<loginSec:userAgent> (RFC 8807): the client software, as the client describes it."""
+
+    def __new__(cls, app: Optional[str] = None, tech: Optional[str] = None, os: Optional[str] = None) -> UserAgent: ...
+    @property
+    def app(self) -> Optional[str]: ...
+    @property
+    def tech(self) -> Optional[str]: ...
+    @property
+    def os(self) -> Optional[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class SecurityEvent:
+    """One RFC 8807 <loginSec:event> of a login response."""
+
+    def __new__(
+        cls,
+        type: _EventType,
+        level: _EventLevel,
+        *,
+        name: Optional[str] = None,
+        expires_at: _Time = None,
+        value: Optional[str] = None,
+        duration: Optional[_Duration] = None,
+        lang: Optional[str] = None,
+        text: Optional[str] = None,
+    ) -> SecurityEvent: ...
+    @property
+    def type(self) -> _EventType: ...
+    @property
+    def level(self) -> _EventLevel: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def expires_at(self) -> Optional[float]: ...
+    @property
+    def value(self) -> Optional[str]: ...
+    @property
+    def duration(self) -> Optional[float]: ...
+    @property
+    def lang(self) -> Optional[str]: ...
+    @property
+    def text(self) -> Optional[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Result:
@@ -324,7 +416,7 @@ class Response:
 
 # --- the session --------------------------------------------------------------
 
-_Request = Union["LoginRequest", "PollRequest", "PollAckRequest", "CommandRequest", "SessionEnd"]
+_Request = Union["LoginRequest", "PollRequest", "PollAckRequest", "CommandRequest", "ExtensionRequest", "SessionEnd"]
 
 @final
 class Session:
@@ -349,7 +441,9 @@ class Session:
     def __iter__(self) -> RequestIterator: ...
     def poll_transaction(self) -> Optional[TransactionRecord]: ...
     def drain_transactions(self) -> List[TransactionRecord]: ...
-    def answer_login(self, request_id: int, answer: _LoginAnswer) -> int: ...
+    def answer_login(
+        self, request_id: int, answer: _LoginAnswer, events: Optional[Sequence[SecurityEvent]] = None
+    ) -> int: ...
     def answer_poll(self, request_id: int, message: Optional[PollMessage] = None) -> None: ...
     def answer_ack(self, request_id: int, remaining: Optional[int] = None) -> None: ...
     def answer_command(self, request_id: int, response: Response) -> None: ...
@@ -396,12 +490,14 @@ class LoginRequest:
     @property
     def extension_xml(self) -> Optional[str]: ...
     @property
+    def user_agent(self) -> Optional[UserAgent]: ...
+    @property
     def client_transaction_id(self) -> Optional[str]: ...
-    def accept(self) -> int: ...
-    def reject_credentials(self) -> int: ...
-    def account_disabled(self) -> int: ...
-    def session_limit_exceeded(self) -> int: ...
-    def fail(self, message: Optional[str] = None) -> None: ...
+    def accept(self, *, events: Optional[Sequence[SecurityEvent]] = None) -> int: ...
+    def reject_credentials(self, *, events: Optional[Sequence[SecurityEvent]] = None) -> int: ...
+    def account_disabled(self, *, events: Optional[Sequence[SecurityEvent]] = None) -> int: ...
+    def session_limit_exceeded(self, *, events: Optional[Sequence[SecurityEvent]] = None) -> int: ...
+    def fail(self, message: Optional[str] = None, *, events: Optional[Sequence[SecurityEvent]] = None) -> None: ...
 
 @final
 class PollRequest:
@@ -426,6 +522,7 @@ class PollRequest:
         text: str,
         *,
         lang: Optional[str] = None,
+        msg_xml: Optional[str] = None,
         res_data: Optional[str] = None,
         extension: Optional[str] = None,
     ) -> None: ...
@@ -508,6 +605,40 @@ class CommandRequest:
     def extension_xml(self) -> Optional[str]: ...
     @property
     def client_transaction_id(self) -> Optional[str]: ...
+    @overload
+    def respond(self, code: Response) -> None: ...
+    @overload
+    def respond(
+        self,
+        code: int = 1000,
+        message: Optional[str] = None,
+        *,
+        lang: Optional[str] = None,
+        res_data: Optional[str] = None,
+        extension: Optional[str] = None,
+        values: Optional[Sequence[str]] = None,
+        ext_values: Optional[Sequence[Tuple[str, str]]] = None,
+        more_results: Optional[Sequence[Result]] = None,
+    ) -> None: ...
+    def fail(self, message: Optional[str] = None) -> None: ...
+
+@final
+class ExtensionRequest:
+    """A protocol extension command (RFC 3735 <epp><extension>): answered like a command."""
+
+    kind: ClassVar[Literal["extension"]]
+    @property
+    def session(self) -> Session: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def extension_uris(self) -> List[str]: ...
+    @property
+    def extension_xml(self) -> str: ...
     @overload
     def respond(self, code: Response) -> None: ...
     @overload

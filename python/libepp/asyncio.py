@@ -17,6 +17,9 @@
         def command(self, client_id, request):
             return 2101  # unimplemented command
 
+        def extension(self, client_id, request):
+            return 2101  # an RFC 3735 protocol extension command: unimplemented
+
     server = await libepp.asyncio.serve(Registry(), "127.0.0.1", 7000)
     async with server:
         await server.serve_forever()
@@ -33,7 +36,14 @@ The handler (every method optional except ``authenticate``):
 ``authenticate(client_id, password, new_password)``
     ``True`` (or ``"accept"``) logs the client in; ``False`` or ``None`` (or ``"reject"``) is 2200
     (2501 and close after too many failures); ``"account_disabled"`` is 2201,
-    ``"session_limit_exceeded"`` 2502 and close, ``"fail"`` 2400.
+    ``"session_limit_exceeded"`` 2502 and close, ``"fail"`` 2400. Any of these may come with RFC
+    8807 security events as a pair ``(outcome, events)``, ``events`` a list of
+    :class:`libepp.SecurityEvent` (``(True, [SecurityEvent("password", "warning",
+    expires_at=...)])``): they are sent whatever the outcome, as ``<loginSec:loginSecData>`` to a
+    client that logged in with the extension (in ``<extValue>`` to one that did not). With
+    ``Config(login_security=...)``, ``password`` and ``new_password`` are the real ones however
+    they came (a long one in ``<loginSec:pw>``), and :attr:`Connection.user_agent` is the
+    client's ``<loginSec:userAgent>``.
 ``poll(client_id)``
     The client's oldest message as a :class:`libepp.PollMessage` (or a dict of its arguments), or
     ``None`` when the queue is empty (1300). Without ``poll``: always empty.
@@ -45,6 +55,10 @@ The handler (every method optional except ``authenticate``):
     ``CommandRequest.respond`` arguments (``(1000, None, ...)`` or a ``dict`` of them), a
     :class:`libepp.Response`, or ``None`` after answering ``request`` directly. Without
     ``command``: 2101 (unimplemented command).
+``extension(client_id, request)``
+    The answer to a :class:`libepp.ExtensionRequest` (an RFC 3735 protocol extension command,
+    ``<epp><extension>``, in namespaces the client logged in with), in any form ``command`` may
+    return. Without ``extension``: 2101.
 ``on_connect(connection)``
     Called before the greeting is sent; return ``False`` to drop the connection. If it raises,
     the exception is logged and the connection dropped the same way (no greeting; ``on_close``
@@ -80,13 +94,16 @@ from ._libepp import (
     CommandRequest,
     Config,
     EppError,
+    ExtensionRequest,
     LoginRequest,
     PollAckRequest,
     PollMessage,
     PollRequest,
     Response,
+    SecurityEvent,
     Session,
     SessionEnd,
+    UserAgent,
 )
 from ._libepp import Server as EppServer
 
@@ -180,6 +197,9 @@ class Connection:
         self._read_task: Optional[_asyncio.Future[bytes]] = None
         #: Free for the handler's own per-connection state.
         self.state: Dict[str, Any] = {}
+        #: The client software as the last login described it (RFC 8807 ``<loginSec:userAgent>``),
+        #: set before ``authenticate`` is called; ``None`` when it did not say.
+        self.user_agent: Optional[UserAgent] = None
 
     @property
     def client_id(self) -> Optional[str]:
@@ -199,6 +219,12 @@ class Connection:
             return None
         cert = obj.getpeercert()
         return cert or None
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's information ``name`` (:meth:`asyncio.BaseTransport.get_extra_info`):
+        ``"cipher"`` and ``"ssl_object"`` (for RFC 8807 ``cipher`` and ``tlsProtocol`` events),
+        ``"peercert"``, ``"sockname"``..."""
+        return self._writer.get_extra_info(name, default)
 
     def close(self) -> None:
         """Ends the session now: nothing more is written and the connection closes."""
@@ -457,6 +483,8 @@ class Connection:
                 await self._ack(request)
             elif isinstance(request, CommandRequest):
                 await self._command(request)
+            elif isinstance(request, ExtensionRequest):
+                await self._extension(request)
             else:  # pragma: no cover - a request kind newer than this module
                 request.fail()
         except Exception as exc:
@@ -475,18 +503,21 @@ class Connection:
             log.error("handler has no authenticate(): every login is refused")
             req.reject_credentials()
             return
-        outcome = await self._call("authenticate", req.client_id, req.password, req.new_password)
+        self.user_agent = req.user_agent
+        result = await self._call("authenticate", req.client_id, req.password, req.new_password)
         if req.answered or self._closing:
             return
+        outcome, events = _login_result(result)
         if outcome is True:
-            req.accept()
+            req.accept(events=events)
         elif outcome is False or outcome is None:
-            req.reject_credentials()
+            req.reject_credentials(events=events)
         elif isinstance(outcome, str) and outcome in _LOGIN_OUTCOMES:
-            getattr(req, _LOGIN_OUTCOMES[outcome])()
+            getattr(req, _LOGIN_OUTCOMES[outcome])(events=events)
         else:
-            raise TypeError("authenticate() returned %r: expected a bool or one of %s"
-                            % (outcome, sorted(_LOGIN_OUTCOMES)))
+            raise TypeError("authenticate() returned %r: expected a bool, one of %s, or a pair of "
+                            "one of them and a list of libepp.SecurityEvent"
+                            % (result, sorted(_LOGIN_OUTCOMES)))
 
     async def _poll(self, req: PollRequest) -> None:
         msg = await self._call("poll", req.client_id)
@@ -495,7 +526,7 @@ class Connection:
         if msg is None:
             req.empty()
         elif isinstance(msg, PollMessage):
-            req.message(msg.id, msg.count, msg.queued_at, msg.text, lang=msg.lang,
+            req.message(msg.id, msg.count, msg.queued_at, msg.text, lang=msg.lang, msg_xml=msg.msg_xml,
                         res_data=msg.res_data, extension=msg.extension)
         elif isinstance(msg, dict):
             req.message(**msg)
@@ -524,7 +555,34 @@ class Connection:
         answer = await self._call("command", req.client_id, req)
         if self._closing:
             return
-        _respond(req, answer)
+        _respond(req, answer, "command")
+
+    async def _extension(self, req: ExtensionRequest) -> None:
+        if not self.server._has("extension"):
+            req.respond(2101)
+            return
+        answer = await self._call("extension", req.client_id, req)
+        if self._closing:
+            return
+        _respond(req, answer, "extension")
+
+
+def _login_result(result: Any) -> Tuple[Any, Optional[List[SecurityEvent]]]:
+    """``authenticate()``'s result as (outcome, events): the pair ``(outcome, events)``, or an
+    outcome alone (no events)."""
+    if not isinstance(result, tuple):
+        return result, None
+    if len(result) != 2:
+        raise TypeError("authenticate() returned %r: a tuple must be (outcome, events)" % (result,))
+    outcome, events = result
+    if isinstance(events, (str, bytes)) or not hasattr(events, "__iter__"):
+        raise TypeError("authenticate() returned %r: events must be a list of libepp.SecurityEvent"
+                        % (result,))
+    events = list(events)
+    for e in events:
+        if not isinstance(e, SecurityEvent):
+            raise TypeError("authenticate() returned the event %r: expected a libepp.SecurityEvent" % (e,))
+    return outcome, events
 
 
 def _write_backlog(transport: Any) -> int:
@@ -551,13 +609,13 @@ def _check_write_timeout(value: Any) -> float:
     return float(value)
 
 
-def _respond(req: CommandRequest, answer: Any) -> None:
+def _respond(req: Union[CommandRequest, ExtensionRequest], answer: Any, name: str) -> None:
     if answer is None:
         if not req.answered:
-            raise TypeError("command() returned None without answering the request")
+            raise TypeError("%s() returned None without answering the request" % name)
         return
     if req.answered:
-        raise TypeError("command() answered the request and also returned %r" % (answer,))
+        raise TypeError("%s() answered the request and also returned %r" % (name, answer))
     if isinstance(answer, Response) or (isinstance(answer, int) and not isinstance(answer, bool)):
         req.respond(answer)
     elif isinstance(answer, tuple):
@@ -565,8 +623,8 @@ def _respond(req: CommandRequest, answer: Any) -> None:
     elif isinstance(answer, dict):
         req.respond(**answer)
     else:
-        raise TypeError("command() returned %r: expected a result code, a tuple, a dict, a "
-                        "Response or None" % (answer,))
+        raise TypeError("%s() returned %r: expected a result code, a tuple, a dict, a "
+                        "Response or None" % (name, answer))
 
 
 class Server:

@@ -24,9 +24,11 @@ use pyo3::BoundObject;
 
 use epp::{
     AckAnswer, CloseReason as CoreCloseReason, ConfigError as CoreConfigError, DcpAccess,
-    DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, EppResult, Limits, LoginAnswer, PollAnswer,
-    PollMessage as CorePollMessage, Request as CoreRequest, Response as CoreResponse, ResultCode,
-    ResultValue, ServerConfig, SessionError, SessionState,
+    DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, EppResult, Limits, LoginAnswer,
+    LoginSecurity as CoreLoginSecurity, PollAnswer, PollMessage as CorePollMessage,
+    Request as CoreRequest, Response as CoreResponse, ResultCode, ResultValue,
+    SecurityEvent as CoreSecurityEvent, SecurityEventLevel, SecurityEventType, ServerConfig,
+    SessionError, SessionState, UserAgent as CoreUserAgent,
 };
 
 /// Inputs at least this long are fed with the GIL released.
@@ -122,6 +124,7 @@ fn kind_name(kind: epp::RequestKind) -> &'static str {
         epp::RequestKind::Poll => "poll",
         epp::RequestKind::PollAck => "poll_ack",
         epp::RequestKind::Command => "command",
+        epp::RequestKind::Extension => "extension",
         epp::RequestKind::SessionEnd => "session_end",
     }
 }
@@ -592,6 +595,308 @@ impl Dcp {
     }
 }
 
+/// The server's RFC 8807 (login security) policy, for
+/// Config(login_security=...): passwords in `<loginSec:pw>` and
+/// `<loginSec:newPW>` (behind the `[LOGIN-SECURITY]` placeholder) must be
+/// `min_password_len` to `max_password_len` characters (else 2306). The
+/// bounds are checked with the configuration (ConfigError): the minimum at
+/// least 6, the maximum at most 1024 and max_xml_text. The plain `<pw>`
+/// stays 6 to 16 characters.
+#[pyclass(frozen, eq, hash, module = "libepp")]
+#[derive(PartialEq, Eq, Hash)]
+struct LoginSecurity {
+    inner: CoreLoginSecurity,
+}
+
+#[pymethods]
+impl LoginSecurity {
+    #[new]
+    #[pyo3(signature = (min_password_len = 6, max_password_len = 128))]
+    fn new(min_password_len: usize, max_password_len: usize) -> Self {
+        LoginSecurity {
+            inner: CoreLoginSecurity {
+                min_password_len,
+                max_password_len,
+            },
+        }
+    }
+
+    /// The schema's minimum password length (6).
+    #[classattr]
+    #[allow(non_snake_case)]
+    fn SCHEMA_MIN_PASSWORD_LEN() -> usize {
+        CoreLoginSecurity::SCHEMA_MIN_PASSWORD_LEN
+    }
+
+    /// The largest max_password_len a configuration accepts (1024).
+    #[classattr]
+    #[allow(non_snake_case)]
+    fn MAX_PASSWORD_LEN_LIMIT() -> usize {
+        CoreLoginSecurity::MAX_PASSWORD_LEN_LIMIT
+    }
+
+    /// Fewest characters of a password (after whitespace collapse).
+    #[getter]
+    fn min_password_len(&self) -> usize {
+        self.inner.min_password_len
+    }
+
+    /// Most characters of a password.
+    #[getter]
+    fn max_password_len(&self) -> usize {
+        self.inner.max_password_len
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "LoginSecurity(min_password_len={}, max_password_len={})",
+            self.inner.min_password_len, self.inner.max_password_len
+        )
+    }
+}
+
+/// `<loginSec:userAgent>` (RFC 8807): the client software, as the client
+/// describes it, in LoginRequest.user_agent. Each part is optional (a
+/// client sends at least one), whitespace-collapsed.
+#[pyclass(frozen, eq, hash, module = "libepp")]
+#[derive(PartialEq, Eq, Hash)]
+struct UserAgent {
+    inner: CoreUserAgent,
+}
+
+#[pymethods]
+impl UserAgent {
+    #[new]
+    #[pyo3(signature = (app = None, tech = None, os = None))]
+    fn new(app: Option<String>, tech: Option<String>, os: Option<String>) -> Self {
+        UserAgent {
+            inner: CoreUserAgent { app, tech, os },
+        }
+    }
+
+    /// `<loginSec:app>`: application and version.
+    #[getter]
+    fn app(&self) -> Option<&str> {
+        self.inner.app.as_deref()
+    }
+
+    /// `<loginSec:tech>`: technology and version.
+    #[getter]
+    fn tech(&self) -> Option<&str> {
+        self.inner.tech.as_deref()
+    }
+
+    /// `<loginSec:os>`: operating system and version.
+    #[getter]
+    fn os(&self) -> Option<&str> {
+        self.inner.os.as_deref()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "UserAgent(app={}, tech={}, os={})",
+            py_opt_str(&self.inner.app),
+            py_opt_str(&self.inner.tech),
+            py_opt_str(&self.inner.os)
+        )
+    }
+}
+
+/// RFC 8807's event types, by their `type` attribute.
+const EVENT_TYPES: &str = "password, certificate, cipher, tlsProtocol, newPW, stat or custom";
+
+/// One RFC 8807 security event of a login response: a password or
+/// certificate about to expire, a weak cipher or TLS protocol, a statistic,
+/// a custom event. Given to the login answers (LoginRequest.accept(events=...),
+/// Session.answer_login(..., events)), whatever the outcome.
+///
+/// SecurityEvent(type, level, *, name=None, expires_at=None, value=None,
+/// duration=None, lang=None, text=None): type is the RFC's `type`
+/// ("password", "certificate", "cipher", "tlsProtocol", "newPW", "stat",
+/// "custom"), level "warning" or "error"; name is the statistic's or custom
+/// event's name (only for "stat" and "custom"); expires_at (`exDate`, Unix
+/// seconds or a datetime); value (a cipher suite, a TLS protocol, a
+/// statistic's figure); duration (a statistic's period: seconds or a
+/// timedelta); lang (of text); text (the description). Unknown names are a
+/// ValueError; what RFC 8807 requires (exDate for password and certificate,
+/// a name for stat and custom, a language tag in lang) is checked when the
+/// event is sent (InvalidAnswerError, answering nothing).
+#[pyclass(frozen, eq, hash, module = "libepp")]
+#[derive(PartialEq, Eq, Hash)]
+struct SecurityEvent {
+    inner: CoreSecurityEvent,
+}
+
+fn event_level(level: &str) -> PyResult<SecurityEventLevel> {
+    match level {
+        "warning" => Ok(SecurityEventLevel::Warning),
+        "error" => Ok(SecurityEventLevel::Error),
+        other => Err(PyValueError::new_err(format!(
+            "level must be warning or error, not {other:?}"
+        ))),
+    }
+}
+
+fn event_type(kind: &str, name: Option<String>) -> PyResult<SecurityEventType> {
+    let named = |t: fn(String) -> SecurityEventType| Ok(t(name.clone().unwrap_or_default()));
+    let t = match kind {
+        "stat" => return named(SecurityEventType::Stat),
+        "custom" => return named(SecurityEventType::Custom),
+        "password" => SecurityEventType::Password,
+        "certificate" => SecurityEventType::Certificate,
+        "cipher" => SecurityEventType::Cipher,
+        "tlsProtocol" => SecurityEventType::TlsProtocol,
+        "newPW" => SecurityEventType::NewPassword,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "type must be {EVENT_TYPES}, not {other:?}"
+            )))
+        }
+    };
+    if name.is_some() {
+        return Err(PyValueError::new_err(format!(
+            "a {kind} event takes no name (only stat and custom do)"
+        )));
+    }
+    Ok(t)
+}
+
+/// A non-negative duration from seconds (int or float) or a `timedelta`.
+fn given_duration(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    if v.is_instance_of::<PyString>() || v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a number of seconds or a timedelta, not {}",
+            v.get_type().name()?
+        )));
+    }
+    let secs = match v.extract::<f64>() {
+        Ok(f) => f,
+        Err(_) if v.hasattr("total_seconds")? => v.call_method0("total_seconds")?.extract()?,
+        Err(_) => {
+            return Err(PyTypeError::new_err(format!(
+                "{what} must be a number of seconds or a timedelta, not {}",
+                v.get_type().name()?
+            )))
+        }
+    };
+    duration(secs, what)
+}
+
+#[pymethods]
+impl SecurityEvent {
+    #[new]
+    #[pyo3(signature = (r#type, level, *, name = None, expires_at = None, value = None, duration = None, lang = None, text = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        r#type: &str,
+        level: &str,
+        name: Option<String>,
+        expires_at: Option<&Bound<'_, PyAny>>,
+        value: Option<String>,
+        duration: Option<&Bound<'_, PyAny>>,
+        lang: Option<String>,
+        text: Option<String>,
+    ) -> PyResult<Self> {
+        let mut e = CoreSecurityEvent::new(event_type(r#type, name)?, event_level(level)?);
+        e.expires_at = match expires_at.filter(|v| !v.is_none()) {
+            Some(t) => Some(given_time(t, "expires_at")?),
+            None => None,
+        };
+        e.duration = match duration.filter(|v| !v.is_none()) {
+            Some(d) => Some(given_duration(d, "duration")?),
+            None => None,
+        };
+        e.value = value;
+        e.lang = lang;
+        e.text = text;
+        Ok(SecurityEvent { inner: e })
+    }
+
+    /// The RFC 8807 `type`: password, certificate, cipher, tlsProtocol,
+    /// newPW, stat or custom.
+    #[getter(r#type)]
+    fn event_type(&self) -> &'static str {
+        self.inner.event_type.as_str()
+    }
+
+    /// "warning" or "error".
+    #[getter]
+    fn level(&self) -> &'static str {
+        self.inner.level.as_str()
+    }
+
+    /// The name of a stat or custom event.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.event_type.name()
+    }
+
+    /// `exDate` (Unix seconds).
+    #[getter]
+    fn expires_at(&self) -> Option<f64> {
+        self.inner.expires_at.map(from_time)
+    }
+
+    #[getter]
+    fn value(&self) -> Option<&str> {
+        self.inner.value.as_deref()
+    }
+
+    /// A statistic's period (seconds).
+    #[getter]
+    fn duration(&self) -> Option<f64> {
+        self.inner.duration.map(|d| d.as_secs_f64())
+    }
+
+    #[getter]
+    fn lang(&self) -> Option<&str> {
+        self.inner.lang.as_deref()
+    }
+
+    #[getter]
+    fn text(&self) -> Option<&str> {
+        self.inner.text.as_deref()
+    }
+
+    fn __repr__(&self) -> String {
+        let e = &self.inner;
+        let mut s = format!(
+            "SecurityEvent({}, {}",
+            pyr(e.event_type.as_str()),
+            pyr(e.level.as_str())
+        );
+        if let Some(n) = e.event_type.name() {
+            s.push_str(&format!(", name={}", pyr(n)));
+        }
+        if let Some(t) = e.expires_at {
+            s.push_str(&format!(", expires_at={:?}", from_time(t)));
+        }
+        if let Some(v) = &e.value {
+            s.push_str(&format!(", value={}", pyr(v)));
+        }
+        if let Some(d) = e.duration {
+            s.push_str(&format!(", duration={:?}", d.as_secs_f64()));
+        }
+        if let Some(l) = &e.lang {
+            s.push_str(&format!(", lang={}", pyr(l)));
+        }
+        if let Some(t) = &e.text {
+            s.push_str(&format!(", text={}", pyr(t)));
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// The core events of an `events` argument (None: none).
+fn core_events(events: Option<Vec<Py<SecurityEvent>>>) -> Vec<CoreSecurityEvent> {
+    events
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.get().inner.clone())
+        .collect()
+}
+
 /// The server's configuration: plain data, validated once (ConfigError
 /// otherwise) and immutable. Run sessions on it through a Server.
 ///
@@ -600,7 +905,8 @@ impl Dcp {
 /// max_in_flight=None, max_pending_output=None, max_failed_logins=None,
 /// login_deadline=None, idle_timeout=None, max_buffered_input=None,
 /// max_xml_depth=None, max_xml_attributes=None, max_xml_text=None,
-/// sv_trid_prefix=None, sv_trid_epoch=None, transaction_log=False)
+/// sv_trid_prefix=None, sv_trid_epoch=None, transaction_log=False,
+/// login_security=None, unhandled_namespaces=False)
 ///
 /// server_id is the svID (3 to 64 characters). object_uris must name at
 /// least one object. languages defaults to ["en"], versions to ["1.0"], dcp
@@ -608,7 +914,9 @@ impl Dcp {
 /// idle_timeout are in seconds. sv_trid_prefix defaults to the server id's
 /// first letters, digits, ".", "_" and "-"; sv_trid_epoch to the Server's
 /// start time. transaction_log=True keeps one TransactionRecord per response
-/// (Session.poll_transaction).
+/// (Session.poll_transaction). login_security (a LoginSecurity) offers RFC 8807
+/// with its password bounds; unhandled_namespaces=True offers RFC 9038. Each
+/// adds its extURI to extension_uris (after the others).
 #[pyclass(frozen, module = "libepp")]
 struct Config {
     inner: Arc<ServerConfig>,
@@ -638,6 +946,8 @@ impl Config {
         sv_trid_prefix = None,
         sv_trid_epoch = None,
         transaction_log = false,
+        login_security = None,
+        unhandled_namespaces = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -661,6 +971,8 @@ impl Config {
         sv_trid_prefix: Option<String>,
         sv_trid_epoch: Option<u64>,
         transaction_log: bool,
+        login_security: Option<Py<LoginSecurity>>,
+        unhandled_namespaces: bool,
     ) -> PyResult<Self> {
         let mut b = ServerConfig::builder(server_id);
         if let Some(v) = versions {
@@ -710,6 +1022,10 @@ impl Config {
             b.sv_trid_epoch(e);
         }
         b.transaction_log(transaction_log);
+        if let Some(p) = login_security {
+            b.login_security(p.get().inner);
+        }
+        b.unhandled_namespaces(unhandled_namespaces);
         let inner = b.build().map_err(|e| config_error(py, e))?;
         Ok(Config { inner })
     }
@@ -756,6 +1072,20 @@ impl Config {
     #[getter]
     fn transaction_log(&self) -> bool {
         self.inner.transaction_log()
+    }
+
+    /// The RFC 8807 policy, when login security is offered.
+    #[getter]
+    fn login_security(&self) -> Option<LoginSecurity> {
+        self.inner
+            .login_security()
+            .map(|inner| LoginSecurity { inner })
+    }
+
+    /// Whether RFC 9038 (unhandled namespaces) is offered.
+    #[getter]
+    fn unhandled_namespaces(&self) -> bool {
+        self.inner.unhandled_namespaces()
     }
 
     /// The svTRID prefix.
@@ -975,7 +1305,7 @@ impl CloseReason {
 #[pyclass(frozen, module = "libepp")]
 struct TransactionRecord {
     /// `hello`, `login`, `logout`, `poll req`, `poll ack`, an object verb,
-    /// `invalid` or `frame`.
+    /// `extension` (a protocol extension command), `invalid` or `frame`.
     #[pyo3(get)]
     command: &'static str,
     /// The result code; None for a greeting.
@@ -1052,6 +1382,13 @@ fn pyr_list(v: &[String]) -> String {
 }
 
 /// A queued service message, as a poll handler returns it.
+///
+/// PollMessage(id, count, queued_at, text, *, lang=None, msg_xml=None,
+/// res_data=None, extension=None): msg_xml is structured content of `<msg>`
+/// after the text (namespaced elements, such as FRED's
+/// `<fred:lowCreditData>`); like res_data and extension, an element in a
+/// namespace the client did not log in with moves into `<extValue>`
+/// (RFC 9038).
 #[pyclass(frozen, module = "libepp")]
 struct PollMessage {
     #[pyo3(get)]
@@ -1064,6 +1401,8 @@ struct PollMessage {
     #[pyo3(get)]
     lang: Option<String>,
     #[pyo3(get)]
+    msg_xml: Option<String>,
+    #[pyo3(get)]
     res_data: Option<String>,
     #[pyo3(get)]
     extension: Option<String>,
@@ -1072,13 +1411,15 @@ struct PollMessage {
 #[pymethods]
 impl PollMessage {
     #[new]
-    #[pyo3(signature = (id, count, queued_at, text, *, lang = None, res_data = None, extension = None))]
+    #[pyo3(signature = (id, count, queued_at, text, *, lang = None, msg_xml = None, res_data = None, extension = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         id: u64,
         count: u64,
         queued_at: &Bound<'_, PyAny>,
         text: String,
         lang: Option<String>,
+        msg_xml: Option<String>,
         res_data: Option<String>,
         extension: Option<String>,
     ) -> PyResult<Self> {
@@ -1088,6 +1429,7 @@ impl PollMessage {
             queued_at: to_time(Some(queued_at), "queued_at")?,
             text,
             lang,
+            msg_xml,
             res_data,
             extension,
         })
@@ -1118,6 +1460,7 @@ impl PollMessage {
             queued_at: self.queued_at,
             lang: self.lang.clone(),
             text: self.text.clone(),
+            msg_xml: self.msg_xml.clone(),
             res_data: self.res_data.clone(),
             extension: self.extension.clone(),
         }
@@ -1523,10 +1866,18 @@ impl Session {
 
     /// Answers login request `request_id` with "accepted",
     /// "bad_credentials", "account_disabled", "session_limit_exceeded" or
-    /// "failed"; returns the result code sent (an accepted login becomes
-    /// 2502 when the registrar is over a shared session limit). The request
-    /// objects' own methods (LoginRequest.accept, ...) do the same.
-    fn answer_login(&self, py: Python<'_>, request_id: u64, answer: &str) -> PyResult<u16> {
+    /// "failed", and RFC 8807 security events if given (a list of
+    /// SecurityEvent); returns the result code sent (an accepted login
+    /// becomes 2502 when the registrar is over a shared session limit). The
+    /// request objects' own methods (LoginRequest.accept, ...) do the same.
+    #[pyo3(signature = (request_id, answer, events = None))]
+    fn answer_login(
+        &self,
+        py: Python<'_>,
+        request_id: u64,
+        answer: &str,
+        events: Option<Vec<Py<SecurityEvent>>>,
+    ) -> PyResult<u16> {
         let a = match answer {
             "accepted" => LoginAnswer::Accepted,
             "bad_credentials" => LoginAnswer::BadCredentials,
@@ -1540,9 +1891,10 @@ impl Session {
                 )))
             }
         };
+        let events = core_events(events);
         let r = self
             .lock(py)
-            .answer_login(epp::RequestId::from_raw(request_id), a);
+            .answer_login_with(epp::RequestId::from_raw(request_id), a, events);
         r.map(|c| c.code()).map_err(|e| session_error(py, e))
     }
 
@@ -1703,6 +2055,10 @@ fn wrap_request(
                 object_uris: l.object_uris,
                 extension_uris: l.extension_uris,
                 extension_xml: l.extension_xml,
+                user_agent: match l.user_agent {
+                    Some(inner) => Some(Py::new(py, UserAgent { inner })?),
+                    None => None,
+                },
                 client_transaction_id: cl(l.client_transaction_id),
             },
         )?
@@ -1740,6 +2096,16 @@ fn wrap_request(
                 extension_uris: c.extension_uris,
                 extension_xml: c.extension_xml,
                 client_transaction_id: cl(c.client_transaction_id),
+            },
+        )?
+        .into_any(),
+        CoreRequest::Extension(x) => Py::new(
+            py,
+            ExtensionRequest {
+                req: Pending::new(session, x.id.get()),
+                client_id: x.client_id.to_string(),
+                extension_uris: x.extension_uris,
+                extension_xml: x.extension_xml,
             },
         )?
         .into_any(),
@@ -1866,13 +2232,10 @@ impl Pending {
 /// `req`: the class's own methods, then what every such class shares, written
 /// once here: `kind`, the `session`, `id` and `answered` getters, `fail`
 /// (2400) and, when listed, `respond` (any response), each with the docs
-/// given.
+/// given. A class with a `fail` of its own (a login's takes security events)
+/// is written `Name "kind" own_fail { ... }`.
 macro_rules! request_pymethods {
-    (
-        $ty:ident $kind:literal { $($own:tt)* }
-        $(#[$fail_doc:meta])* fn fail;
-        $( $(#[$respond_doc:meta])* fn respond; )?
-    ) => {
+    (@impl $ty:ident $kind:literal { $($body:tt)* }) => {
         #[pymethods]
         impl $ty {
             #[classattr]
@@ -1897,6 +2260,18 @@ macro_rules! request_pymethods {
                 self.req.is_answered()
             }
 
+            $($body)*
+        }
+    };
+    ($ty:ident $kind:literal own_fail { $($own:tt)* }) => {
+        request_pymethods!(@impl $ty $kind { $($own)* });
+    };
+    (
+        $ty:ident $kind:literal { $($own:tt)* }
+        $(#[$fail_doc:meta])* fn fail;
+        $( $(#[$respond_doc:meta])* fn respond; )?
+    ) => {
+        request_pymethods!(@impl $ty $kind {
             $($own)*
 
             $(
@@ -1940,7 +2315,7 @@ macro_rules! request_pymethods {
                 self.req
                     .answer(py, |s, id| s.answer_failure(id, message.as_deref()))
             }
-        }
+        });
     };
 }
 
@@ -1963,17 +2338,27 @@ struct LoginRequest {
     extension_uris: Vec<String>,
     #[pyo3(get)]
     extension_xml: Option<String>,
+    /// `<loginSec:userAgent>` (RFC 8807), when the client sent one.
+    #[pyo3(get)]
+    user_agent: Option<Py<UserAgent>>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
 }
 
 impl LoginRequest {
-    /// Answers and returns the result code sent (an accepted login becomes
-    /// 2502 when the registrar is over a shared session limit).
-    fn login(&self, py: Python<'_>, a: LoginAnswer) -> PyResult<u16> {
+    /// Answers (with RFC 8807 security events, if any) and returns the
+    /// result code sent (an accepted login becomes 2502 when the registrar
+    /// is over a shared session limit).
+    fn login(
+        &self,
+        py: Python<'_>,
+        a: LoginAnswer,
+        events: Option<Vec<Py<SecurityEvent>>>,
+    ) -> PyResult<u16> {
+        let events = core_events(events);
         let mut code = 0;
         self.req.answer(py, |s, id| {
-            code = s.answer_login(id, a)?.code();
+            code = s.answer_login_with(id, a, events)?.code();
             Ok(())
         })?;
         Ok(code)
@@ -1981,33 +2366,67 @@ impl LoginRequest {
 }
 
 request_pymethods! {
-    LoginRequest "login" {
+    LoginRequest "login" own_fail {
         /// Credentials accepted (and the new password set, if one was given):
         /// 1000, and the session is logged in (or 2502 when a configured
-        /// per-registrar session limit is reached).
-        fn accept(&self, py: Python<'_>) -> PyResult<u16> {
-            self.login(py, LoginAnswer::Accepted)
+        /// per-registrar session limit is reached). Every answer of a login
+        /// may carry RFC 8807 security events (a list of SecurityEvent):
+        /// `<loginSec:loginSecData>` for a client that logged in with the
+        /// extension, moved into `<extValue>` otherwise.
+        #[pyo3(signature = (*, events = None))]
+        fn accept(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::Accepted, events)
         }
 
         /// Credentials rejected: 2200, or 2501 and close once max_failed_logins
         /// is reached.
-        fn reject_credentials(&self, py: Python<'_>) -> PyResult<u16> {
-            self.login(py, LoginAnswer::BadCredentials)
+        #[pyo3(signature = (*, events = None))]
+        fn reject_credentials(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::BadCredentials, events)
         }
 
         /// The account exists but may not log in: 2201.
-        fn account_disabled(&self, py: Python<'_>) -> PyResult<u16> {
-            self.login(py, LoginAnswer::AccountDisabled)
+        #[pyo3(signature = (*, events = None))]
+        fn account_disabled(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::AccountDisabled, events)
         }
 
         /// The registrar has too many sessions: 2502, and close.
-        fn session_limit_exceeded(&self, py: Python<'_>) -> PyResult<u16> {
-            self.login(py, LoginAnswer::SessionLimitExceeded)
+        #[pyo3(signature = (*, events = None))]
+        fn session_limit_exceeded(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+            self.login(py, LoginAnswer::SessionLimitExceeded, events)
+        }
+
+        /// The host could not decide: 2400, with an optional message, or
+        /// with security events (the core's login failure carries one or
+        /// the other, so giving both is a TypeError).
+        #[pyo3(signature = (message = None, *, events = None))]
+        fn fail(
+            &self,
+            py: Python<'_>,
+            message: Option<String>,
+            events: Option<Vec<Py<SecurityEvent>>>,
+        ) -> PyResult<()> {
+            match (message, events) {
+                (Some(_), Some(e)) if !e.is_empty() => Err(PyTypeError::new_err(
+                    "a login failure carries a message or security events, not both",
+                )),
+                (None, Some(e)) if !e.is_empty() => {
+                    self.login(py, LoginAnswer::Failed, Some(e)).map(|_| ())
+                }
+                (message, _) => self
+                    .req
+                    .answer(py, |s, id| s.answer_failure(id, message.as_deref())),
+            }
         }
 
         fn __repr__(&self) -> String {
+            let ua = match &self.user_agent {
+                Some(u) => u.get().__repr__(),
+                None => "None".into(),
+            };
             format!(
-                "LoginRequest(id={}, client_id={}, password=<redacted>, new_password={}, lang={}, client_transaction_id={}, answered={})",
+                "LoginRequest(id={}, client_id={}, password=<redacted>, new_password={}, lang={}, user_agent={ua}, client_transaction_id={}, answered={})",
                 self.req.id,
                 pyr(&self.client_id),
                 if self.new_password.is_some() { "<redacted>" } else { "None" },
@@ -2017,8 +2436,6 @@ request_pymethods! {
             )
         }
     }
-    /// The host could not decide: 2400, with an optional message.
-    fn fail;
 }
 
 /// `<poll op="req"/>`: return the oldest message of the logged-in client.
@@ -2038,8 +2455,9 @@ struct PollRequest {
 
 request_pymethods! {
     PollRequest "poll" {
-        /// The oldest message: 1301 with `<msgQ>`.
-        #[pyo3(signature = (id, count, queued_at, text, *, lang = None, res_data = None, extension = None))]
+        /// The oldest message: 1301 with `<msgQ>` (msg_xml: structured
+        /// content of `<msg>`, as in PollMessage).
+        #[pyo3(signature = (id, count, queued_at, text, *, lang = None, msg_xml = None, res_data = None, extension = None))]
         #[allow(clippy::too_many_arguments)]
         fn message(
             &self,
@@ -2049,6 +2467,7 @@ request_pymethods! {
             queued_at: &Bound<'_, PyAny>,
             text: String,
             lang: Option<String>,
+            msg_xml: Option<String>,
             res_data: Option<String>,
             extension: Option<String>,
         ) -> PyResult<()> {
@@ -2058,6 +2477,7 @@ request_pymethods! {
                 queued_at: to_time(Some(queued_at), "queued_at")?,
                 lang,
                 text,
+                msg_xml,
                 res_data,
                 extension,
             };
@@ -2187,6 +2607,45 @@ request_pymethods! {
     fn respond;
 }
 
+/// A protocol extension command (RFC 3735: `<epp><extension>`, a command
+/// outside `<command>`) whose every element's namespace the client logged in
+/// with. Answer it like a command (respond, fail). It carries no EPP clTRID
+/// (a transaction id, if any, is the extension's own), so its response has
+/// none either.
+#[pyclass(frozen, module = "libepp")]
+struct ExtensionRequest {
+    req: Pending,
+    /// The logged-in client.
+    #[pyo3(get)]
+    client_id: String,
+    /// The namespace URI of each `<extension>` child, in order.
+    #[pyo3(get)]
+    extension_uris: Vec<String>,
+    /// The `<extension>` children, concatenated, each standing alone.
+    #[pyo3(get)]
+    extension_xml: String,
+}
+
+request_pymethods! {
+    ExtensionRequest "extension" {
+        fn __repr__(&self) -> String {
+            format!(
+                "ExtensionRequest(id={}, client_id={}, extension_uris={}, answered={})",
+                self.req.id,
+                pyr(&self.client_id),
+                pyr_list(&self.extension_uris),
+                py_bool(self.req.is_answered()),
+            )
+        }
+    }
+    /// 2400 (command failed), with an optional message.
+    fn fail;
+    /// Answers with a result code (default 1000) and optional text, values
+    /// and passed-through XML, or with a Response. A 25xx code closes the
+    /// session once written.
+    fn respond;
+}
+
 /// The session will process no more input: write what remains and close
 /// once Session.is_finished. Needs no answer.
 #[pyclass(frozen, module = "libepp")]
@@ -2223,6 +2682,9 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("EPP_NS", epp::EPP_NS)?;
+    m.add("LOGIN_SECURITY_NS", epp::LOGIN_SECURITY_NS)?;
+    m.add("LOGIN_SECURITY_PASSWORD", epp::LOGIN_SECURITY_PASSWORD)?;
+    m.add("UNHANDLED_NAMESPACES_URI", epp::UNHANDLED_NAMESPACES_URI)?;
     let codes = PyDict::new(py);
     for c in ResultCode::ALL {
         codes.set_item(c.code(), c.text())?;
@@ -2239,7 +2701,11 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PollRequest>()?;
     m.add_class::<PollAckRequest>()?;
     m.add_class::<CommandRequest>()?;
+    m.add_class::<ExtensionRequest>()?;
     m.add_class::<SessionEnd>()?;
+    m.add_class::<LoginSecurity>()?;
+    m.add_class::<UserAgent>()?;
+    m.add_class::<SecurityEvent>()?;
     m.add_class::<CloseReason>()?;
     m.add_class::<TransactionRecord>()?;
     m.add_class::<PollMessage>()?;

@@ -20,6 +20,7 @@ DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
 CONTACT = "urn:ietf:params:xml:ns:contact-1.0"
 HOST = "urn:ietf:params:xml:ns:host-1.0"
 SECDNS = "urn:ietf:params:xml:ns:secDNS-1.1"
+LOGINSEC = "urn:ietf:params:xml:ns:epp:loginSec-1.0"
 T0 = 1_800_000_000.0
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -56,6 +57,31 @@ def login_xml(clid: str = "registrar1", pw: str = "secret-pw1", cltrid: str = "A
         "<options><version>1.0</version><lang>en</lang></options>"
         "<svcs>%s%s</svcs></login><clTRID>%s</clTRID></command></epp>"
         % (EPP, clid, pw, new, "".join("<objURI>%s</objURI>" % o for o in objs), svc_ext, cltrid)
+    )
+
+
+def login_sec_xml(pw: str = "p" * 20, new_pw: Optional[str] = None, clid: str = "registrar1",
+                  user_agent: str = "<loginSec:app>App 1.0</loginSec:app>", cltrid: str = "ABC-1",
+                  objs: tuple = (DOMAIN,), exts: tuple = (LOGINSEC,)) -> str:
+    """A login using RFC 8807: each password over 16 characters travels in <loginSec:pw> or
+    <loginSec:newPW>, behind the [LOGIN-SECURITY] placeholder (as epptools sends it)."""
+    long_pw, long_new = len(pw) > 16, new_pw is not None and len(new_pw) > 16
+    sec = "<loginSec:userAgent>%s</loginSec:userAgent>" % user_agent if user_agent else ""
+    if long_pw:
+        sec += "<loginSec:pw>%s</loginSec:pw>" % pw
+    if long_new:
+        sec += "<loginSec:newPW>%s</loginSec:newPW>" % new_pw
+    new = ""
+    if new_pw is not None:
+        new = "<newPW>%s</newPW>" % ("[LOGIN-SECURITY]" if long_new else new_pw)
+    svc_ext = "".join("<extURI>%s</extURI>" % e for e in exts)
+    return (
+        '<epp xmlns="%s" xmlns:loginSec="%s"><command><login><clID>%s</clID><pw>%s</pw>%s'
+        "<options><version>1.0</version><lang>en</lang></options><svcs>%s%s</svcs></login>"
+        "<extension><loginSec:loginSec>%s</loginSec:loginSec></extension><clTRID>%s</clTRID></command></epp>"
+        % (EPP, LOGINSEC, clid, "[LOGIN-SECURITY]" if long_pw else pw, new,
+           "".join("<objURI>%s</objURI>" % o for o in objs),
+           "<svcExtension>%s</svcExtension>" % svc_ext if svc_ext else "", sec, cltrid)
     )
 
 

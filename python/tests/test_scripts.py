@@ -45,6 +45,7 @@ class ConfigSpec:
     #: Config keyword arguments for the limits the script sets.
     limits: Dict[str, Union[int, float]] = field(default_factory=dict)
     registrar_sessions: Optional[int] = None
+    unhandled_namespaces: bool = False
 
     def build(self, now: float) -> libepp.Server:
         """A fresh server (configuration and registrar counter) for one run, started at ``now``."""
@@ -56,6 +57,7 @@ class ConfigSpec:
                 languages=self.languages,
                 sv_trid_prefix=self.sv_trid_prefix,
                 sv_trid_epoch=self.sv_trid_epoch,
+                unhandled_namespaces=self.unhandled_namespaces,
                 **self.limits,  # type: ignore[arg-type]
             )
         except libepp.ConfigError as exc:
@@ -162,6 +164,14 @@ def parse_answer(rest: str) -> Tuple[int, Answer]:
                 seconds(parse_u64(p[2], "qdate_ms")), p[4] if len(p) > 4 else "",
                 lang=None if p[3] == "-" else p[3])
             answer = ("answer_poll", (m,))
+        elif what == "msgxml":
+            p = rest.split(" ", 3)
+            if len(p) < 4:
+                raise ScriptError("poll msgxml needs <msgid> <count> <qdate_ms> <xml>")
+            m = libepp.PollMessage(
+                parse_u64(p[0], "msgid"), parse_u64(p[1], "count"),
+                seconds(parse_u64(p[2], "qdate_ms")), "", msg_xml=p[3])
+            answer = ("answer_poll", (m,))
         elif what in ("resdata", "extension"):
             p = rest.split(" ", 3)
             if len(p) < 4:
@@ -228,6 +238,10 @@ def set_config(c: ConfigSpec, rest: str) -> None:
         c.limits[keyword] = convert(n)
     elif key == "registrar_sessions":
         c.registrar_sessions = parse_u64(value, key)
+    elif key == "unhandled_namespaces":
+        if value not in ("on", "off"):
+            raise ScriptError("%s: %r is not on or off" % (key, value))
+        c.unhandled_namespaces = value == "on"
     else:
         raise ScriptError("unknown config key %r" % key)
 
@@ -377,6 +391,10 @@ def request_line(n: int, r: Any) -> str:
             n, r.verb, escape_field(r.object_uri), opt_field(r.client_transaction_id), opt_field(r.transfer_op))
         s += "".join(" ext=%s" % escape_field(u) for u in r.extension_uris)
         return s + " extxml=%s xml=%s" % (opt_field(r.extension_xml), escape_field(r.object_xml))
+    if isinstance(r, libepp.ExtensionRequest):
+        s = "? %d extension" % n
+        s += "".join(" ext=%s" % escape_field(u) for u in r.extension_uris)
+        return s + " xml=%s" % escape_field(r.extension_xml)
     return "? %d unknown %s" % (n, escape_field(repr(r)))
 
 
@@ -541,6 +559,8 @@ def test_script_matches_its_transcript(name: str) -> None:
     ("start 0\nsplit 0 <hello/>\n", "at least 1"),
     ("start 0\nfly\n", "unknown step"),
     ("config colour blue\nstart 0\n", "unknown config key"),
+    ("config unhandled_namespaces yes\nstart 0\n", "not on or off"),
+    ("start 0\nanswer 1 poll msgxml 1 1 0\n", "poll msgxml needs"),
     ("# nothing\n", "no start step"),
 ])
 def test_script_parser_rejects_malformed_scripts(text: str, what: str) -> None:

@@ -122,6 +122,31 @@ pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> Result<&'a [u8], epp
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// Borrows an optional array of `len` items at `p`: (NULL, 0) is the empty
+/// array; NULL with a length is `EPP_RESULT_NULL_PARAMETER`, an array of
+/// more than `isize::MAX` bytes `EPP_RESULT_INVALID_LENGTH`, a misaligned
+/// pointer `EPP_RESULT_INVALID_ARGUMENT`.
+///
+/// Safety: `p`, when non-NULL and aligned, must be valid for reads of
+/// `len` items for `'a`.
+pub(crate) unsafe fn opt_array<'a, T>(p: *const T, len: usize) -> Result<&'a [T], epp_result> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(epp_result::NullParameter)
+        };
+    }
+    let size = std::mem::size_of::<T>().max(1);
+    if len > isize::MAX as usize / size {
+        return Err(epp_result::InvalidLength);
+    }
+    if (p as usize) % std::mem::align_of::<T>() != 0 {
+        return Err(epp_result::InvalidArgument);
+    }
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
 /// Borrows a UTF-8 string given as (pointer, length); no NUL terminator is
 /// needed and NUL bytes are part of the string.
 ///

@@ -11,8 +11,8 @@ use super::boundary::{
 };
 use super::result::epp_result;
 use crate::{
-    DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, RegistrarSessions,
-    Server, ServerConfig, ServerConfigBuilder,
+    DcpAccess, DcpExpiry, DcpPurpose, DcpRecipient, DcpRetention, DcpStatement, LoginSecurity,
+    RegistrarSessions, Server, ServerConfig, ServerConfigBuilder,
 };
 
 /// A configuration being built: made by `epp_config_builder_new`, filled
@@ -474,6 +474,58 @@ pub unsafe extern "C" fn epp_config_builder_set_transaction_log(
 ) -> epp_result {
     with_builder(builder, |b| {
         b.inner.transaction_log(on);
+        Ok(())
+    })
+}
+
+/// Offers RFC 9038 (unhandled namespaces) when `on` (default off): the
+/// greeting lists "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0"
+/// after the other extension URIs (unless already added), and a login may
+/// ask for it. Content of a namespace the client did not log in with (in
+/// `<resData>`, `<extension>`, a poll message's `<msg>`, security events)
+/// is moved into `<extValue>` either way.
+#[no_mangle]
+pub unsafe extern "C" fn epp_config_builder_set_unhandled_namespaces(
+    builder: *mut epp_config_builder,
+    on: bool,
+) -> epp_result {
+    with_builder(builder, |b| {
+        b.inner.unhandled_namespaces(on);
+        Ok(())
+    })
+}
+
+/// Offers RFC 8807 (login security): the greeting lists
+/// "urn:ietf:params:xml:ns:epp:loginSec-1.0" after the other extension
+/// URIs (unless already added), and a login may then carry
+/// `<loginSec:loginSec>`: a password longer than 16 characters behind the
+/// `[LOGIN-SECURITY]` placeholder (the request's password getters give the
+/// real one) and the client's user agent (`epp_request_get_user_agent_*`).
+/// Answer such logins with `epp_session_answer_login_with_events` to send
+/// security events. Not offered by default (a login using the extension is
+/// then answered 2103), and once offered on a builder it stays offered.
+///
+/// `min_password_len` and `max_password_len` bound the length in
+/// characters of `<loginSec:pw>` and `<loginSec:newPW>` (the plain `<pw>`
+/// stays 6 to 16); 6 and 128 are the usual choice (the Rust API's
+/// default; RFC 8807 sets no maximum). Checked by
+/// `epp_config_builder_build`: at least 6, at most 1024 (and at most
+/// `EPP_LIMIT_MAX_XML_TEXT`), the minimum not above the maximum. A
+/// password outside them is answered 2306.
+///
+/// Adding the RFC 8807 URI with `epp_config_builder_add_extension_uri`
+/// instead is refused by `epp_config_builder_build`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_config_builder_set_login_security(
+    builder: *mut epp_config_builder,
+    min_password_len: usize,
+    max_password_len: usize,
+) -> epp_result {
+    with_builder(builder, |b| {
+        b.inner.login_security(LoginSecurity {
+            min_password_len,
+            max_password_len,
+        });
         Ok(())
     })
 }

@@ -62,6 +62,7 @@ const _: () = {
     send::<epp_request>();
     send::<epp_response>();
     send::<epp_poll_message>();
+    send::<epp_security_event>();
     send::<epp_config_builder>();
     send::<epp_transaction>();
     send_sync::<epp_config>();

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{free_handle, guard, guard_void, handle, out, out_str, Res};
 use super::result::epp_result;
-use crate::{CloseReason, CommandVerb, Request, TransferOp};
+use crate::{CloseReason, CommandVerb, Request, TransferOp, UserAgent};
 
 /// A request the host must decide, taken from a session's queue by
 /// `epp_session_poll_queue`. It owns its data, independent of the session:
@@ -27,13 +27,17 @@ impl epp_request {
 }
 
 /// What kind of request an `epp_request` is; it says which getters apply.
+/// Values are never reused; new kinds are added at the end. Every kind but
+/// `EPP_REQUEST_KIND_SESSION_END` takes an answer, and
+/// `epp_session_answer_failure` fits them all.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum epp_request_kind {
     /// A `<login>` that passed every protocol check: authenticate it and
-    /// answer with `epp_session_answer_login`. Getters: id, client id,
+    /// answer with `epp_session_answer_login` (or
+    /// `epp_session_answer_login_with_events`). Getters: id, client id,
     /// password, new password, lang, objURIs, extURIs, extension XML,
-    /// clTRID.
+    /// clTRID, user agent (app, tech, os).
     Login = 1,
     /// `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
     /// `epp_session_answer_poll_message`. Getters: id, client id, extension
@@ -52,6 +56,15 @@ pub enum epp_request_kind {
     /// `epp_session_is_finished` says so. Getters: close reason, close
     /// detail, close reason text.
     SessionEnd = 5,
+    /// A protocol extension (RFC 3735: `<epp><extension>`, a command
+    /// outside `<command>`) whose every element's namespace the client
+    /// logged in with: answer with `epp_session_answer_command` (or
+    /// `epp_session_answer_failure`). Getters: id, client id, extURIs (the
+    /// namespace of each element, in order), extension XML (the elements,
+    /// never absent). It has no EPP clTRID (a transaction id, if any, is
+    /// the extension's own): `epp_request_get_client_transaction_id` is
+    /// `EPP_RESULT_NOT_APPLICABLE`.
+    Extension = 6,
 }
 
 /// The verb of an object command.
@@ -227,6 +240,7 @@ pub unsafe extern "C" fn epp_request_get_kind(
             Request::Poll(_) => epp_request_kind::Poll,
             Request::PollAck(_) => epp_request_kind::PollAck,
             Request::Command(_) => epp_request_kind::Command,
+            Request::Extension(_) => epp_request_kind::Extension,
             Request::SessionEnd(_) => epp_request_kind::SessionEnd,
         });
         Ok(())
@@ -247,8 +261,9 @@ pub unsafe extern "C" fn epp_request_get_id(
     })
 }
 
-/// Login: the `<clID>` to authenticate. Poll, poll ack or command: the
-/// logged-in client (the `<clID>` of its login) the request comes from.
+/// Login: the `<clID>` to authenticate. Poll, poll ack, command or
+/// extension: the logged-in client (the `<clID>` of its login) the request
+/// comes from.
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_client_id(
     request: *const epp_request,
@@ -260,6 +275,7 @@ pub unsafe extern "C" fn epp_request_get_client_id(
         Request::Poll(p) => Ok(Some(&*p.client_id)),
         Request::PollAck(a) => Ok(Some(&*a.client_id)),
         Request::Command(c) => Ok(Some(&*c.client_id)),
+        Request::Extension(x) => Ok(Some(&*x.client_id)),
         Request::SessionEnd(_) => Err(NA),
     })
 }
@@ -342,13 +358,14 @@ fn ext_uris(r: &epp_request) -> Result<&[String], epp_result> {
     match &r.inner {
         Request::Login(l) => Ok(&l.extension_uris),
         Request::Command(c) => Ok(&c.extension_uris),
+        Request::Extension(x) => Ok(&x.extension_uris),
         _ => Err(NA),
     }
 }
 
-/// Login: how many `<svcExtension><extURI>` the client asked for. Command:
-/// how many children its `<extension>` has (their namespace URIs, in
-/// order, each one the client logged in with).
+/// Login: how many `<svcExtension><extURI>` the client asked for. Command
+/// or extension: how many children its `<extension>` has (their namespace
+/// URIs, in order, each one the client logged in with).
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_ext_uri_count(
     request: *const epp_request,
@@ -361,7 +378,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri_count(
     })
 }
 
-/// Login or command: the extension URI at `index` (below
+/// Login, command or extension: the extension URI at `index` (below
 /// `epp_request_get_ext_uri_count`).
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_ext_uri(
@@ -378,9 +395,12 @@ pub unsafe extern "C" fn epp_request_get_ext_uri(
     })
 }
 
-/// Login, poll, poll ack or command: the children of the command's `<extension>`,
-/// concatenated, each standing alone (namespace declarations included);
-/// (NULL, 0) when there is none.
+/// Login, poll, poll ack or command: the children of the command's
+/// `<extension>`, concatenated, each standing alone (namespace declarations
+/// included); (NULL, 0) when there is none. Extension: the children of
+/// `<epp><extension>`, the same way (never absent). For a login to a server
+/// offering RFC 8807, `<loginSec:loginSec>` is not among them: it is read
+/// into the password getters and the user agent.
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_extension_xml(
     request: *const epp_request,
@@ -392,12 +412,14 @@ pub unsafe extern "C" fn epp_request_get_extension_xml(
         Request::Poll(p) => Ok(p.extension_xml.as_deref()),
         Request::PollAck(a) => Ok(a.extension_xml.as_deref()),
         Request::Command(c) => Ok(c.extension_xml.as_deref()),
+        Request::Extension(x) => Ok(Some(x.extension_xml.as_str())),
         _ => Err(NA),
     })
 }
 
 /// Login, poll, poll ack or command: the `<clTRID>`, when the client sent a
-/// valid one; (NULL, 0) otherwise. libepp echoes it in the response.
+/// valid one; (NULL, 0) otherwise. libepp echoes it in the response. (An
+/// extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
 #[no_mangle]
 pub unsafe extern "C" fn epp_request_get_client_transaction_id(
     request: *const epp_request,
@@ -410,9 +432,59 @@ pub unsafe extern "C" fn epp_request_get_client_transaction_id(
             Request::Poll(p) => &p.client_transaction_id,
             Request::PollAck(a) => &a.client_transaction_id,
             Request::Command(c) => &c.client_transaction_id,
-            Request::SessionEnd(_) => return Err(NA),
+            Request::Extension(_) | Request::SessionEnd(_) => return Err(NA),
         };
         Ok(t.as_ref().map(|t| t.as_str()))
+    })
+}
+
+fn user_agent(r: &epp_request) -> Result<Option<&UserAgent>, epp_result> {
+    match &r.inner {
+        Request::Login(l) => Ok(l.user_agent.as_ref()),
+        _ => Err(NA),
+    }
+}
+
+/// Login: the `<loginSec:app>` of the RFC 8807 `<loginSec:userAgent>` (the
+/// client application and its version, such as "EPP SDK 1.0.0",
+/// whitespace collapsed); (NULL, 0) when the client did not say. Only a
+/// server offering RFC 8807 (`epp_config_builder_set_login_security`)
+/// reads it. A user agent has at least one of app, tech and os.
+#[no_mangle]
+pub unsafe extern "C" fn epp_request_get_user_agent_app(
+    request: *const epp_request,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    string_getter(request, out_ptr, out_len, |r| {
+        Ok(user_agent(r)?.and_then(|u| u.app.as_deref()))
+    })
+}
+
+/// Login: the `<loginSec:tech>` of the RFC 8807 user agent (the technology
+/// and its version, such as "Vendor Java 11.0.6"); (NULL, 0) when the
+/// client did not say.
+#[no_mangle]
+pub unsafe extern "C" fn epp_request_get_user_agent_tech(
+    request: *const epp_request,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    string_getter(request, out_ptr, out_len, |r| {
+        Ok(user_agent(r)?.and_then(|u| u.tech.as_deref()))
+    })
+}
+
+/// Login: the `<loginSec:os>` of the RFC 8807 user agent (the operating
+/// system and its version); (NULL, 0) when the client did not say.
+#[no_mangle]
+pub unsafe extern "C" fn epp_request_get_user_agent_os(
+    request: *const epp_request,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    string_getter(request, out_ptr, out_len, |r| {
+        Ok(user_agent(r)?.and_then(|u| u.os.as_deref()))
     })
 }
 

@@ -1,18 +1,23 @@
-//! Answers built by the host: `epp_response` and `epp_poll_message`.
+//! Answers built by the host: `epp_response`, `epp_poll_message` and
+//! `epp_security_event`.
 
 use std::ffi::c_char;
+use std::time::Duration;
 
 use super::boundary::{
     free_handle, guard, guard_void, handle_mut, into_handle, opt_string, out, string, time_from_ms,
     Res,
 };
 use super::result::epp_result;
-use crate::{EppResult, PollMessage, Response, ResultCode, ResultValue};
+use crate::{
+    EppResult, PollMessage, Response, ResultCode, ResultValue, SecurityEvent, SecurityEventLevel,
+    SecurityEventType,
+};
 
-/// A complete response to an object command (or to a poll or poll ack when
-/// the host wants full control), built by the host: one or more results,
-/// optional `<resData>` and `<extension>` content. libepp adds the
-/// envelope and `<trID>` and applies the RFC 9038 rules.
+/// A complete response to an object command or a protocol extension (or to
+/// a poll or poll ack when the host wants full control), built by the host:
+/// one or more results, optional `<resData>` and `<extension>` content.
+/// libepp adds the envelope and `<trID>` and applies the RFC 9038 rules.
 ///
 /// Made by `epp_response_new`, passed (by const pointer, not consumed) to
 /// `epp_session_answer_command`, which copies what it needs: the caller
@@ -28,6 +33,56 @@ pub struct epp_response {
 pub struct epp_poll_message {
     pub(crate) inner: PollMessage,
 }
+
+/// One RFC 8807 security event (`<loginSec:event>`) for a login response,
+/// built by the host: a password or certificate about to expire, an
+/// insecure cipher or TLS protocol, a statistic, a custom event. Made by
+/// `epp_security_event_new`, filled by the `epp_security_event_set_*`
+/// setters, passed (by const pointer, not consumed) to
+/// `epp_session_answer_login_with_events`, freed by
+/// `epp_security_event_free`. Use it from one thread at a time.
+pub struct epp_security_event {
+    pub(crate) inner: SecurityEvent,
+}
+
+/// The `type` of a security event: one of the `EPP_SECURITY_EVENT_TYPE_*`
+/// values.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct epp_security_event_type(pub u32);
+
+/// `password`: the password expires (or expired) at the exDate, which must
+/// be set (`epp_security_event_set_expires_at`).
+pub const EPP_SECURITY_EVENT_TYPE_PASSWORD: epp_security_event_type = epp_security_event_type(1);
+/// `certificate`: the client certificate expires (or expired) at the
+/// exDate, which must be set.
+pub const EPP_SECURITY_EVENT_TYPE_CERTIFICATE: epp_security_event_type = epp_security_event_type(2);
+/// `cipher`: an insecure or deprecated TLS cipher suite (its name as the
+/// value).
+pub const EPP_SECURITY_EVENT_TYPE_CIPHER: epp_security_event_type = epp_security_event_type(3);
+/// `tlsProtocol`: an insecure or deprecated TLS protocol (its name as the
+/// value).
+pub const EPP_SECURITY_EVENT_TYPE_TLS_PROTOCOL: epp_security_event_type =
+    epp_security_event_type(4);
+/// `newPW`: the new password does not meet the server's requirements.
+pub const EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD: epp_security_event_type =
+    epp_security_event_type(5);
+/// `stat`: a statistic, named with `epp_security_event_set_name` (such as
+/// "failedLogins"), its figure as the value, its period as the duration.
+pub const EPP_SECURITY_EVENT_TYPE_STAT: epp_security_event_type = epp_security_event_type(6);
+/// `custom`: a custom event, named with `epp_security_event_set_name`.
+pub const EPP_SECURITY_EVENT_TYPE_CUSTOM: epp_security_event_type = epp_security_event_type(7);
+
+/// The `level` of a security event: one of the `EPP_SECURITY_EVENT_LEVEL_*`
+/// values.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct epp_security_event_level(pub u32);
+
+/// `warning`: the client should act on it.
+pub const EPP_SECURITY_EVENT_LEVEL_WARNING: epp_security_event_level = epp_security_event_level(1);
+/// `error`: the event made the login fail.
+pub const EPP_SECURITY_EVENT_LEVEL_ERROR: epp_security_event_level = epp_security_event_level(2);
 
 impl epp_response {
     pub(crate) fn response(&self) -> &Response {
@@ -250,6 +305,165 @@ pub unsafe extern "C" fn epp_poll_message_set_extension(
 ) -> epp_result {
     with_message(message, |m| {
         m.extension = unsafe { opt_string(xml, xml_len)? }.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// Sets the structured content of `<msg>` (epp-1.0.xsd `mixedMsgType`):
+/// one or more namespaced XML elements, written after the text (which may
+/// then be empty), each made to stand alone; for example CZ.NIC FRED's
+/// `<fred:lowCreditData xmlns:fred="...">`. An element whose namespace the
+/// client did not log in with (as an objURI or an extURI) is moved into
+/// `<extValue>` (RFC 9038), as for `<resData>`. Checked when the message is
+/// used. (NULL, 0) removes it.
+#[no_mangle]
+pub unsafe extern "C" fn epp_poll_message_set_msg_xml(
+    message: *mut epp_poll_message,
+    xml: *const c_char,
+    xml_len: usize,
+) -> epp_result {
+    with_message(message, |m| {
+        m.msg_xml = unsafe { opt_string(xml, xml_len)? }.map(str::to_owned);
+        Ok(())
+    })
+}
+
+fn with_event(e: *mut epp_security_event, f: impl FnOnce(&mut SecurityEvent) -> Res) -> epp_result {
+    guard(|| f(&mut unsafe { handle_mut(e)? }.inner))
+}
+
+/// Makes a security event of `event_type` (an `EPP_SECURITY_EVENT_TYPE_*`
+/// value) and `level` (an `EPP_SECURITY_EVENT_LEVEL_*` value), with no
+/// other attribute and no text; `EPP_RESULT_INVALID_ARGUMENT` for another
+/// value. A `stat` or `custom` event needs a name
+/// (`epp_security_event_set_name`), a `password` or `certificate` event an
+/// exDate (`epp_security_event_set_expires_at`): RFC 8807's rules, checked
+/// when the event is used. On success `*out_event` receives an event to
+/// free with `epp_security_event_free`.
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_new(
+    event_type: epp_security_event_type,
+    level: epp_security_event_level,
+    out_event: *mut *mut epp_security_event,
+) -> epp_result {
+    guard(|| {
+        let o = unsafe { out(out_event)? };
+        let event_type = match event_type {
+            EPP_SECURITY_EVENT_TYPE_PASSWORD => SecurityEventType::Password,
+            EPP_SECURITY_EVENT_TYPE_CERTIFICATE => SecurityEventType::Certificate,
+            EPP_SECURITY_EVENT_TYPE_CIPHER => SecurityEventType::Cipher,
+            EPP_SECURITY_EVENT_TYPE_TLS_PROTOCOL => SecurityEventType::TlsProtocol,
+            EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD => SecurityEventType::NewPassword,
+            EPP_SECURITY_EVENT_TYPE_STAT => SecurityEventType::Stat(String::new()),
+            EPP_SECURITY_EVENT_TYPE_CUSTOM => SecurityEventType::Custom(String::new()),
+            _ => return Err(epp_result::InvalidArgument),
+        };
+        let level = match level {
+            EPP_SECURITY_EVENT_LEVEL_WARNING => SecurityEventLevel::Warning,
+            EPP_SECURITY_EVENT_LEVEL_ERROR => SecurityEventLevel::Error,
+            _ => return Err(epp_result::InvalidArgument),
+        };
+        let inner = SecurityEvent::new(event_type, level);
+        o.write(into_handle(epp_security_event { inner }));
+        Ok(())
+    })
+}
+
+/// Frees a security event (NULL is ignored).
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_free(event: *mut epp_security_event) {
+    guard_void(|| unsafe { free_handle(event) })
+}
+
+/// Sets the `name` of a `stat` or `custom` event (such as "failedLogins");
+/// `EPP_RESULT_NOT_APPLICABLE` for another type. A name that is empty or
+/// only whitespace is refused when the event is used.
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_name(
+    event: *mut epp_security_event,
+    name: *const c_char,
+    name_len: usize,
+) -> epp_result {
+    with_event(event, |e| {
+        let name = unsafe { string(name, name_len)? };
+        match &mut e.event_type {
+            SecurityEventType::Stat(n) | SecurityEventType::Custom(n) => {
+                name.clone_into(n);
+                Ok(())
+            }
+            _ => Err(epp_result::NotApplicable),
+        }
+    })
+}
+
+/// Sets the `exDate`: when the password or certificate expires (or
+/// expired), `at_ms` in Unix milliseconds. Written with second precision
+/// unless it has a fraction (`2020-03-25T00:00:00Z`,
+/// `2020-03-25T00:00:00.007Z`).
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_expires_at(
+    event: *mut epp_security_event,
+    at_ms: u64,
+) -> epp_result {
+    with_event(event, |e| {
+        e.expires_at = Some(time_from_ms(at_ms)?);
+        Ok(())
+    })
+}
+
+/// Sets the `value`: the cipher suite, the TLS protocol, the statistic's
+/// figure. (NULL, 0) removes it.
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_value(
+    event: *mut epp_security_event,
+    value: *const c_char,
+    value_len: usize,
+) -> epp_result {
+    with_event(event, |e| {
+        e.value = unsafe { opt_string(value, value_len)? }.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// Sets the `duration`: the period of a statistic, `duration_ms`
+/// milliseconds (written as an XML Schema duration: `P1D`, `PT1H30M`,
+/// `PT0.5S`).
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_duration(
+    event: *mut epp_security_event,
+    duration_ms: u64,
+) -> epp_result {
+    with_event(event, |e| {
+        e.duration = Some(Duration::from_millis(duration_ms));
+        Ok(())
+    })
+}
+
+/// Sets the `lang` of the text (an RFC 5646 tag; checked when the event is
+/// used). Without it no attribute is written (the schema's default is
+/// "en"). (NULL, 0) removes it.
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_lang(
+    event: *mut epp_security_event,
+    lang: *const c_char,
+    lang_len: usize,
+) -> epp_result {
+    with_event(event, |e| {
+        e.lang = unsafe { opt_string(lang, lang_len)? }.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// Sets the human-readable description (the element's text, such as
+/// "Password expiring in a week"). (NULL, 0) removes it.
+#[no_mangle]
+pub unsafe extern "C" fn epp_security_event_set_text(
+    event: *mut epp_security_event,
+    text: *const c_char,
+    text_len: usize,
+) -> epp_result {
+    with_event(event, |e| {
+        e.text = unsafe { opt_string(text, text_len)? }.map(str::to_owned);
         Ok(())
     })
 }

@@ -36,7 +36,7 @@ pub enum epp_result {
     InvalidUtf8 = 5,
     /// An argument is outside its documented set of values (an unknown
     /// enumeration value or flag, an EPP result code RFC 5730 does not
-    /// define, a number out of range, a misaligned out-pointer).
+    /// define, a number out of range, a misaligned out-pointer or array).
     InvalidArgument = 6,
     /// An index is not below the matching count.
     IndexOutOfRange = 7,

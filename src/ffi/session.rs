@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use super::boundary::{
     bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, ms_from_time,
-    opt_string, out, out_str, panic_message, time_from_ms, Res,
+    opt_array, opt_string, out, out_str, panic_message, time_from_ms, Res,
 };
 use super::config::epp_server;
 use super::request::{
     close_detail_value, close_reason_value, epp_close_detail, epp_close_reason, epp_request,
 };
-use super::response::{epp_poll_message, epp_response};
+use super::response::{epp_poll_message, epp_response, epp_security_event};
 use super::result::epp_result;
 use super::transaction::epp_transaction;
 use crate::{AckAnswer, LoginAnswer, PollAnswer, RequestId, Session, SessionError, SessionState};
@@ -331,6 +331,8 @@ pub unsafe extern "C" fn epp_session_poll_transaction(
 /// `*out_code`. Only 1000 means the client is logged in (and a new
 /// password should take effect): an accepted login still becomes 2502 when
 /// the server's `epp_registrar_sessions` has no room for the registrar.
+/// To send RFC 8807 security events with the answer, use
+/// `epp_session_answer_login_with_events`.
 #[no_mangle]
 pub unsafe extern "C" fn epp_session_answer_login(
     session: *mut epp_session,
@@ -340,15 +342,54 @@ pub unsafe extern "C" fn epp_session_answer_login(
 ) -> epp_result {
     session_mut(session, |s| {
         let o = unsafe { out(out_code)? };
-        let answer = match answer {
-            EPP_LOGIN_ANSWER_ACCEPTED => LoginAnswer::Accepted,
-            EPP_LOGIN_ANSWER_BAD_CREDENTIALS => LoginAnswer::BadCredentials,
-            EPP_LOGIN_ANSWER_ACCOUNT_DISABLED => LoginAnswer::AccountDisabled,
-            EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED => LoginAnswer::SessionLimitExceeded,
-            EPP_LOGIN_ANSWER_FAILED => LoginAnswer::Failed,
-            _ => return Err(epp_result::InvalidArgument),
-        };
-        let r = s.inner.answer_login(id(request_id), answer);
+        let r = s.inner.answer_login(id(request_id), login_answer(answer)?);
+        o.write(s.check(r)?.code());
+        Ok(())
+    })
+}
+
+fn login_answer(answer: epp_login_answer) -> Result<LoginAnswer, epp_result> {
+    Ok(match answer {
+        EPP_LOGIN_ANSWER_ACCEPTED => LoginAnswer::Accepted,
+        EPP_LOGIN_ANSWER_BAD_CREDENTIALS => LoginAnswer::BadCredentials,
+        EPP_LOGIN_ANSWER_ACCOUNT_DISABLED => LoginAnswer::AccountDisabled,
+        EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED => LoginAnswer::SessionLimitExceeded,
+        EPP_LOGIN_ANSWER_FAILED => LoginAnswer::Failed,
+        _ => return Err(epp_result::InvalidArgument),
+    })
+}
+
+/// Answers a login request as `epp_session_answer_login` does, with RFC
+/// 8807 security events for the client (a password or certificate about
+/// to expire, a weak cipher or TLS protocol, statistics...), whatever the
+/// outcome. `events` points to `n_events` event pointers (none NULL), only
+/// read: the caller still frees the events (and the array). (NULL, 0) is
+/// no events, which is `epp_session_answer_login`.
+///
+/// The events are written as `<extension><loginSec:loginSecData>` when the
+/// client logged in with the RFC 8807 extURI, and moved into `<extValue>`
+/// otherwise (RFC 9038), like any extension the client did not ask for.
+/// `EPP_RESULT_INVALID_ANSWER` (`epp_session_get_last_error` says why),
+/// answering nothing, when an event lacks what RFC 8807 requires: an exDate
+/// for `password` and `certificate`, a name for `stat` and `custom`, a
+/// language tag as lang.
+#[no_mangle]
+pub unsafe extern "C" fn epp_session_answer_login_with_events(
+    session: *mut epp_session,
+    request_id: u64,
+    answer: epp_login_answer,
+    events: *const *const epp_security_event,
+    n_events: usize,
+    out_code: *mut u16,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = unsafe { out(out_code)? };
+        let answer = login_answer(answer)?;
+        let events = unsafe { opt_array(events, n_events)? }
+            .iter()
+            .map(|&e| unsafe { handle(e) }.map(|e| e.inner.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let r = s.inner.answer_login_with(id(request_id), answer, events);
         o.write(s.check(r)?.code());
         Ok(())
     })
@@ -421,8 +462,10 @@ pub unsafe extern "C" fn epp_session_answer_ack_unknown(
     })
 }
 
-/// Answers an object command (or a poll or poll ack, when the host wants
-/// full control of the result) with a complete response. The response is
+/// Answers an object command or a protocol extension
+/// (`EPP_REQUEST_KIND_COMMAND`, `EPP_REQUEST_KIND_EXTENSION`; or a poll or
+/// poll ack, when the host wants full control of the result) with a
+/// complete response. The response is
 /// only read: the caller still frees it, and may reuse it. A 25xx code
 /// closes the session once written. `EPP_RESULT_INVALID_XML` or
 /// `EPP_RESULT_INVALID_ANSWER` when the response's content is not

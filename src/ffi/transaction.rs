@@ -42,8 +42,9 @@ pub unsafe extern "C" fn epp_transaction_free(transaction: *mut epp_transaction)
 }
 
 /// What was answered: "hello", "login", "logout", "poll req", "poll ack",
-/// an object verb ("check", "info", ...), "invalid" (a frame refused with
-/// 2000 or 2001) or "frame" (a frame length refused with 2500).
+/// an object verb ("check", "info", ...), "extension" (a protocol
+/// extension, `<epp><extension>`), "invalid" (a frame refused with 2000 or
+/// 2001) or "frame" (a frame length refused with 2500).
 #[no_mangle]
 pub unsafe extern "C" fn epp_transaction_get_command(
     transaction: *const epp_transaction,

@@ -265,6 +265,7 @@ enum config_key {
     CFG_SV_TRID_PREFIX,
     CFG_SV_TRID_EPOCH,
     CFG_LIMIT,
+    CFG_UNHANDLED_NAMESPACES,
 };
 
 /* One `config` line other than server_id and registrar_sessions, applied
@@ -275,6 +276,7 @@ struct config_item {
     str value;      /* URIs, languages, the prefix */
     epp_limit limit; /* CFG_LIMIT */
     uint64_t number; /* CFG_SV_TRID_EPOCH, CFG_LIMIT */
+    bool on;         /* CFG_UNHANDLED_NAMESPACES */
 };
 
 enum step_kind { STEP_START, STEP_NOW, STEP_FEED, STEP_EOF, STEP_TIMEOUT, STEP_CLOSE, STEP_ANSWER };
@@ -500,6 +502,15 @@ static int parse_answer(error *e, str rest, struct step *st) {
                 return -1;
             if (!str_is(p[3], "-"))
                 API(e, epp_poll_message_set_lang(st->message, p[3].p, p[3].n));
+        } else if (str_is(what, "msgxml")) {
+            size_t k = splitn(rest, p, 4);
+            if (k < 4)
+                return fail(e, "poll msgxml needs <msgid> <count> <qdate_ms> <xml>");
+            st->answer = ANSWER_POLL_MESSAGE;
+            if (new_poll_message(e, p, "", 0, &st->message) != 0)
+                return -1;
+            /* The XML is present even when empty: never (NULL, 0). */
+            API(e, epp_poll_message_set_msg_xml(st->message, p[3].n ? p[3].p : "", p[3].n));
         } else if (str_is(what, "resdata") || str_is(what, "extension")) {
             size_t k = splitn(rest, p, 4);
             if (k < 4)
@@ -592,6 +603,15 @@ static int set_config(error *e, struct script *s, str rest) {
         item.key = CFG_SV_TRID_EPOCH;
         if (parse_u64(e, value, "sv_trid_epoch", &item.number) != 0)
             return -1;
+    } else if (str_is(key, "unhandled_namespaces")) {
+        item.key = CFG_UNHANDLED_NAMESPACES;
+        if (str_is(value, "on"))
+            item.on = true;
+        else if (str_is(value, "off"))
+            item.on = false;
+        else
+            return fail(e, "unhandled_namespaces: \"%.*s\" is not on or off",
+                        value.n > 40 ? 40 : (int)value.n, value.p);
     } else {
         for (i = 0; i < sizeof LIMIT_KEYS / sizeof LIMIT_KEYS[0]; i++)
             if (str_is(key, LIMIT_KEYS[i].name))
@@ -944,6 +964,12 @@ static int request_line(error *e, buf *t, const epp_request *r, epp_request_kind
             return -1;
         return PUT(e, t, "xml", r, epp_request_get_object_xml, false);
     }
+    case EPP_REQUEST_KIND_EXTENSION:
+        buf_printf(t, "? %zu extension", n);
+        API(e, epp_request_get_ext_uri_count(r, &count));
+        if (put_uris(e, t, "ext", r, count, epp_request_get_ext_uri, "epp_request_get_ext_uri") != 0)
+            return -1;
+        return PUT(e, t, "xml", r, epp_request_get_extension_xml, false);
     default:
         return fail(e, "unknown epp_request_kind %u", (unsigned)kind);
     }
@@ -1177,6 +1203,9 @@ static int make_server(error *e, const struct script *s, uint64_t now, epp_serve
             break;
         case CFG_LIMIT:
             r = epp_config_builder_set_limit(builder, c->limit, c->number);
+            break;
+        case CFG_UNHANDLED_NAMESPACES:
+            r = epp_config_builder_set_unhandled_namespaces(builder, c->on);
             break;
         default:
             r = EPP_RESULT_INVALID_ARGUMENT;

@@ -103,6 +103,39 @@ static const uint64_t T0 = 1800000000000ull; /* 2027-01-15, in ms */
              "<svcExtension><extURI>" SECDNS_NS "</extURI></svcExtension>"     \
              "</svcs></login><clTRID>" cltrid "</clTRID></command></epp>"
 
+#define LOGINSEC_NS "urn:ietf:params:xml:ns:epp:loginSec-1.0"
+#define UNHANDLED_NS "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0"
+#define EXT_NS "urn:example:ext-1.0"
+
+/* A login using RFC 8807: the real password in <loginSec:pw>, after the
+ * user agent `ua` (the children of <loginSec:loginSec> before it), asking
+ * for the extension URIs `ext` (<extURI> elements). */
+#define LOGINSEC_LOGIN_XML(ua, ext)                                            \
+    EPP_OPEN "<command><login><clID>registrar1</clID><pw>[LOGIN-SECURITY]</pw>" \
+             "<options><version>1.0</version><lang>en</lang></options>"        \
+             "<svcs><objURI>" DOMAIN_NS "</objURI>"                            \
+             "<svcExtension>" ext "</svcExtension></svcs></login>"             \
+             "<extension><loginSec:loginSec xmlns:loginSec=\"" LOGINSEC_NS "\">" \
+             ua "<loginSec:pw>this is a long password</loginSec:pw>"           \
+             "</loginSec:loginSec></extension><clTRID>LS-1</clTRID></command></epp>"
+#define USER_AGENT_XML                                                         \
+    "<loginSec:userAgent><loginSec:app>EPP SDK 1.0.0</loginSec:app>"           \
+    "<loginSec:tech>Vendor Java 11.0.6</loginSec:tech>"                        \
+    "<loginSec:os>x86_64 Mac OS X 10.21</loginSec:os></loginSec:userAgent>"
+
+/* A login asking for the example extension EXT_NS. */
+#define EXT_LOGIN_XML                                                          \
+    EPP_OPEN "<command><login><clID>registrar1</clID><pw>secret-pw1</pw>"      \
+             "<options><version>1.0</version><lang>en</lang></options>"        \
+             "<svcs><objURI>" DOMAIN_NS "</objURI>"                            \
+             "<svcExtension><extURI>" EXT_NS "</extURI></svcExtension>"        \
+             "</svcs></login><clTRID>X-1</clTRID></command></epp>"
+
+/* An RFC 3735 protocol extension: two elements of EXT_NS. */
+#define PING_XML                                                               \
+    EPP_OPEN "<extension><x:ping xmlns:x=\"" EXT_NS "\"><x:clTRID>P-1</x:clTRID>" \
+             "</x:ping><x:note xmlns:x=\"" EXT_NS "\">two</x:note></extension></epp>"
+
 #define HELLO_XML EPP_OPEN "<hello/></epp>"
 #define POLL_REQ_XML EPP_OPEN "<command><poll op=\"req\"/><clTRID>P-1</clTRID></command></epp>"
 #define POLL_ACK_XML(id) EPP_OPEN "<command><poll op=\"ack\" msgID=\"" id "\"/><clTRID>A-1</clTRID></command></epp>"
@@ -1587,6 +1620,597 @@ static void test_poll_message_checks(void) {
     epp_server_free(c);
 }
 
+/* Builds a server on `b` (freed), with the transaction log when `log`. */
+static epp_server *build_server(epp_config_builder *b, bool log) {
+    epp_config *c = NULL;
+    epp_server *srv = NULL;
+    OK(epp_config_builder_set_sv_trid_epoch(b, 42));
+    OK(epp_config_builder_set_transaction_log(b, log));
+    OK(epp_config_builder_build(b, &c));
+    epp_config_builder_free(b);
+    OK(epp_server_new(c, T0, NULL, &srv));
+    epp_config_free(c);
+    CHECK(srv != NULL);
+    return srv;
+}
+
+static void test_login_security_and_unhandled_namespaces_config(void) {
+    epp_config_builder *b = NULL;
+    epp_config *c = NULL;
+    epp_server *srv;
+    epp_session *s = NULL;
+    const char *p = NULL;
+    size_t n = 0;
+    char *out;
+
+    /* Neither offered by default. */
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    srv = build_server(b, false);
+    OK(epp_session_new(srv, T0, &s));
+    out = drain(s);
+    CHECK(strstr(out, "<svcExtension><extURI>" SECDNS_NS "</extURI></svcExtension>") != NULL);
+    free(out);
+    epp_session_free(s);
+    epp_server_free(srv);
+
+    /* Both offered: after the other extension URIs, RFC 9038 first. */
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    OK(epp_config_builder_set_login_security(b, 8, 64));
+    OK(epp_config_builder_set_unhandled_namespaces(b, true));
+    srv = build_server(b, false);
+    OK(epp_session_new(srv, T0, &s));
+    out = drain(s);
+    CHECK(strstr(out, "<svcExtension><extURI>" SECDNS_NS "</extURI><extURI>" UNHANDLED_NS
+                      "</extURI><extURI>" LOGINSEC_NS "</extURI></svcExtension>") != NULL);
+    free(out);
+    epp_session_free(s);
+    epp_server_free(srv);
+
+    /* Turned on, then off again; listed already: not twice. */
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(UNHANDLED_NS)));
+    OK(epp_config_builder_set_unhandled_namespaces(b, true));
+    OK(epp_config_builder_build(b, &c));
+    epp_config_free(c);
+    OK(epp_config_builder_set_unhandled_namespaces(b, false));
+    srv = build_server(b, false);
+    OK(epp_session_new(srv, T0, &s));
+    out = drain(s);
+    CHECK(strstr(out, "<svcExtension><extURI>" UNHANDLED_NS "</extURI></svcExtension>") != NULL);
+    free(out);
+    epp_session_free(s);
+    epp_server_free(srv);
+
+    /* The password bounds are checked by the build. */
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    c = (epp_config *)&b;
+    OK(epp_config_builder_set_login_security(b, 5, 64));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    CHECK(c == (epp_config *)&b);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && has(p, n, "login_security"));
+    OK(epp_config_builder_set_login_security(b, 65, 64));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_set_login_security(b, 6, 1025));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_set_login_security(b, 6, 1024));
+    OK(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_XML_TEXT, 512));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG); /* above max_xml_text */
+    OK(epp_config_builder_set_login_security(b, SIZE_MAX, SIZE_MAX));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_set_login_security(b, 6, 512));
+    OK(epp_config_builder_build(b, &c));
+    epp_config_free(c);
+    epp_config_builder_free(b);
+
+    /* The RFC 8807 URI as a plain extension URI is refused. */
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(LOGINSEC_NS)));
+    EXPECT(epp_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_config_builder_get_last_error(b, &p, &n));
+    CHECK(p != NULL && has(p, n, "extension_uris"));
+    /* Offered through the setter as well, it is accepted (listed once). */
+    OK(epp_config_builder_set_login_security(b, 6, 128));
+    srv = build_server(b, false);
+    OK(epp_session_new(srv, T0, &s));
+    out = drain(s);
+    CHECK(strstr(out, "<svcExtension><extURI>" LOGINSEC_NS "</extURI></svcExtension>") != NULL);
+    free(out);
+    epp_session_free(s);
+    epp_server_free(srv);
+
+    EXPECT(epp_config_builder_set_login_security(NULL, 6, 128), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_config_builder_set_unhandled_namespaces(NULL, true), EPP_RESULT_NULL_PARAMETER);
+}
+
+/* A server offering secDNS and RFC 8807 (passwords of 8 to 64). */
+static epp_server *login_security_server(void) {
+    epp_config_builder *b = NULL;
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(SECDNS_NS)));
+    OK(epp_config_builder_set_login_security(b, 8, 64));
+    return build_server(b, false);
+}
+
+/* The user agent getters: (app, tech, os), NULL for an absent part. */
+static void expect_user_agent(const epp_request *r, const char *app, const char *tech, const char *os) {
+    const char *want[3] = {app, tech, os};
+    epp_result (*get[3])(const epp_request *, const char **, size_t *) = {
+        epp_request_get_user_agent_app, epp_request_get_user_agent_tech,
+        epp_request_get_user_agent_os};
+    size_t i;
+    for (i = 0; i < 3; i++) {
+        const char *p = (const char *)"sentinel";
+        size_t n = 99;
+        OK(get[i](r, &p, &n));
+        if (want[i] == NULL)
+            CHECK(p == NULL && n == 0);
+        else
+            CHECK(str_is(p, n, want[i]));
+    }
+}
+
+static void test_login_security_requests(void) {
+    epp_server *srv = login_security_server();
+    epp_session *s = NULL;
+    epp_request *r;
+    const char *p;
+    size_t n;
+    uint16_t code = 0;
+    char *out;
+
+    /* Every part of the user agent, and the real password. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML(USER_AGENT_XML, "<extURI>" LOGINSEC_NS "</extURI>"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_request_get_password(r, &p, &n));
+    CHECK(str_is(p, n, "this is a long password"));
+    OK(epp_request_get_new_password(r, &p, &n));
+    CHECK(p == NULL && n == 0);
+    OK(epp_request_get_extension_xml(r, &p, &n)); /* loginSec is read, not passed on */
+    CHECK(p == NULL && n == 0);
+    OK(epp_request_get_ext_uri(r, 0, &p, &n));
+    CHECK(str_is(p, n, LOGINSEC_NS));
+    expect_user_agent(r, "EPP SDK 1.0.0", "Vendor Java 11.0.6", "x86_64 Mac OS X 10.21");
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    CHECK(code == 1000);
+    epp_request_free(r);
+    out = drain(s);
+    CHECK(strstr(out, "<result code=\"1000\">") != NULL && strstr(out, "loginSec") == NULL);
+    free(out);
+    epp_session_free(s);
+
+    /* One part only; whitespace collapsed. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML("<loginSec:userAgent><loginSec:os>  Linux \n 6.1 </loginSec:os>"
+                                   "</loginSec:userAgent>",
+                                   "<extURI>" LOGINSEC_NS "</extURI>"),
+             T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    expect_user_agent(r, NULL, NULL, "Linux 6.1");
+    epp_request_free(r);
+    epp_session_free(s);
+
+    /* No user agent; and a login without the extension at all. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML("", "<extURI>" LOGINSEC_NS "</extURI>"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    expect_user_agent(r, NULL, NULL, NULL);
+    epp_request_free(r);
+    epp_session_free(s);
+    s = logged_in(srv);
+    feed_xml(s, CHECK_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    /* Not a login: the user agent does not apply. */
+    p = (const char *)"sentinel";
+    n = 77;
+    EXPECT(epp_request_get_user_agent_app(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_user_agent_tech(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_user_agent_os(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    CHECK(n == 77 && strcmp(p, "sentinel") == 0);
+    EXPECT(epp_request_get_user_agent_app(NULL, &p, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_request_get_user_agent_tech(r, NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_request_get_user_agent_os(r, &p, NULL), EPP_RESULT_NULL_PARAMETER);
+    epp_request_free(r);
+    epp_session_free(s);
+
+    /* A password outside the configured bounds: 2306, asked of nobody. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, EPP_OPEN "<command><login><clID>registrar1</clID><pw>[LOGIN-SECURITY]</pw>"
+                "<options><version>1.0</version><lang>en</lang></options><svcs><objURI>" DOMAIN_NS
+                "</objURI><svcExtension><extURI>" LOGINSEC_NS "</extURI></svcExtension></svcs>"
+                "</login><extension><loginSec:loginSec xmlns:loginSec=\"" LOGINSEC_NS "\">"
+                "<loginSec:pw>short</loginSec:pw></loginSec:loginSec></extension></command></epp>",
+             T0);
+    expect_queue_empty(s);
+    expect_frame(s, "<result code=\"2001\">", NULL); /* under the schema's 6... */
+    feed_xml(s, EPP_OPEN "<command><login><clID>registrar1</clID><pw>[LOGIN-SECURITY]</pw>"
+                "<options><version>1.0</version><lang>en</lang></options><svcs><objURI>" DOMAIN_NS
+                "</objURI><svcExtension><extURI>" LOGINSEC_NS "</extURI></svcExtension></svcs>"
+                "</login><extension><loginSec:loginSec xmlns:loginSec=\"" LOGINSEC_NS "\">"
+                "<loginSec:pw>shorter</loginSec:pw></loginSec:loginSec></extension></command></epp>",
+             T0);
+    expect_queue_empty(s);
+    expect_frame(s, "<result code=\"2306\">", NULL); /* ...and under the config's 8 */
+    epp_session_free(s);
+    epp_server_free(srv);
+}
+
+/* Makes the events of RFC 8807 section 4.2's example; returns how many. */
+static size_t rfc_events(epp_security_event **ev) {
+    size_t k = 0;
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_PASSWORD, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_expires_at(ev[k], 1585094400000ull)); /* 2020-03-25 */
+    OK(epp_security_event_set_lang(ev[k], S("en")));
+    OK(epp_security_event_set_text(ev[k++], S("Password expiration soon")));
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CERTIFICATE, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_expires_at(ev[k++], 1585699200000ull)); /* 2020-04-01 */
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_value(ev[k], S("TLS_RSA_WITH_AES_128_CBC_SHA")));
+    OK(epp_security_event_set_text(ev[k++], S("Non-PFS Cipher negotiated")));
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_TLS_PROTOCOL, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_value(ev[k], S("TLSv1.0")));
+    OK(epp_security_event_set_text(ev[k++], S("Insecure TLS protocol")));
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD, EPP_SECURITY_EVENT_LEVEL_ERROR, &ev[k]));
+    OK(epp_security_event_set_text(ev[k++], S("New password does not meet complexity requirements")));
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_STAT, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_name(ev[k], S("failedLogins")));
+    OK(epp_security_event_set_value(ev[k], S("100")));
+    OK(epp_security_event_set_duration(ev[k], 86400000));
+    OK(epp_security_event_set_text(ev[k++], S("Excessive invalid daily logins")));
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CUSTOM, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev[k]));
+    OK(epp_security_event_set_name(ev[k], S("myCustomEvent")));
+    OK(epp_security_event_set_text(ev[k++], S("A custom login security event occured")));
+    return k;
+}
+
+static void test_security_events(void) {
+    epp_server *srv = login_security_server();
+    epp_session *s = NULL;
+    epp_request *r;
+    epp_security_event *ev[8] = {NULL}, *bad = NULL, *untouched = (epp_security_event *)&bad;
+    const epp_security_event *list[8];
+    const char *p;
+    size_t n, k, i;
+    uint16_t code = 0;
+    char *out;
+
+    /* The handle: argument checks. */
+    bad = untouched;
+    EXPECT(epp_security_event_new(0, EPP_SECURITY_EVENT_LEVEL_WARNING, &bad), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_security_event_new(8, EPP_SECURITY_EVENT_LEVEL_WARNING, &bad), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, 0, &bad), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, 3, &bad), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, EPP_SECURITY_EVENT_LEVEL_ERROR, NULL),
+           EPP_RESULT_NULL_PARAMETER);
+    CHECK(bad == untouched);
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, EPP_SECURITY_EVENT_LEVEL_ERROR, &bad));
+    EXPECT(epp_security_event_set_name(bad, S("cipherName")), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_security_event_set_name(bad, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_name(NULL, S("x")), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_value(bad, S("bad \xff utf-8")), EPP_RESULT_INVALID_UTF8);
+    EXPECT(epp_security_event_set_value(bad, NULL, 4), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_text(bad, "x", SIZE_MAX), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_security_event_set_value(NULL, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_lang(NULL, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_text(NULL, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_expires_at(NULL, T0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_security_event_set_duration(NULL, 1), EPP_RESULT_NULL_PARAMETER);
+    OK(epp_security_event_set_value(bad, NULL, 0)); /* removes: absent is fine */
+    OK(epp_security_event_set_lang(bad, NULL, 0));
+    OK(epp_security_event_set_text(bad, NULL, 0));
+    epp_security_event_free(bad);
+    epp_security_event_free(NULL);
+
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML(USER_AGENT_XML, "<extURI>" LOGINSEC_NS "</extURI>"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    k = rfc_events(ev);
+    for (i = 0; i < k; i++)
+        list[i] = ev[i];
+
+    /* Refused, answering nothing: arguments first... */
+    code = 0;
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, NULL, 2, &code),
+           EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, SIZE_MAX, &code),
+           EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k, NULL),
+           EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), 99, list, k, &code),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_session_answer_login_with_events(NULL, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k, &code),
+           EPP_RESULT_NULL_PARAMETER);
+    list[k] = NULL;
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k + 1, &code),
+           EPP_RESULT_NULL_PARAMETER);
+    /* A misaligned array (never read). */
+    EXPECT(epp_session_answer_login_with_events(
+               s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED,
+               (const epp_security_event *const *)(uintptr_t)((uintptr_t)list + 1), 1, &code),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r) + 100, EPP_LOGIN_ANSWER_ACCEPTED, list, k, &code),
+           EPP_RESULT_UNKNOWN_REQUEST);
+    /* ...then what RFC 8807 requires of the events. */
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_PASSWORD, EPP_SECURITY_EVENT_LEVEL_WARNING, &bad));
+    list[k] = bad;
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k + 1, &code),
+           EPP_RESULT_INVALID_ANSWER);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p != NULL && has(p, n, "exDate"));
+    epp_security_event_free(bad);
+    OK(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_STAT, EPP_SECURITY_EVENT_LEVEL_WARNING, &bad));
+    list[k] = bad;
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k + 1, &code),
+           EPP_RESULT_INVALID_ANSWER);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p != NULL && has(p, n, "name"));
+    OK(epp_security_event_set_name(bad, S("  ")));
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k + 1, &code),
+           EPP_RESULT_INVALID_ANSWER);
+    OK(epp_security_event_set_name(bad, S("failedLogins")));
+    OK(epp_security_event_set_lang(bad, S("en_GB")));
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k + 1, &code),
+           EPP_RESULT_INVALID_ANSWER);
+    epp_security_event_free(bad);
+    CHECK(code == 0);
+    free(drain(s)); /* nothing was answered: nothing written */
+
+    /* Accepted with every kind of event, in the schema's attribute order. */
+    OK(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k, &code));
+    CHECK(code == 1000);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k, &code),
+           EPP_RESULT_ALREADY_ANSWERED);
+    out = drain(s);
+    CHECK(out[0] != '\0' && out[strlen(out) + 1] == '\0');
+    if (!has(out, strlen(out),
+             "<result code=\"1000\"><msg>Command completed successfully</msg></result><extension>"
+             "<loginSec:loginSecData xmlns:loginSec=\"" LOGINSEC_NS "\">"
+             "<loginSec:event type=\"password\" level=\"warning\" exDate=\"2020-03-25T00:00:00Z\" "
+             "lang=\"en\">Password expiration soon</loginSec:event>"
+             "<loginSec:event type=\"certificate\" level=\"warning\" exDate=\"2020-04-01T00:00:00Z\"/>"
+             "<loginSec:event type=\"cipher\" level=\"warning\" value=\"TLS_RSA_WITH_AES_128_CBC_SHA\">"
+             "Non-PFS Cipher negotiated</loginSec:event>"
+             "<loginSec:event type=\"tlsProtocol\" level=\"warning\" value=\"TLSv1.0\">"
+             "Insecure TLS protocol</loginSec:event>"
+             "<loginSec:event type=\"newPW\" level=\"error\">"
+             "New password does not meet complexity requirements</loginSec:event>"
+             "<loginSec:event type=\"stat\" name=\"failedLogins\" level=\"warning\" value=\"100\" "
+             "duration=\"P1D\">Excessive invalid daily logins</loginSec:event>"
+             "<loginSec:event type=\"custom\" name=\"myCustomEvent\" level=\"warning\">"
+             "A custom login security event occured</loginSec:event>"
+             "</loginSec:loginSecData></extension>")) {
+        fprintf(stderr, "unexpected login response: %s\n", out);
+        check_failures++;
+    }
+    free(out);
+    epp_request_free(r);
+
+    /* On a login request only. */
+    feed_xml(s, POLL_REQ_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    EXPECT(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list, k, &code),
+           EPP_RESULT_WRONG_ANSWER);
+    OK(epp_session_answer_poll_empty(s, req_id(r)));
+    free(drain(s));
+    epp_request_free(r);
+    epp_session_free(s);
+
+    /* A failed login gets its events too; the array is only read. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML("", "<extURI>" LOGINSEC_NS "</extURI>"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_BAD_CREDENTIALS, list + 4, 1, &code));
+    CHECK(code == 2200);
+    expect_frame(s, "<result code=\"2200\">", "<loginSec:event type=\"newPW\" level=\"error\">");
+    epp_request_free(r);
+    epp_session_free(s);
+
+    /* No events, (NULL, 0): epp_session_answer_login's response. */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGINSEC_LOGIN_XML("", "<extURI>" LOGINSEC_NS "</extURI>"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, NULL, 0, &code));
+    CHECK(code == 1000);
+    out = drain(s);
+    CHECK(strstr(out, "<result code=\"1000\">") != NULL && strstr(out, "<extension>") == NULL);
+    free(out);
+    epp_request_free(r);
+    epp_session_free(s);
+
+    /* A client that did not log in with RFC 8807: the events move into
+     * <extValue> (RFC 9038). */
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "ABC-1"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    expect_user_agent(r, NULL, NULL, NULL);
+    OK(epp_session_answer_login_with_events(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, list + 2, 1, &code));
+    CHECK(code == 1000);
+    expect_frame(s, "<extValue><value><loginSec:loginSecData xmlns:loginSec=\"" LOGINSEC_NS "\">"
+                    "<loginSec:event type=\"cipher\"",
+                 "<reason>" LOGINSEC_NS " not in login services</reason></extValue>");
+    epp_request_free(r);
+    epp_session_free(s);
+
+    for (i = 0; i < k; i++)
+        epp_security_event_free(ev[i]);
+    epp_server_free(srv);
+}
+
+static void test_protocol_extension(void) {
+    epp_config_builder *b = NULL;
+    epp_server *srv;
+    epp_session *s = NULL;
+    epp_request *r;
+    epp_response *resp = NULL;
+    epp_transaction *t = NULL;
+    const char *p = (const char *)"sentinel";
+    size_t n = 0;
+    uint64_t v = 0;
+    uint16_t code = 0;
+
+    OK(epp_config_builder_new(S("libepp C test server"), &b));
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    OK(epp_config_builder_add_extension_uri(b, S(EXT_NS)));
+    srv = build_server(b, true);
+    OK(epp_session_new(srv, T0, &s));
+    free(drain(s));
+    /* Not logged in: 2002, asked of nobody. */
+    feed_xml(s, PING_XML, T0);
+    expect_queue_empty(s);
+    expect_frame(s, "<result code=\"2002\">", NULL);
+    feed_xml(s, EXT_LOGIN_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    epp_request_free(r);
+    free(drain(s));
+
+    feed_xml(s, PING_XML, T0 + 5);
+    r = next_request(s, EPP_REQUEST_KIND_EXTENSION);
+    expect_queue_empty(s);
+    CHECK(req_id(r) > 0);
+    OK(epp_request_get_client_id(r, &p, &n));
+    CHECK(str_is(p, n, "registrar1"));
+    OK(epp_request_get_ext_uri_count(r, &n));
+    CHECK(n == 2);
+    OK(epp_request_get_ext_uri(r, 0, &p, &n));
+    CHECK(str_is(p, n, EXT_NS));
+    OK(epp_request_get_ext_uri(r, 1, &p, &n));
+    CHECK(str_is(p, n, EXT_NS));
+    EXPECT(epp_request_get_ext_uri(r, 2, &p, &n), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_request_get_extension_xml(r, &p, &n));
+    /* Each element stands alone: with the declarations it inherits. */
+    CHECK(str_is(p, n, "<x:ping xmlns=\"urn:ietf:params:xml:ns:epp-1.0\" xmlns:x=\"" EXT_NS "\">"
+                       "<x:clTRID>P-1</x:clTRID></x:ping><x:note xmlns=\"urn:ietf:params:xml:ns:epp-1.0\" "
+                       "xmlns:x=\"" EXT_NS "\">two</x:note>"));
+    /* What an extension request does not have. */
+    p = (const char *)"sentinel";
+    n = 4242;
+    EXPECT(epp_request_get_client_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_password(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_lang(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_obj_uri_count(r, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_object_uri(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_object_xml(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_message_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_close_reason_text(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_user_agent_app(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    CHECK(n == 4242 && strcmp(p, "sentinel") == 0 && v == 0);
+    /* Answered like an object command. */
+    EXPECT(epp_session_answer_poll_empty(s, req_id(r)), EPP_RESULT_WRONG_ANSWER);
+    OK(epp_response_new(1000, &resp));
+    OK(epp_response_set_extension(resp, S("<x:pong xmlns:x=\"" EXT_NS "\"><x:clTRID>P-1</x:clTRID></x:pong>")));
+    OK(epp_session_answer_command(s, req_id(r), resp));
+    expect_frame(s, "<result code=\"1000\">",
+                 "<extension><x:pong xmlns:x=\"" EXT_NS "\"><x:clTRID>P-1</x:clTRID></x:pong></extension>");
+    epp_response_free(resp);
+    epp_request_free(r);
+
+    /* Or with a failure. */
+    feed_xml(s, EPP_OPEN "<extension><x:ping xmlns:x=\"" EXT_NS "\"/></extension></epp>", T0 + 6);
+    r = next_request(s, EPP_REQUEST_KIND_EXTENSION);
+    OK(epp_session_answer_failure(s, req_id(r), NULL, 0));
+    expect_frame(s, "<result code=\"2400\">", NULL);
+    epp_request_free(r);
+    /* A namespace the client did not log in with: 2103, asked of nobody. */
+    feed_xml(s, EPP_OPEN "<extension><u:ping xmlns:u=\"urn:example:unknown-1.0\"/></extension></epp>", T0 + 7);
+    expect_queue_empty(s);
+    expect_frame(s, "<result code=\"2103\">", NULL);
+
+    /* The transaction log names it "extension". */
+    {
+        static const char *const want[][2] = {{"extension", "2002"}, {"login", "1000"},
+                                              {"extension", "1000"}, {"extension", "2400"},
+                                              {"extension", "2103"}};
+        size_t i = 0;
+        for (;;) {
+            char code_s[8];
+            OK(epp_session_poll_transaction(s, &t));
+            if (t == NULL)
+                break;
+            OK(epp_transaction_get_command(t, &p, &n));
+            OK(epp_transaction_get_result_code(t, &code));
+            snprintf(code_s, sizeof code_s, "%u", (unsigned)code);
+            if (i < sizeof want / sizeof want[0]) {
+                if (!str_is(p, n, want[i][0]) || strcmp(code_s, want[i][1]) != 0) {
+                    fprintf(stderr, "transaction %zu: %.*s %s, expected %s %s\n", i, (int)n, p,
+                            code_s, want[i][0], want[i][1]);
+                    check_failures++;
+                }
+            }
+            i++;
+            epp_transaction_free(t);
+        }
+        CHECK(i == sizeof want / sizeof want[0]);
+    }
+    epp_session_free(s);
+    epp_server_free(srv);
+}
+
+static void test_poll_msg_xml(void) {
+    epp_server *srv = make_server(NULL, false);
+    epp_session *s = logged_in(srv);
+    epp_request *r;
+    epp_poll_message *m = NULL;
+
+    feed_xml(s, POLL_REQ_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_poll_message_new(7, 2, T0, S(""), &m));
+    OK(epp_poll_message_set_msg_xml(m, S("plain text is not an element")));
+    EXPECT(epp_session_answer_poll_message(s, req_id(r), m), EPP_RESULT_INVALID_XML);
+    OK(epp_poll_message_set_msg_xml(m, S("<lowCreditData/>")));
+    EXPECT(epp_session_answer_poll_message(s, req_id(r), m), EPP_RESULT_INVALID_XML);
+    EXPECT(epp_poll_message_set_msg_xml(m, S("bad \xff utf-8")), EPP_RESULT_INVALID_UTF8);
+    EXPECT(epp_poll_message_set_msg_xml(m, NULL, 3), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_poll_message_set_msg_xml(NULL, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    /* An element of a namespace the client logged in with stays in <msg>,
+     * after the text... */
+    OK(epp_poll_message_set_msg_xml(m, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">example.com</domain:name>"
+                                         "<x:data xmlns:x=\"urn:example:not-logged-in\">1</x:data>")));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    /* ...and one of another namespace moves into <extValue>. */
+    expect_frame(s, "<msg lang=\"en\"><domain:name xmlns:domain=\"" DOMAIN_NS "\">example.com</domain:name></msg>",
+                 "<extValue><value><x:data xmlns:x=\"urn:example:not-logged-in\">1</x:data></value>");
+    epp_request_free(r);
+    epp_poll_message_free(m);
+
+    /* Text and structured content together; (NULL, 0) removes it again. */
+    feed_xml(s, POLL_REQ_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_poll_message_new(8, 1, T0, S("Low credit"), &m));
+    OK(epp_poll_message_set_msg_xml(m, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">x.com</domain:name>")));
+    OK(epp_poll_message_set_msg_xml(m, NULL, 0));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    expect_frame(s, "<msg lang=\"en\">Low credit</msg>", NULL);
+    epp_request_free(r);
+    feed_xml(s, POLL_REQ_XML, T0);
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_poll_message_set_msg_xml(m, S("<domain:name xmlns:domain=\"" DOMAIN_NS "\">x.com</domain:name>")));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    expect_frame(s, "<msg lang=\"en\">Low credit<domain:name xmlns:domain=\"" DOMAIN_NS "\">x.com</domain:name></msg>",
+                 NULL);
+    epp_request_free(r);
+    epp_poll_message_free(m);
+    epp_session_free(s);
+    epp_server_free(srv);
+}
+
 static void test_panic(void) {
     epp_server *c = make_server(NULL, false);
     epp_session *s = logged_in(c);
@@ -1661,6 +2285,11 @@ int main(void) {
         {"requests outlive their session", test_request_outlives_session},
         {"NULL arguments", test_null_arguments},
         {"poll message checks", test_poll_message_checks},
+        {"login security and unhandled namespaces in the config", test_login_security_and_unhandled_namespaces_config},
+        {"login security: passwords and user agents", test_login_security_requests},
+        {"login security: events with the login answer", test_security_events},
+        {"protocol extensions (RFC 3735)", test_protocol_extension},
+        {"structured poll messages (msg_xml)", test_poll_msg_xml},
         {"forced panic", test_panic},
         {"every epp_result is produced by some test", test_every_result_seen},
     };

@@ -1,7 +1,7 @@
 //! protocol.md, "XML": what is accepted, what is refused with 2001, and the
 //! schema strictness of session commands.
 
-use epp::{Limits, Request, ResultCode};
+use epp::{CloseReason, Limits, Request, ResultCode};
 
 use crate::common::*;
 use crate::support::*;
@@ -594,14 +594,17 @@ fn login_required_elements_are_enforced() {
             format!("{CL}{PW}{OPT}<svcs><objURI>{DOMAIN}</objURI><svcExtension/></svcs>"),
             "svcExtension",
         ),
-        (
-            format!("{CL}{PW}{OPT}<svcs><objURI></objURI></svcs>"),
-            "objURI",
-        ),
     ];
     for (parts, element) in cases {
         assert_login_2001(&login_of(&parts), element);
     }
+    // An empty objURI is a valid anyURI (the schema takes it) that names no
+    // service offered: 2307, like any other.
+    let mut c = Conn::new();
+    let r = c.ask(&login_of(&format!(
+        "{CL}{PW}{OPT}<svcs><objURI></objURI></svcs>"
+    )));
+    assert_eq!(code_of(&r), 2307, "{r}");
 }
 
 #[test]
@@ -710,13 +713,22 @@ fn version_must_be_a_version() {
         };
         assert_login_2001(&l.xml(), "version");
     }
-    // Well-formed but not offered: 2100 (the state machine table).
-    let mut c = Conn::new();
-    let l = LoginXml {
-        version: "2.0".into(),
-        ..LoginXml::default()
-    };
-    assert_eq!(code_of(&c.ask(&l.xml())), 2100);
+    // Of the pattern but not the enumeration (1.0 alone): the schema
+    // refuses these too, so they are 2001 as well, never 2100.
+    for other in ["2.0", "1.1", "1.00"] {
+        let l = LoginXml {
+            version: other.into(),
+            cl: Some("STRICT-1".into()),
+            ..LoginXml::default()
+        };
+        assert_login_2001(&l.xml(), "version");
+    }
+    // <logout> has no declared type (anyType): any attribute will do.
+    let mut c = Conn::logged_in();
+    c.send(&cmd("<logout x=\"1\"/>", Some("BYE-1")));
+    assert_eq!(c.end_reason(), CloseReason::Logout);
+    let r = c.one();
+    assert_eq!(code_of(&r), 1500, "{r}");
 }
 
 #[test]
@@ -802,7 +814,6 @@ fn poll_and_transfer_are_checked() {
         ("<poll op=\"req\" extra=\"1\"/>", "poll"),
         ("<poll op=\"req\"><x/></poll>", "poll"),
         ("<poll op=\"req\">text</poll>", "poll"),
-        ("<logout x=\"1\"/>", "logout"),
     ] {
         let r = c.ask(&cmd(inner, Some("STRICT-2")));
         assert_2001(&r, element);

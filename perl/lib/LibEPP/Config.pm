@@ -3,7 +3,7 @@ package LibEPP::Config;
 use strict;
 use warnings;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use Carp qw(croak);
 use LibEPP qw(:limit :dcp);
@@ -51,8 +51,30 @@ my %RETENTION = (
 my %KNOWN = map { $_ => 1 } qw(
     server_id versions languages object_uris extension_uris limits
     dcp_access dcp_statements dcp_expiry_absolute dcp_expiry_relative
-    sv_trid_prefix sv_trid_epoch transaction_log
+    sv_trid_prefix sv_trid_epoch transaction_log unhandled_namespaces login_security
 );
+
+# RFC 8807's password bounds when login_security gives none: the schema's
+# minimum, and the Rust API's default maximum.
+my %LOGIN_SECURITY_DEFAULT = (min_password_len => 6, max_password_len => 128);
+
+# The login_security option: a hash reference of bounds (each optional), or
+# a true scalar for the defaults; undef or false: not offered.
+sub _login_security {
+    my ($v) = @_;
+    return undef if !$v;
+    my %ls = %LOGIN_SECURITY_DEFAULT;
+    if (ref $v eq 'HASH') {
+        for my $k (sort keys %$v) {
+            croak "LibEPP::Config: unknown login_security key '$k' (one of: "
+                . join(', ', sort keys %LOGIN_SECURITY_DEFAULT) . ")" if !exists $ls{$k};
+            $ls{$k} = _uint($v->{$k}, "login_security $k");
+        }
+    } elsif (ref $v) {
+        croak "LibEPP::Config: login_security must be a hash reference or a true value";
+    }
+    return \%ls;
+}
 
 # A list argument: an array reference or one scalar.
 sub _list {
@@ -164,6 +186,11 @@ sub _build {
         if defined $args->{sv_trid_epoch};
     $call->('epp_config_builder_set_transaction_log', $args->{transaction_log} ? 1 : 0)
         if defined $args->{transaction_log};
+    $call->('epp_config_builder_set_unhandled_namespaces', $args->{unhandled_namespaces} ? 1 : 0)
+        if defined $args->{unhandled_namespaces};
+    my $login_security = _login_security($args->{login_security});
+    $call->('epp_config_builder_set_login_security', @$login_security{qw(min_password_len max_password_len)})
+        if $login_security;
 
     my $config;
     my $rc = LibEPP::FFI::epp_config_builder_build($b, \$config);
@@ -179,6 +206,8 @@ sub _build {
         object_uris     => [_list($args->{object_uris}, 'object_uris')],
         extension_uris  => [_list($args->{extension_uris}, 'extension_uris')],
         transaction_log => $args->{transaction_log} ? 1 : 0,
+        unhandled_namespaces => $args->{unhandled_namespaces} ? 1 : 0,
+        login_security  => $login_security,
     }, $class;
 }
 
@@ -188,6 +217,8 @@ sub server_id       { $_[0]{server_id} }
 sub object_uris     { @{$_[0]{object_uris}} }
 sub extension_uris  { @{$_[0]{extension_uris}} }
 sub transaction_log { $_[0]{transaction_log} }
+sub unhandled_namespaces { $_[0]{unhandled_namespaces} }
+sub login_security  { $_[0]{login_security} ? {%{$_[0]{login_security}}} : undef }
 
 sub DESTROY { LibEPP::_free_handle($_[0], 'epp_config_free') }
 
@@ -213,6 +244,8 @@ LibEPP::Config - a validated libepp server configuration
       limits         => { idle_timeout_ms => 300_000, max_failed_logins => 3 },
       sv_trid_prefix => 'EX',
       transaction_log => 1,
+      login_security  => { min_password_len => 8, max_password_len => 128 },   # RFC 8807
+      unhandled_namespaces => 1,                                                # RFC 9038
   );
   my $server = LibEPP::Server->new(config => $config);   # what sessions are made from
 
@@ -319,6 +352,32 @@ L<LibEPP::Server/new>). svTRIDs are C<prefix-epoch-sequence>.
 True to keep a record of every response for
 L<LibEPP::Session/poll_transaction> (default off).
 
+=item login_security
+
+Offers RFC 8807, the Login Security Extension
+(C<epp_config_builder_set_login_security>): a hash reference
+C<< { min_password_len => 6, max_password_len => 128 } >> (each key
+optional, these are the defaults), or any true value for the defaults.
+Not offered by default. The greeting then lists
+C<urn:ietf:params:xml:ns:epp:loginSec-1.0> after the other extension URIs,
+and a login may put a password longer than 16 characters behind
+C<[LOGIN-SECURITY]> (L<LibEPP::Request/password> gives the real one) and
+describe the client (L<LibEPP::Request/user_agent>); answer it with
+security events (L<LibEPP::Request/answer_login>). The bounds apply to
+C<< <loginSec:pw> >> and C<< <loginSec:newPW> >>, in characters: at least
+6, at most 1024 (and at most C<max_xml_text>), checked by libepp; a
+password outside them is answered 2306. Listing the RFC 8807 URI in
+C<extension_uris> without this option is refused.
+
+=item unhandled_namespaces
+
+True to offer RFC 9038 (C<epp_config_builder_set_unhandled_namespaces>;
+default off): the greeting lists
+C<urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0> after the other
+extension URIs, and a login may ask for it. Content the host passes in a
+namespace the client did not log in with is moved into C<< <extValue> >>
+either way.
+
 =back
 
 An unknown option or a malformed value croaks (C<registrar_sessions> and
@@ -329,9 +388,12 @@ code C<EPP_RESULT_INVALID_CONFIG> whose detail says which setting and why
 
   libepp: epp_config_builder_build: the configuration is invalid: ...
 
-=head2 server_id, object_uris, extension_uris, transaction_log
+=head2 server_id, object_uris, extension_uris, transaction_log, unhandled_namespaces, login_security
 
 The values the configuration was made with (the URIs as lists,
-C<transaction_log> as 1 or 0).
+C<transaction_log> and C<unhandled_namespaces> as 1 or 0,
+C<login_security> as a hash reference of both bounds, or C<undef> when not
+offered). C<extension_uris> are those given: libepp adds the RFC 8807 and
+RFC 9038 URIs itself.
 
 =cut

@@ -3,12 +3,12 @@ package LibEPP::PollMessage;
 use strict;
 use warnings;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use Carp qw(croak);
 use LibEPP ();
 
-my %KNOWN = map { $_ => 1 } qw(id count queued_at text lang res_data extension);
+my %KNOWN = map { $_ => 1 } qw(id count queued_at text lang msg_xml res_data extension);
 
 sub new {
     my ($class, %a) = @_;
@@ -26,6 +26,7 @@ sub new {
                    'epp_poll_message_new');
     my $self = bless { h => $h, id => $a{id}, count => $a{count} }, $class;
     $self->set_lang($a{lang})           if defined $a{lang};
+    $self->set_msg_xml($a{msg_xml})     if defined $a{msg_xml};
     $self->set_res_data($a{res_data})   if defined $a{res_data};
     $self->set_extension($a{extension}) if defined $a{extension};
     return $self;
@@ -39,6 +40,7 @@ sub count { $_[0]{count} }
 sub set_lang      { LibEPP::_call_text($_[0], 'epp_poll_message_set_lang', $_[1]) }
 sub set_res_data  { LibEPP::_call_text($_[0], 'epp_poll_message_set_res_data', $_[1]) }
 sub set_extension { LibEPP::_call_text($_[0], 'epp_poll_message_set_extension', $_[1]) }
+sub set_msg_xml   { LibEPP::_call_text($_[0], 'epp_poll_message_set_msg_xml', $_[1]) }
 
 sub DESTROY { LibEPP::_free_handle($_[0], 'epp_poll_message_free') }
 
@@ -58,6 +60,10 @@ LibEPP::PollMessage - a service message for a poll answer
       id => 42, count => 3, queued_at => $queued_ms, text => 'Transfer requested.');
   $request->answer_poll_message($msg);
 
+  # Structured content of <msg> (CZ.NIC FRED style), after the text:
+  $request->answer_poll_message(id => 43, count => 2, queued_at => $queued_ms, text => '',
+      msg_xml => '<fred:lowCreditData xmlns:fred="http://www.nic.cz/xml/epp/fred-1.5">...</fred:lowCreditData>');
+
 =head1 DESCRIPTION
 
 The oldest message of a client's queue, answered to C<< <poll op="req"> >>
@@ -69,8 +75,9 @@ as 1301 with C<< <msgQ> >>. The answer only reads it.
 
 C<id> (sent as C<msgQ id>), C<count> (messages in the client's queue,
 this one included), C<queued_at> (Unix milliseconds, sent as
-C<< <qDate> >>), C<text>; optionally C<lang>, C<res_data>, C<extension>
-(the setters below).
+C<< <qDate> >>), C<text> (may be C<''> when C<msg_xml> carries the
+content); optionally C<lang>, C<msg_xml>, C<res_data>, C<extension> (the
+setters below).
 
 =head2 id, count
 
@@ -89,5 +96,16 @@ namespace the client did not log in with is moved into C<< <extValue> >>
 =head2 set_extension($xml)
 
 Extension data (C<< <extension> >> children), with the same rule.
+
+=head2 set_msg_xml($xml)
+
+Structured content of C<< <msg> >> (epp-1.0.xsd C<mixedMsgType>): one or
+more namespaced elements, written after the text, each made to stand
+alone, such as CZ.NIC FRED's C<< <fred:lowCreditData xmlns:fred="..."> >>.
+An element in a namespace the client did not log in with (as an objURI or
+an extURI) is moved into C<< <extValue> >> (RFC 9038), as for C<res_data>;
+content that is not namespaced elements is refused when the message is
+used (C<EPP_RESULT_INVALID_XML>). C<undef> removes it
+(C<epp_poll_message_set_msg_xml>).
 
 =cut

@@ -3,7 +3,7 @@ package LibEPP::Request;
 use strict;
 use warnings;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use Carp qw(croak);
 use Scalar::Util qw(weaken);
@@ -15,6 +15,7 @@ my %CLASS = (
     EPP_REQUEST_KIND_POLL_ACK()    => 'LibEPP::Request::PollAck',
     EPP_REQUEST_KIND_COMMAND()     => 'LibEPP::Request::Command',
     EPP_REQUEST_KIND_SESSION_END() => 'LibEPP::Request::SessionEnd',
+    EPP_REQUEST_KIND_EXTENSION()   => 'LibEPP::Request::Extension',
 );
 
 # Made by LibEPP::Session::poll_queue from a handle it owns. The request
@@ -50,6 +51,7 @@ sub is_poll        { $_[0]{kind} == EPP_REQUEST_KIND_POLL }
 sub is_poll_ack    { $_[0]{kind} == EPP_REQUEST_KIND_POLL_ACK }
 sub is_command     { $_[0]{kind} == EPP_REQUEST_KIND_COMMAND }
 sub is_session_end { $_[0]{kind} == EPP_REQUEST_KIND_SESSION_END }
+sub is_extension   { $_[0]{kind} == EPP_REQUEST_KIND_EXTENSION }
 
 # --- getters --------------------------------------------------------
 
@@ -78,6 +80,9 @@ sub client_transaction_id { $_[0]->_string('epp_request_get_client_transaction_i
 sub object_uri            { $_[0]->_string('epp_request_get_object_uri') }
 sub object_xml            { $_[0]->_string('epp_request_get_object_xml') }
 sub close_reason_text     { $_[0]->_string('epp_request_get_close_reason_text') }
+sub user_agent_app        { $_[0]->_string('epp_request_get_user_agent_app') }
+sub user_agent_tech       { $_[0]->_string('epp_request_get_user_agent_tech') }
+sub user_agent_os         { $_[0]->_string('epp_request_get_user_agent_os') }
 sub message_id            { $_[0]->_number('epp_request_get_message_id') }
 sub verb                  { $_[0]->_number('epp_request_get_command_verb') }
 sub transfer_op           { $_[0]->_number('epp_request_get_transfer_op') }
@@ -99,6 +104,13 @@ sub extension_uris {
     my ($self) = @_;
     my $n = $self->_number('epp_request_get_ext_uri_count');
     return map { $self->_string('epp_request_get_ext_uri', $_) } 0 .. $n - 1;
+}
+
+sub user_agent {
+    my ($self) = @_;
+    my %ua = (app => $self->user_agent_app, tech => $self->user_agent_tech, os => $self->user_agent_os);
+    delete @ua{grep { !defined $ua{$_} } keys %ua};
+    return %ua ? \%ua : undef;
 }
 
 sub close_detail {
@@ -149,6 +161,9 @@ our @ISA = ('LibEPP::Request');
 package LibEPP::Request::SessionEnd;
 our @ISA = ('LibEPP::Request');
 
+package LibEPP::Request::Extension;
+our @ISA = ('LibEPP::Request');
+
 1;
 
 __END__
@@ -163,7 +178,9 @@ LibEPP::Request - a request the host decides
       my $kind = $req->kind_name;
       if ($kind eq 'login') {
           my $ok = check_password($req->client_id, $req->password);
-          my $code = $req->answer_login($ok ? 'accepted' : 'bad_credentials');
+          log_client($req->user_agent) if $req->user_agent;      # RFC 8807
+          my $code = $req->answer_login($ok ? 'accepted' : 'bad_credentials',
+                                        password_expiry_events($req->client_id));
           set_password($req->client_id, $req->new_password)
               if $code == 1000 && defined $req->new_password;
       } elsif ($kind eq 'poll') {
@@ -177,6 +194,9 @@ LibEPP::Request - a request the host decides
       } elsif ($kind eq 'command') {
           # $req->verb_name, $req->object_uri, $req->object_xml, $req->extension_xml
           $req->answer_command(2101);
+      } elsif ($kind eq 'extension') {
+          # <epp><extension> (RFC 3735): $req->extension_uris, $req->extension_xml
+          $req->answer_command(1000, extension => pong_for($req->extension_xml));
       } elsif ($kind eq 'session_end') {
           warn "session ended: ", $req->close_reason_text, "\n";
       }
@@ -185,14 +205,15 @@ LibEPP::Request - a request the host decides
 =head1 DESCRIPTION
 
 What L<LibEPP::Session/poll_queue> hands out: a login, a poll request, a
-poll ack, an object command, or the end of the session. libepp answers
+poll ack, an object command, a protocol extension, or the end of the
+session. libepp answers
 hello, logout and every protocol error itself; the host answers these,
 each exactly once, in any order (libepp writes the responses in command
 order).
 
 Each object is blessed into a subclass by kind -
 C<LibEPP::Request::Login>, C<::Poll>, C<::PollAck>, C<::Command>,
-C<::SessionEnd> - all of which inherit every method from
+C<::Extension>, C<::SessionEnd> - all of which inherit every method from
 C<LibEPP::Request>. A getter that does not apply to the request's kind
 throws a L<LibEPP::Error> with code C<EPP_RESULT_NOT_APPLICABLE>; an answer
 that does not fit it throws C<EPP_RESULT_WRONG_ANSWER>; a second answer
@@ -220,9 +241,10 @@ The C<EPP_REQUEST_KIND_*> value.
 
 =item kind_name
 
-C<login>, C<poll>, C<poll_ack>, C<command> or C<session_end>.
+C<login>, C<poll>, C<poll_ack>, C<command>, C<extension> or
+C<session_end>.
 
-=item is_login, is_poll, is_poll_ack, is_command, is_session_end
+=item is_login, is_poll, is_poll_ack, is_command, is_extension, is_session_end
 
 Whether the request is of that kind.
 
@@ -239,19 +261,21 @@ freed.
 =item client_transaction_id, cltrid
 
 The C<< <clTRID> >> when the client sent a valid one, else C<undef>
-(login, poll, poll ack, command). libepp echoes it itself.
+(login, poll, poll ack, command; an extension has none and throws
+C<EPP_RESULT_NOT_APPLICABLE>). libepp echoes it itself.
 
 =item client_id
 
-For a login, the C<< <clID> >> to authenticate; for a poll, poll ack or
-command, the logged-in client it comes from (the C<< <clID> >> of its
-login).
+For a login, the C<< <clID> >> to authenticate; for a poll, poll ack,
+command or extension, the logged-in client it comes from (the
+C<< <clID> >> of its login).
 
 =item extension_xml
 
 The children of the command's C<< <extension> >>, concatenated, each
 standing alone (namespace declarations included), or C<undef> (login,
-poll, poll ack, command).
+poll, poll ack, command); for an extension, the children of
+C<< <epp><extension> >>, never C<undef>.
 
 =back
 
@@ -261,11 +285,26 @@ poll, poll ack, command).
 
 =item password
 
-The C<< <pw> >>. Never log it.
+The C<< <pw> >>. Never log it. When the server offers RFC 8807 (the
+C<login_security> option of L<LibEPP::Config>) and the client sent
+C<[LOGIN-SECURITY]>, the real password from C<< <loginSec:pw> >>.
 
 =item new_password
 
-The C<< <newPW> >> to set if the login succeeds, or C<undef>.
+The C<< <newPW> >> to set if the login succeeds (likewise the real one
+behind C<[LOGIN-SECURITY]>), or C<undef>.
+
+=item user_agent
+
+RFC 8807's C<< <loginSec:userAgent> >>: a hash reference with the parts the
+client gave among C<app> (the client application and its version), C<tech>
+(the technology) and C<os> (the operating system), or C<undef> when it did
+not describe itself (or the server does not offer RFC 8807).
+
+=item user_agent_app, user_agent_tech, user_agent_os
+
+The parts one by one (C<epp_request_get_user_agent_*>), each C<undef> when
+absent.
 
 =item lang
 
@@ -280,13 +319,19 @@ The C<< <svcs><objURI> >> list the client asked for.
 The C<< <svcExtension><extURI> >> list (for a command: the namespace URIs
 of its C<< <extension> >> children, in order).
 
-=item answer_login($answer)
+=item answer_login($answer, @events)
 
 Answers with the host's decision: C<'accepted'>, C<'bad_credentials'>,
 C<'account_disabled'>, C<'session_limit_exceeded'>, C<'failed'> (or an
 C<EPP_LOGIN_ANSWER_*> value). Returns the result code sent: only 1000
 means the client is logged in (an accepted login becomes 2502 when the
 registrar counter is full).
+
+C<@events> are RFC 8807 security events for the client, whatever the
+outcome: L<LibEPP::SecurityEvent> objects, or hash references of
+L<LibEPP::SecurityEvent/new>'s arguments
+(C<epp_session_answer_login_with_events>). An event lacking what RFC 8807
+requires throws C<EPP_RESULT_INVALID_ANSWER> and answers nothing.
 
 =back
 
@@ -373,6 +418,29 @@ refuses the content.
 =item answer_failure($text)
 
 Answers 2400 (command failed), with C<$text> or the standard message.
+
+=back
+
+=head2 Extension
+
+A protocol extension (RFC 3735): C<< <epp><extension> >>, a command outside
+C<< <command> >>, from a logged-in client, every element in a namespace it
+logged in with (libepp answers 2002 before login and 2103 otherwise).
+
+=over
+
+=item extension_uris
+
+The namespace URI of each element, in order.
+
+=item extension_xml
+
+The elements, each standing alone.
+
+=item answer_command($response), answer_command($code, %options)
+
+Answers it like an object command (or C<answer_failure>). Its response
+has no C<< <clTRID> >>: a transaction id, if any, is the extension's own.
 
 =back
 

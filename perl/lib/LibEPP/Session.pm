@@ -3,7 +3,7 @@ package LibEPP::Session;
 use strict;
 use warnings;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use Carp qw(croak);
 use Errno ();
@@ -14,6 +14,7 @@ use LibEPP::Server;
 use LibEPP::Request;
 use LibEPP::Response;
 use LibEPP::PollMessage;
+use LibEPP::SecurityEvent;
 use LibEPP::Transaction;
 
 my %LOGIN_ANSWER = (
@@ -225,13 +226,21 @@ sub _id {
 }
 
 sub answer_login {
-    my ($self, $id, $answer) = @_;
+    my ($self, $id, $answer, @events) = @_;
     $id = _id('answer_login', $id);
     croak "LibEPP::Session->answer_login: an answer is required" if !defined $answer;
     my $value = $answer =~ /^\d+$/ ? $answer : $LOGIN_ANSWER{$answer};
     croak "LibEPP::Session->answer_login: unknown answer '$answer' (one of: "
         . join(', ', sort keys %LOGIN_ANSWER) . ")" if !defined $value;
-    return $self->_get('epp_session_answer_login', $id, $value);
+    return $self->_get('epp_session_answer_login', $id, $value) if !@events;
+    # The event objects live until the call returns: libepp only reads them.
+    my @objects = map {
+        blessed($_) && $_->isa('LibEPP::SecurityEvent') ? $_
+            : ref $_ eq 'HASH' ? LibEPP::SecurityEvent->new(%$_)
+            : croak "LibEPP::Session->answer_login: an event must be a LibEPP::SecurityEvent or a hash reference"
+    } @events;
+    return $self->_get('epp_session_answer_login_with_events', $id, $value,
+                       [map { $_->_handle } @objects], scalar @objects);
 }
 
 sub answer_poll_empty {
@@ -690,7 +699,7 @@ empty. Poll after every feed, every answer and every C<consume_output>.
 
 Every queued request (at most C<$max>), as a list.
 
-=item answer_login($id, $answer)
+=item answer_login($id, $answer, @events)
 
 =item answer_poll_empty($id)
 

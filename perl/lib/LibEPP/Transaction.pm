@@ -3,7 +3,7 @@ package LibEPP::Transaction;
 use strict;
 use warnings;
 
-our $VERSION = '0.2.0';
+our $VERSION = '0.3.0';
 
 use LibEPP ();
 
@@ -73,8 +73,9 @@ data and outlives its session. Never contains a password.
 =head2 command
 
 What was answered: C<hello>, C<login>, C<logout>, C<poll req>,
-C<poll ack>, an object verb (C<check>, C<info>, ...), C<invalid> (a frame
-refused with 2000 or 2001) or C<frame> (a frame length refused with 2500).
+C<poll ack>, an object verb (C<check>, C<info>, ...), C<extension> (a
+protocol extension, C<< <epp><extension> >>), C<invalid> (a frame refused
+with 2000 or 2001) or C<frame> (a frame length refused with 2500).
 
 =head2 result_code
 
