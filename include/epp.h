@@ -1,6 +1,7 @@
 /*
  * epp.h: the C API of libepp, a sans-IO EPP (RFC 5730/5734) server session
- * engine. Link with `pkg-config --cflags --libs epp`.
+ * engine, with an ETP 1.1 server session engine beside it (epp_etp_*).
+ * Link with `pkg-config --cflags --libs epp`.
  *
  * OVERVIEW
  *   libepp does no I/O. The host owns sockets, TLS, storage and business
@@ -17,6 +18,25 @@
  *   until epp_session_is_finished, then close the socket and
  *   epp_session_free. Call epp_session_handle_eof when the peer closes and
  *   epp_session_handle_timeout when epp_session_get_next_timeout passes.
+ *
+ * ETP
+ *   The same library serves ETP 1.1 (Energistics Transfer Protocol, the Core
+ *   protocol; docs/etp.md) under its own prefix, epp_etp_ / EPP_ETP_, with
+ *   the same conventions and epp_result values. Per server: an
+ *   epp_etp_config (epp_etp_config_builder_*). Per WebSocket:
+ *   epp_etp_session_new(config, 16-byte session id, &session), then
+ *     epp_etp_session_feed_message     one WebSocket binary message (read
+ *                                      only while
+ *                                      epp_etp_session_wants_input says so);
+ *     epp_etp_session_peek_output      the next message to send, whole, as
+ *                                      one WebSocket binary message (then
+ *                                      epp_etp_session_consume_output);
+ *     epp_etp_session_poll_queue       the next epp_etp_request, answered
+ *                                      with epp_etp_session_respond, _raise
+ *                                      or _finish when it has an id;
+ *   until epp_etp_session_is_finished, then close the WebSocket and
+ *   epp_etp_session_free. Call epp_etp_session_handle_eof when the
+ *   WebSocket closes. ETP Core has no timers: nothing takes a time.
  *
  * CONVENTIONS
  *   - Names: epp_ for types and functions, EPP_ for values and macros.
@@ -39,10 +59,11 @@
  *     terminator needed. An optional string is absent when given as
  *     (NULL, 0).
  *   - Data handed out (strings, raw XML, output bytes) is (pointer, length),
- *     not NUL-terminated, and borrowed: a string from an epp_request or
- *     epp_transaction stays valid until that object is freed; anything from
- *     an epp_session (output bytes, client id, error text) until the next
- *     call given that session; anything from an epp_config_builder until
+ *     not NUL-terminated, and borrowed: a string from an epp_request,
+ *     epp_etp_request or epp_transaction stays valid until that object is
+ *     freed; anything from an epp_session or epp_etp_session (output bytes,
+ *     client id, error text) until the next call given that session;
+ *     anything from an epp_config_builder or epp_etp_config_builder until
  *     the next call given that builder. An absent optional string is
  *     handed out as (NULL, 0).
  *   - Time is uint64_t milliseconds since the Unix epoch (now_ms), always
@@ -52,12 +73,13 @@
  *     never aborts the host (the library must be built with Rust's default
  *     panic = "unwind"). A session in which a panic happened is poisoned:
  *     every later call on it returns EPP_RESULT_PANIC, except
- *     epp_session_get_last_error and epp_session_free.
+ *     epp_session_get_last_error and epp_session_free (for an ETP session,
+ *     epp_etp_session_get_last_error and epp_etp_session_free).
  *
  * THREADS
- *   - An epp_config is immutable: any number of threads may use one at the
- *     same time (start servers from it, free it once no thread uses the
- *     handle).
+ *   - An epp_config (and an epp_etp_config) is immutable: any number of
+ *     threads may use one at the same time (start servers or ETP sessions
+ *     from it, free it once no thread uses the handle).
  *   - An epp_server is shared freely: any number of threads may make
  *     sessions from one at the same time, and its sessions on many threads
  *     share its svTRID generator and registrar counter.
@@ -65,13 +87,14 @@
  *     threads update and read it at once.
  *   - Every other handle (epp_session, epp_request, epp_transaction,
  *     epp_response, epp_poll_message, epp_security_event,
- *     epp_config_builder) may move between
+ *     epp_config_builder, and the ETP epp_etp_session, epp_etp_request,
+ *     epp_etp_config_builder) may move between
  *     threads but must be used by one thread at a time: no two calls given
  *     the same handle may overlap.
  *   - Handles are independent: a server keeps its own reference to its
  *     config and registrar counter, and a session to its server, so those
- *     may be freed first; requests own their data and outlive their
- *     session.
+ *     may be freed first; an ETP session keeps its own reference to its
+ *     config; requests own their data and outlive their session.
  *
  * VERSIONING
  *   EPP_VERSION_MAJOR/MINOR/PATCH give the version this header belongs to;
@@ -87,6 +110,105 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * The length of an ETP session id (a UUID) in bytes, as
+ * `epp_etp_session_new` takes it.
+ */
+#define EPP_ETP_SESSION_ID_LEN 16
+
+/**
+ * The Core protocol (session management), which libepp runs itself.
+ */
+#define EPP_ETP_PROTOCOL_CORE 0
+
+/**
+ * The Discovery protocol.
+ */
+#define EPP_ETP_PROTOCOL_DISCOVERY 3
+
+/**
+ * The Store protocol.
+ */
+#define EPP_ETP_PROTOCOL_STORE 4
+
+/**
+ * `messageFlags` bit: the message is a part of a multi-part message.
+ */
+#define EPP_ETP_FLAG_MULTI_PART 1
+
+/**
+ * `messageFlags` bit: the final part of a multi-part message.
+ */
+#define EPP_ETP_FLAG_FINAL_PART 2
+
+/**
+ * The `messageType` of ProtocolException, in every protocol.
+ */
+#define EPP_ETP_MESSAGE_TYPE_PROTOCOL_EXCEPTION 1000
+
+/**
+ * The `messageType` of Acknowledge, in every protocol.
+ */
+#define EPP_ETP_MESSAGE_TYPE_ACKNOWLEDGE 1001
+
+/**
+ * ETP error code (ProtocolException `errorCode`): the agent does not
+ * support the requested role.
+ */
+#define EPP_ETP_ERROR_ENOROLE 1
+
+/**
+ * ETP error code: the server supports none of the requested protocols.
+ */
+#define EPP_ETP_ERROR_ENOSUPPORTEDPROTOCOLS 2
+
+/**
+ * ETP error code: the message type is invalid for its protocol.
+ */
+#define EPP_ETP_ERROR_EINVALID_MESSAGETYPE 3
+
+/**
+ * ETP error code: the agent does not support the protocol of a message.
+ */
+#define EPP_ETP_ERROR_EUNSUPPORTED_PROTOCOL 4
+
+/**
+ * ETP error code: a logically invalid argument (libepp also sends it for
+ * a body that does not decode).
+ */
+#define EPP_ETP_ERROR_EINVALID_ARGUMENT 5
+
+/**
+ * ETP error code: permission denied.
+ */
+#define EPP_ETP_ERROR_EPERMISSION_DENIED 6
+
+/**
+ * ETP error code: the operation is not supported.
+ */
+#define EPP_ETP_ERROR_ENOTSUPPORTED 7
+
+/**
+ * ETP error code: the message is not allowed in the protocol's current
+ * state.
+ */
+#define EPP_ETP_ERROR_EINVALID_STATE 8
+
+/**
+ * ETP error code: the URI does not exist.
+ */
+#define EPP_ETP_ERROR_EINVALID_URI 9
+
+/**
+ * ETP error code: the security token expired.
+ */
+#define EPP_ETP_ERROR_EEXPIRED_TOKEN 10
+
+/**
+ * ETP error code: a resource was not found.
+ */
+#define EPP_ETP_ERROR_ENOT_FOUND 11
 
 /**
  * A buffer of this many bytes always holds the description that
@@ -107,7 +229,7 @@
 /**
  * The minor version of the libepp this header belongs to.
  */
-#define EPP_VERSION_MINOR 3
+#define EPP_VERSION_MINOR 4
 
 /**
  * The patch version of the libepp this header belongs to.
@@ -137,9 +259,10 @@ enum epp_result
   /**
    * A Rust panic was caught at the API boundary. If the call was given a
    * session, that session is poisoned: every later call on it, except
-   * `epp_session_get_last_error` and `epp_session_free`, returns
-   * `EPP_RESULT_PANIC`. Free it and drop the connection. Panics are bugs
-   * in libepp; please report them.
+   * `epp_session_get_last_error` and `epp_session_free` (for an ETP
+   * session, `epp_etp_session_get_last_error` and
+   * `epp_etp_session_free`), returns `EPP_RESULT_PANIC`. Free it and
+   * drop the connection. Panics are bugs in libepp; please report them.
    */
   EPP_RESULT_PANIC = 1,
   /**
@@ -173,7 +296,8 @@ enum epp_result
    * The item asked for does not exist for this object: a request getter
    * used on a request of another kind, a close detail of a session that
    * is open or ended for a reason without that detail, a DCP recDesc
-   * with no statement to add it to.
+   * with no statement to add it to, an ETP capability with no protocol
+   * to add it to, an ETP message to consume when none is pending.
    */
   EPP_RESULT_NOT_APPLICABLE = 8,
   /**
@@ -211,13 +335,16 @@ enum epp_result
    */
   EPP_RESULT_ALREADY_ANSWERED = 205,
   /**
-   * Input was fed after `epp_session_handle_eof`; nothing was taken.
+   * Input was fed after `epp_session_handle_eof` (or
+   * `epp_etp_session_handle_eof`); nothing was taken.
    */
   EPP_RESULT_INPUT_AFTER_EOF = 206,
   /**
    * The session could not handle a frame now and holding the input fed
    * would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`; nothing was taken. The
-   * host read on although `epp_session_wants_input` said false.
+   * host read on although `epp_session_wants_input` said false. (For an
+   * ETP session: a message, `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT`,
+   * `epp_etp_session_wants_input`.)
    */
   EPP_RESULT_INPUT_BUFFER_FULL = 207,
 };
@@ -226,6 +353,140 @@ enum epp_result
 typedef enum epp_result epp_result;
 #else
 typedef uint32_t epp_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where an ETP session is, as the host sees it.
+ */
+enum epp_etp_session_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Waiting for RequestSession.
+   */
+  EPP_ETP_SESSION_STATE_AWAITING_REQUEST = 1,
+  /**
+   * OpenSession sent: the session is open.
+   */
+  EPP_ETP_SESSION_STATE_OPEN = 2,
+  /**
+   * No more input is processed; messages already sent are still to be
+   * taken.
+   */
+  EPP_ETP_SESSION_STATE_CLOSING = 3,
+  /**
+   * Nothing more will be sent: close the WebSocket.
+   */
+  EPP_ETP_SESSION_STATE_CLOSED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_etp_session_state epp_etp_session_state;
+#else
+typedef uint32_t epp_etp_session_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why an ETP session ended.
+ */
+enum epp_etp_close_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The session has not ended.
+   */
+  EPP_ETP_CLOSE_REASON_NONE = 0,
+  /**
+   * The client sent CloseSession.
+   */
+  EPP_ETP_CLOSE_REASON_CLIENT_CLOSED = 1,
+  /**
+   * The server supports none of the requested protocols
+   * (ProtocolException ENOSUPPORTEDPROTOCOLS, then CloseSession).
+   */
+  EPP_ETP_CLOSE_REASON_NO_SUPPORTED_PROTOCOLS = 2,
+  /**
+   * The host ended the session with CloseSession
+   * (`epp_etp_session_close_session`).
+   */
+  EPP_ETP_CLOSE_REASON_HOST_CLOSED_SESSION = 3,
+  /**
+   * The peer closed the WebSocket (`epp_etp_session_handle_eof`).
+   */
+  EPP_ETP_CLOSE_REASON_PEER_CLOSED = 4,
+  /**
+   * The host closed the session without a message
+   * (`epp_etp_session_close`).
+   */
+  EPP_ETP_CLOSE_REASON_HOST = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_etp_close_reason epp_etp_close_reason;
+#else
+typedef uint32_t epp_etp_close_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What kind of item an `epp_etp_request` is; it says which getters apply.
+ * Values are never reused; new kinds are added at the end (give a
+ * `switch` on the kind a `default`). Only `EPP_ETP_REQUEST_KIND_MESSAGE`
+ * and `EPP_ETP_REQUEST_KIND_RENEW_TOKEN` take an answer (they have an
+ * id); the others are news.
+ */
+enum epp_etp_request_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The session opened (OpenSession was sent). Getters: header (of the
+   * RequestSession), application name and version (the client's),
+   * protocols (those negotiated, as sent in OpenSession), supported
+   * objects (the client's).
+   */
+  EPP_ETP_REQUEST_KIND_OPENED = 1,
+  /**
+   * A message of a negotiated protocol, for the host to decode and
+   * answer: `epp_etp_session_respond`, `epp_etp_session_raise` or
+   * `epp_etp_session_finish`. Getters: id, header, body.
+   */
+  EPP_ETP_REQUEST_KIND_MESSAGE = 2,
+  /**
+   * The client sent RenewSecurityToken: `epp_etp_session_finish`
+   * accepts the token, `epp_etp_session_raise` refuses it (for example
+   * with `EPP_ETP_ERROR_EEXPIRED_TOKEN`). Getters: id, header, token.
+   */
+  EPP_ETP_REQUEST_KIND_RENEW_TOKEN = 3,
+  /**
+   * The client sent a Core ProtocolException. Getters: header, error
+   * code, error message.
+   */
+  EPP_ETP_REQUEST_KIND_PEER_EXCEPTION = 4,
+  /**
+   * The client sent a Core Acknowledge. Getters: header.
+   */
+  EPP_ETP_REQUEST_KIND_ACKNOWLEDGED = 5,
+  /**
+   * The session ended (or is ending): no more requests will come; take
+   * the remaining output and close the WebSocket once
+   * `epp_etp_session_is_finished`. Getters: close reason, close message
+   * (the client's CloseSession reason), close reason text.
+   */
+  EPP_ETP_REQUEST_KIND_SESSION_END = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_etp_request_kind epp_etp_request_kind;
+#else
+typedef uint32_t epp_etp_request_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -499,6 +760,47 @@ typedef struct epp_config epp_config;
 typedef struct epp_config_builder epp_config_builder;
 
 /**
+ * A validated ETP server configuration: immutable data shared by the
+ * sessions made from it.
+ *
+ * Immutable: any number of threads may use one `epp_etp_config` at the
+ * same time. Each session keeps its own reference, so the config may be
+ * freed while its sessions live on.
+ */
+typedef struct epp_etp_config epp_etp_config;
+
+/**
+ * An ETP server configuration being built: made by
+ * `epp_etp_config_builder_new`, filled by the `epp_etp_config_builder_*`
+ * setters, turned into an `epp_etp_config` by
+ * `epp_etp_config_builder_build` (which may be called more than once),
+ * freed by `epp_etp_config_builder_free`. Use it from one thread at a
+ * time.
+ */
+typedef struct epp_etp_config_builder epp_etp_config_builder;
+
+/**
+ * An item of an ETP session's queue, taken by `epp_etp_session_poll_queue`:
+ * a request to answer or news. It owns its data, independent of the
+ * session: what it hands out stays valid until it is freed with
+ * `epp_etp_request_free`. Answer it through the session, naming its id
+ * (`epp_etp_request_get_id`); freeing it does not answer it.
+ */
+typedef struct epp_etp_request epp_etp_request;
+
+/**
+ * One ETP 1.1 server session on one WebSocket, without any I/O: made by
+ * `epp_etp_session_new` once the WebSocket is upgraded (and the client
+ * authenticated, as the host sees fit), freed by `epp_etp_session_free`
+ * once it is closed.
+ *
+ * A session may move between threads but must be used by one thread at a
+ * time (no call on a session may overlap another call on the same
+ * session).
+ */
+typedef struct epp_etp_session epp_etp_session;
+
+/**
  * A queued service message for `epp_session_answer_poll_message`. Made by
  * `epp_poll_message_new`, read (not consumed) by the answer, freed by
  * `epp_poll_message_free`. Use it from one thread at a time.
@@ -607,6 +909,60 @@ typedef uint32_t epp_dcp_recipients;
  * values.
  */
 typedef uint32_t epp_dcp_retention;
+
+/**
+ * Selects a limit for `epp_etp_config_builder_set_limit`: one of the
+ * `EPP_ETP_LIMIT_*` values.
+ */
+typedef uint32_t epp_etp_limit;
+
+/**
+ * An ETP `MessageHeader` (`Energistics.Datatypes.MessageHeader`).
+ */
+typedef struct {
+  /**
+   * The protocol the message belongs to.
+   */
+  int32_t protocol;
+  /**
+   * The message type within the protocol.
+   */
+  int32_t message_type;
+  /**
+   * The `messageId` of the message this one answers (0: none).
+   */
+  int64_t correlation_id;
+  /**
+   * The sender's id for this message.
+   */
+  int64_t message_id;
+  /**
+   * Bit flags (`EPP_ETP_FLAG_MULTI_PART`, `EPP_ETP_FLAG_FINAL_PART`...).
+   */
+  int32_t message_flags;
+} epp_etp_message_header;
+
+/**
+ * An ETP protocol version (`Energistics.Datatypes.Version`).
+ */
+typedef struct {
+  /**
+   * Major.
+   */
+  int32_t major;
+  /**
+   * Minor.
+   */
+  int32_t minor;
+  /**
+   * Revision.
+   */
+  int32_t revision;
+  /**
+   * Patch.
+   */
+  int32_t patch;
+} epp_etp_version;
 
 /**
  * Selects a number that comes with some close reasons: one of the
@@ -790,6 +1146,27 @@ typedef uint32_t epp_login_answer;
  * `<stated/>`.
  */
 #define EPP_DCP_RETENTION_STATED 5
+
+/**
+ * Requests handed to the host and not yet finished (default 32); past it
+ * the session takes no more input until the host answers.
+ */
+#define EPP_ETP_LIMIT_MAX_IN_FLIGHT 1
+
+/**
+ * Bytes of output not yet consumed past which the session takes no more
+ * input (default 1048576).
+ */
+#define EPP_ETP_LIMIT_MAX_PENDING_OUTPUT 2
+
+/**
+ * Bytes of messages fed while the session could not take them that it
+ * holds (default 1048576). A host that reads only while
+ * `epp_etp_session_wants_input` says true never reaches it; a message
+ * that would go past it is refused whole with
+ * `EPP_RESULT_INPUT_BUFFER_FULL`.
+ */
+#define EPP_ETP_LIMIT_MAX_BUFFERED_INPUT 3
 
 /**
  * `EPP_CLOSE_REASON_BAD_FRAME_LENGTH`: the length the client announced.
@@ -1130,6 +1507,485 @@ epp_result epp_server_new(const epp_config *config,
  * reference and are not affected.
  */
 void epp_server_free(epp_server *server);
+
+/**
+ * Starts an ETP server configuration with libepp's defaults: application
+ * name "libepp" at libepp's version, the protocols 3 (Discovery) and 4
+ * (Store) at version 1.1.0.0 in the role "store" without capabilities, no
+ * supported objects, the default limits. On success `*out_builder`
+ * receives a builder to free with `epp_etp_config_builder_free`.
+ */
+epp_result epp_etp_config_builder_new(epp_etp_config_builder **out_builder);
+
+/**
+ * Frees a builder (NULL is ignored). Configs built from it are not
+ * affected.
+ */
+void epp_etp_config_builder_free(epp_etp_config_builder *builder);
+
+/**
+ * Sets the `applicationName` sent in OpenSession.
+ */
+epp_result epp_etp_config_builder_set_application_name(epp_etp_config_builder *builder,
+                                                       const char *name,
+                                                       size_t name_len);
+
+/**
+ * Sets the `applicationVersion` sent in OpenSession.
+ */
+epp_result epp_etp_config_builder_set_application_version(epp_etp_config_builder *builder,
+                                                          const char *version,
+                                                          size_t version_len);
+
+/**
+ * Supports a protocol: its id, the version the server speaks
+ * (`major.minor.revision.patch`, sent in OpenSession) and the role the
+ * server plays in it (such as "store"), without capabilities (add them
+ * with the `epp_etp_config_builder_add_capability_*` calls that follow).
+ * The first call replaces libepp's default protocols; later calls add to
+ * the list, in the order OpenSession lists them. A client's RequestSession
+ * matches an entry by protocol id and role, exactly. Checked by
+ * `epp_etp_config_builder_build`: 1 to 64 protocols, none Core (0) or
+ * negative, none twice, no empty role.
+ */
+epp_result epp_etp_config_builder_add_protocol(epp_etp_config_builder *builder,
+                                               int32_t protocol,
+                                               int32_t major,
+                                               int32_t minor,
+                                               int32_t revision,
+                                               int32_t patch,
+                                               const char *role,
+                                               size_t role_len);
+
+/**
+ * Adds the capability `name` with no value (`DataValue` null) to the
+ * protocol added last by `epp_etp_config_builder_add_protocol`
+ * (`EPP_RESULT_NOT_APPLICABLE` when none was added). Capabilities are
+ * sent in OpenSession's `protocolCapabilities` in the order added.
+ */
+epp_result epp_etp_config_builder_add_capability_null(epp_etp_config_builder *builder,
+                                                      const char *name,
+                                                      size_t name_len);
+
+/**
+ * Adds the capability `name` with a boolean value to the protocol added
+ * last (as `epp_etp_config_builder_add_capability_null`).
+ */
+epp_result epp_etp_config_builder_add_capability_boolean(epp_etp_config_builder *builder,
+                                                         const char *name,
+                                                         size_t name_len,
+                                                         bool value);
+
+/**
+ * Adds the capability `name` with an int (32-bit) value to the protocol
+ * added last (as `epp_etp_config_builder_add_capability_null`).
+ */
+epp_result epp_etp_config_builder_add_capability_int(epp_etp_config_builder *builder,
+                                                     const char *name,
+                                                     size_t name_len,
+                                                     int32_t value);
+
+/**
+ * Adds the capability `name` with a long (64-bit) value to the protocol
+ * added last (as `epp_etp_config_builder_add_capability_null`).
+ */
+epp_result epp_etp_config_builder_add_capability_long(epp_etp_config_builder *builder,
+                                                      const char *name,
+                                                      size_t name_len,
+                                                      int64_t value);
+
+/**
+ * Adds the capability `name` with a double value to the protocol added
+ * last (as `epp_etp_config_builder_add_capability_null`).
+ */
+epp_result epp_etp_config_builder_add_capability_double(epp_etp_config_builder *builder,
+                                                        const char *name,
+                                                        size_t name_len,
+                                                        double value);
+
+/**
+ * Adds the capability `name` with a string value to the protocol added
+ * last (as `epp_etp_config_builder_add_capability_null`).
+ */
+epp_result epp_etp_config_builder_add_capability_string(epp_etp_config_builder *builder,
+                                                        const char *name,
+                                                        size_t name_len,
+                                                        const char *value,
+                                                        size_t value_len);
+
+/**
+ * Adds a data object (for example "witsml14.well") to the
+ * `supportedObjects` sent in OpenSession, after those already added.
+ */
+epp_result epp_etp_config_builder_add_supported_object(epp_etp_config_builder *builder,
+                                                       const char *object,
+                                                       size_t object_len);
+
+/**
+ * Sets one limit (a count of requests or bytes).
+ * `EPP_RESULT_INVALID_ARGUMENT` for an unknown `limit` or a value that
+ * does not fit in a `size_t`; a limit of 0 is refused by
+ * `epp_etp_config_builder_build`.
+ */
+epp_result epp_etp_config_builder_set_limit(epp_etp_config_builder *builder,
+                                            epp_etp_limit limit,
+                                            uint64_t value);
+
+/**
+ * Validates the builder's settings and, on success, writes a new config
+ * to `*out_config` (free it with `epp_etp_config_free`). The builder is
+ * unchanged and may build again. `EPP_RESULT_INVALID_CONFIG` when a
+ * setting is not acceptable: `epp_etp_config_builder_get_last_error` says
+ * which and why.
+ */
+epp_result epp_etp_config_builder_build(epp_etp_config_builder *builder,
+                                        epp_etp_config **out_config);
+
+/**
+ * Why the last `epp_etp_config_builder_build` on this builder failed, as
+ * UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
+ * never called. Valid until the next call given this builder.
+ */
+epp_result epp_etp_config_builder_get_last_error(const epp_etp_config_builder *builder,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Frees a config (NULL is ignored). Sessions made from it keep their own
+ * reference and are not affected.
+ */
+void epp_etp_config_free(epp_etp_config *config);
+
+/**
+ * session-create: makes a session of `config` waiting for the client's
+ * RequestSession. `session_id` points to the session's UUID,
+ * `EPP_ETP_SESSION_ID_LEN` (16) bytes, sent in OpenSession as
+ * lowercase hyphenated text; libepp reads no random source: for a
+ * version 4 UUID, take 16 random bytes and set `id[6] = (id[6] & 0x0f) |
+ * 0x40` and `id[8] = (id[8] & 0x3f) | 0x80`. The session keeps its own
+ * reference to `config`. Nothing is sent before the client's first
+ * message. On success `*out_session` receives a session to free with
+ * `epp_etp_session_free`.
+ */
+epp_result epp_etp_session_new(const epp_etp_config *config,
+                               const uint8_t *session_id,
+                               epp_etp_session **out_session);
+
+/**
+ * Frees a session (NULL is ignored), poisoned or not. Requests taken from
+ * it stay valid (they own their data) but can no longer be answered.
+ */
+void epp_etp_session_free(epp_etp_session *session);
+
+/**
+ * feed-input: hands the session one WebSocket binary message from the
+ * client (`len` bytes: the header then the body), copied as needed. It is
+ * handled at once when the session can take it, else held and handled as
+ * answers and consumed output make room. Afterwards, take output and poll
+ * the queue. A message the engine cannot accept (a header or Core body
+ * that does not decode, a message out of place) is answered on the wire
+ * with a ProtocolException, never with an `epp_result`. An empty message
+ * is `(pointer, 0)` with a non-NULL pointer.
+ *
+ * Read from the WebSocket only while `epp_etp_session_wants_input` says
+ * true. Fails, taking nothing:
+ * - `EPP_RESULT_SESSION_CLOSED` once the session processes no more input
+ *   (sticky): stop reading, send what is left, close when finished;
+ * - `EPP_RESULT_INPUT_AFTER_EOF` after `epp_etp_session_handle_eof`;
+ * - `EPP_RESULT_INPUT_BUFFER_FULL` when the session cannot handle the
+ *   message now and holding it would exceed
+ *   `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT` (the host read on although
+ *   `epp_etp_session_wants_input` said false).
+ */
+epp_result epp_etp_session_feed_message(epp_etp_session *session, const uint8_t *data, size_t len);
+
+/**
+ * Writes to `*out_wants` whether the host should read more from the
+ * WebSocket now: false while `EPP_ETP_LIMIT_MAX_IN_FLIGHT` requests are
+ * outstanding, `EPP_ETP_LIMIT_MAX_PENDING_OUTPUT` bytes wait to be
+ * consumed or `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT` bytes are held, after
+ * `epp_etp_session_handle_eof`, and once the session is closing. Ask
+ * again after every call that changes the session (answers and consumed
+ * output make room).
+ */
+epp_result epp_etp_session_wants_input(const epp_etp_session *session, bool *out_wants);
+
+/**
+ * Writes to `*out_len` how many bytes of messages fed with
+ * `epp_etp_session_feed_message` the session holds and has not handled
+ * yet.
+ */
+epp_result epp_etp_session_get_buffered_input(const epp_etp_session *session, size_t *out_len);
+
+/**
+ * Tells the session the WebSocket closed (or the client went away). It
+ * takes effect once every message fed before it has been handled; then
+ * the session is closing, outstanding requests are dropped and an
+ * `EPP_ETP_REQUEST_KIND_SESSION_END` item follows. Feeding afterwards is
+ * `EPP_RESULT_INPUT_AFTER_EOF`. Nothing happens once the session has
+ * ended.
+ */
+epp_result epp_etp_session_handle_eof(epp_etp_session *session);
+
+/**
+ * take-output: writes to `*out_ptr` and `*out_len` the next message to
+ * send, whole, as one WebSocket binary message; `(NULL, 0)` when none is
+ * pending (a message is never empty). The bytes belong to the session and
+ * stay valid until the next call given this session: send them, then call
+ * `epp_etp_session_consume_output`. Peeking again without consuming gives
+ * the same message.
+ */
+epp_result epp_etp_session_peek_output(const epp_etp_session *session,
+                                       const uint8_t **out_ptr,
+                                       size_t *out_len);
+
+/**
+ * Drops the message `epp_etp_session_peek_output` gives (it was sent),
+ * which may let the session handle input it holds: poll the queue again.
+ * `EPP_RESULT_NOT_APPLICABLE` when no message is pending.
+ */
+epp_result epp_etp_session_consume_output(epp_etp_session *session);
+
+/**
+ * Writes to `*out_count` how many messages wait to be sent.
+ */
+epp_result epp_etp_session_get_pending_output(const epp_etp_session *session, size_t *out_count);
+
+/**
+ * poll-queue: takes the next request or news for the host, in the order
+ * the messages came, and writes it to `*out_request`; writes NULL when
+ * the queue is empty (that is still `EPP_RESULT_OK`). Free each item with
+ * `epp_etp_request_free`; answer those with an id through this session.
+ * Poll after every feed, answer and consumed message.
+ */
+epp_result epp_etp_session_poll_queue(epp_etp_session *session, epp_etp_request **out_request);
+
+/**
+ * Sends a message answering request `request_id` (an
+ * `EPP_ETP_REQUEST_KIND_MESSAGE`): its header is the request's protocol,
+ * `message_type`, `correlationId` = the request's `messageId`, the
+ * session's next `messageId`, and `message_flags`; then `body` as given
+ * (Avro binary of the message type's schema; `(NULL, 0)` is an empty
+ * body). With `EPP_ETP_FLAG_MULTI_PART` and without
+ * `EPP_ETP_FLAG_FINAL_PART` the request stays outstanding for the parts
+ * that follow; any other answer finishes it. Fails, sending nothing, with
+ * `EPP_RESULT_UNKNOWN_REQUEST` (never issued by this session),
+ * `EPP_RESULT_ALREADY_ANSWERED` (finished) or `EPP_RESULT_SESSION_CLOSED`
+ * (the session has ended).
+ */
+epp_result epp_etp_session_respond(epp_etp_session *session,
+                                   uint64_t request_id,
+                                   int32_t message_type,
+                                   int32_t message_flags,
+                                   const uint8_t *body,
+                                   size_t body_len);
+
+/**
+ * Answers request `request_id` with a ProtocolException (`error_code`,
+ * one of the `EPP_ETP_ERROR_*` values or any other; `message`, UTF-8,
+ * `(NULL, 0)` for an empty one) in the request's protocol, correlated to
+ * it; finishes the request. For a RenewSecurityToken this refuses the
+ * token. Fails as `epp_etp_session_respond` does.
+ */
+epp_result epp_etp_session_raise(epp_etp_session *session,
+                                 uint64_t request_id,
+                                 int32_t error_code,
+                                 const char *message,
+                                 size_t message_len);
+
+/**
+ * Finishes request `request_id` without sending anything (more): a
+ * token accepted (RenewSecurityToken), a message that takes no answer,
+ * the end of the parts already sent. Fails as `epp_etp_session_respond`
+ * does.
+ */
+epp_result epp_etp_session_finish(epp_etp_session *session, uint64_t request_id);
+
+/**
+ * Ends the session with CloseSession, sent after the messages already
+ * sent, carrying `reason` (UTF-8; `(NULL, 0)` for none, the union's
+ * null). Outstanding requests are dropped (their answers are then
+ * `EPP_RESULT_SESSION_CLOSED`) and an `EPP_ETP_REQUEST_KIND_SESSION_END`
+ * item follows; the session is closed once every message is consumed.
+ * `EPP_RESULT_SESSION_CLOSED` once the session has ended.
+ */
+epp_result epp_etp_session_close_session(epp_etp_session *session,
+                                         const char *reason,
+                                         size_t reason_len);
+
+/**
+ * Ends the session at the host's wish without a message: nothing more is
+ * sent (output not yet consumed is dropped), and
+ * `epp_etp_session_is_finished` becomes true. Nothing happens once the
+ * session is closed.
+ */
+epp_result epp_etp_session_close(epp_etp_session *session);
+
+/**
+ * Writes the session's state to `*out_state`.
+ */
+epp_result epp_etp_session_get_state(const epp_etp_session *session,
+                                     epp_etp_session_state *out_state);
+
+/**
+ * Writes to `*out_finished` whether the WebSocket should be closed now:
+ * the session has ended and every message it sent has been consumed.
+ */
+epp_result epp_etp_session_is_finished(const epp_etp_session *session, bool *out_finished);
+
+/**
+ * Writes to `*out_count` how many requests were handed out (or are
+ * queued) and not yet finished.
+ */
+epp_result epp_etp_session_get_outstanding(const epp_etp_session *session, size_t *out_count);
+
+/**
+ * Writes to `*out_reason` why the session ended or is ending;
+ * `EPP_ETP_CLOSE_REASON_NONE` while it is open.
+ */
+epp_result epp_etp_session_get_close_reason(const epp_etp_session *session,
+                                            epp_etp_close_reason *out_reason);
+
+/**
+ * The close reason as English text for logs; (NULL, 0) while the session
+ * is open. Valid until the next call given this session.
+ */
+epp_result epp_etp_session_get_close_reason_text(const epp_etp_session *session,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Why the latest call given this session as a non-const
+ * `epp_etp_session *` failed, as English text: the detail behind
+ * `EPP_RESULT_SESSION_CLOSED`, `EPP_RESULT_PANIC`..., or the result's
+ * description for an argument error. (NULL, 0) when that call succeeded.
+ * Works on a poisoned session (the panic's text). Valid until the next
+ * call given this session.
+ */
+epp_result epp_etp_session_get_last_error(const epp_etp_session *session,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Frees a request (NULL is ignored). What was obtained from it becomes
+ * invalid. An unanswered request stays outstanding in its session.
+ */
+void epp_etp_request_free(epp_etp_request *request);
+
+/**
+ * Writes the item's kind to `*out_kind`.
+ */
+epp_result epp_etp_request_get_kind(const epp_etp_request *request, epp_etp_request_kind *out_kind);
+
+/**
+ * Message or renew-token: writes to `*out_id` the id to answer with
+ * (unique within its session, never reused).
+ */
+epp_result epp_etp_request_get_id(const epp_etp_request *request, uint64_t *out_id);
+
+/**
+ * Every kind but session end: writes to `*out_header` the header of the
+ * client's message (for opened, its RequestSession).
+ */
+epp_result epp_etp_request_get_header(const epp_etp_request *request,
+                                      epp_etp_message_header *out_header);
+
+/**
+ * Message: the body, Avro binary of the schema its protocol and message
+ * type name, not decoded by libepp; possibly empty (length 0, with a
+ * non-NULL pointer).
+ */
+epp_result epp_etp_request_get_body(const epp_etp_request *request,
+                                    const uint8_t **out_ptr,
+                                    size_t *out_len);
+
+/**
+ * Renew-token: the new security token (never log it).
+ */
+epp_result epp_etp_request_get_token(const epp_etp_request *request,
+                                     const char **out_ptr,
+                                     size_t *out_len);
+
+/**
+ * Opened: the client's `applicationName`.
+ */
+epp_result epp_etp_request_get_application_name(const epp_etp_request *request,
+                                                const char **out_ptr,
+                                                size_t *out_len);
+
+/**
+ * Opened: the client's `applicationVersion`.
+ */
+epp_result epp_etp_request_get_application_version(const epp_etp_request *request,
+                                                   const char **out_ptr,
+                                                   size_t *out_len);
+
+/**
+ * Opened: how many protocols were negotiated (at least one).
+ */
+epp_result epp_etp_request_get_protocol_count(const epp_etp_request *request, size_t *out_count);
+
+/**
+ * Opened: the negotiated protocol at `index` (below
+ * `epp_etp_request_get_protocol_count`), as sent in OpenSession, in
+ * configuration order: its id to `*out_protocol`, its version to
+ * `*out_version`, the role the server plays to `(*out_role,
+ * *out_role_len)`.
+ */
+epp_result epp_etp_request_get_protocol(const epp_etp_request *request,
+                                        size_t index,
+                                        int32_t *out_protocol,
+                                        epp_etp_version *out_version,
+                                        const char **out_role,
+                                        size_t *out_role_len);
+
+/**
+ * Opened: how many `supportedObjects` the client listed.
+ */
+epp_result epp_etp_request_get_supported_object_count(const epp_etp_request *request,
+                                                      size_t *out_count);
+
+/**
+ * Opened: the client's supported object at `index` (below
+ * `epp_etp_request_get_supported_object_count`).
+ */
+epp_result epp_etp_request_get_supported_object(const epp_etp_request *request,
+                                                size_t index,
+                                                const char **out_ptr,
+                                                size_t *out_len);
+
+/**
+ * Peer exception: writes the client's `errorCode` to `*out_code`.
+ */
+epp_result epp_etp_request_get_error_code(const epp_etp_request *request, int32_t *out_code);
+
+/**
+ * Peer exception: the client's `errorMessage`.
+ */
+epp_result epp_etp_request_get_error_message(const epp_etp_request *request,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Session end: writes why the session ended to `*out_reason`.
+ */
+epp_result epp_etp_request_get_close_reason(const epp_etp_request *request,
+                                            epp_etp_close_reason *out_reason);
+
+/**
+ * Session end: the reason the client gave in its CloseSession; (NULL, 0)
+ * when it gave none or the session ended otherwise.
+ */
+epp_result epp_etp_request_get_close_message(const epp_etp_request *request,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Session end: the close reason as English text for logs.
+ */
+epp_result epp_etp_request_get_close_reason_text(const epp_etp_request *request,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
 
 /**
  * Frees a request (NULL is ignored). Strings obtained from it become
@@ -1798,6 +2654,15 @@ epp_result epp_test_session_panic(epp_session *session);
 epp_result epp_test_panic(void);
 #endif
 
+#if defined(EPP_TEST_PANIC)
+/**
+ * Test only: panics inside the boundary of a call given an ETP `session`.
+ * Returns `EPP_RESULT_PANIC` and poisons the session;
+ * `EPP_RESULT_NULL_PARAMETER` for NULL.
+ */
+epp_result epp_test_etp_session_panic(epp_etp_session *session);
+#endif
+
 /**
  * Frees a record (NULL is ignored).
  */
@@ -1848,7 +2713,7 @@ epp_result epp_transaction_get_received_at(const epp_transaction *transaction, u
 
 /**
  * The version of the library linked at run time, as a NUL-terminated
- * string such as "0.3.0" (compare with `EPP_VERSION_MAJOR` and friends to
+ * string such as "0.4.0" (compare with `EPP_VERSION_MAJOR` and friends to
  * detect a header/library mismatch). The string is static: never free it.
  */
 const char *epp_version(void);

@@ -65,6 +65,9 @@
 //! How the parts fit (framing, parse, the transition table, the pipeline,
 //! render) is in `docs/architecture.md`.
 //!
+//! [`etp`] is a second engine over the same machinery: the server side of
+//! the Energistics Transfer Protocol 1.1 Core protocol (`docs/etp.md`).
+//!
 //! The behaviour where the RFCs are loose is fixed by the project's protocol
 //! contract (`protocol.md`).
 
@@ -73,6 +76,7 @@
 
 mod config;
 mod error;
+pub mod etp;
 /// The C API (`include/epp.h`): opaque handles, `epp_result` codes, a panic boundary on every export.
 #[cfg(feature = "capi")]
 pub mod ffi;

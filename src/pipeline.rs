@@ -8,6 +8,9 @@
 //! Responses leave in the order their slots were opened, whatever the order
 //! in which they are completed: an EPP server answers in command order, and
 //! a client matches responses to the commands it sent in the same order.
+//! An unordered pipeline ([`Pipeline::unordered`], for ETP, whose peers
+//! match answers by correlation id) writes every response as soon as it is
+//! known instead; its slots only keep track of what is outstanding.
 
 use std::collections::VecDeque;
 
@@ -50,6 +53,8 @@ pub(crate) struct Pipeline<R, W, M> {
     out: Vec<u8>,
     out_pos: usize,
     next_id: u64,
+    /// Responses leave in slot order (EPP); when false, as they come.
+    ordered: bool,
 }
 
 impl<R, W, M> Pipeline<R, W, M> {
@@ -63,6 +68,16 @@ impl<R, W, M> Pipeline<R, W, M> {
             out,
             out_pos: 0,
             next_id: 1,
+            ordered: true,
+        }
+    }
+
+    /// An empty pipeline whose responses are written as soon as they are
+    /// known, whatever slots are still outstanding.
+    pub(crate) fn unordered(out: Vec<u8>) -> Self {
+        Pipeline {
+            ordered: false,
+            ..Pipeline::new(out)
         }
     }
 
@@ -138,7 +153,8 @@ impl<R, W, M> Pipeline<R, W, M> {
     }
 
     /// A response known at once: written straight to the output when no
-    /// earlier response is pending, else parked in a slot of its own.
+    /// earlier response is pending (or the pipeline is unordered), else
+    /// parked in a slot of its own.
     /// `written` sees each response's metadata as it reaches the output.
     pub(crate) fn respond_now(
         &mut self,
@@ -147,7 +163,7 @@ impl<R, W, M> Pipeline<R, W, M> {
         render: impl FnOnce(&mut Vec<u8>, &M),
         written: impl FnMut(&M, &[u8]),
     ) {
-        if self.slots.is_empty() {
+        if self.slots.is_empty() || !self.ordered {
             self.write(&meta, render, written);
         } else {
             let mut buf = Vec::new();
@@ -169,7 +185,8 @@ impl<R, W, M> Pipeline<R, W, M> {
     }
 
     /// Renders the response of slot `i` (which stops waiting) and moves
-    /// every finished response at the head of the line to the output.
+    /// every finished response at the head of the line to the output (an
+    /// unordered pipeline writes it at once, wherever the slot is).
     /// `closes`: nothing after this response is written. Returns whether a
     /// closing response reached the output (every later slot is dropped
     /// then; the caller drops their queued requests).
@@ -183,13 +200,13 @@ impl<R, W, M> Pipeline<R, W, M> {
         let slot = &mut self.slots[i];
         slot.waiting = None;
         slot.closes = closes;
-        if i > 0 {
+        if i > 0 && self.ordered {
             let mut buf = Vec::new();
             render(&mut buf, &slot.meta);
             slot.done = Some(buf);
             return false;
         }
-        let slot = self.slots.pop_front().expect("slot 0");
+        let slot = self.slots.remove(i).expect("slot i");
         self.write(&slot.meta, render, &mut written);
         if slot.closes {
             self.slots.clear();
@@ -315,6 +332,29 @@ mod tests {
         assert_eq!(p.lookup(a), Lookup::Settled);
         assert_eq!(p.lookup(99), Lookup::Unknown);
         assert!(p.is_drained() || p.pending_output() > 0);
+    }
+
+    #[test]
+    fn an_unordered_pipeline_writes_responses_as_they_come() {
+        let mut p = P::unordered(Vec::new());
+        let a = p.open("a", 1);
+        let b = p.open("b", 2);
+        p.respond_now(3, false, render("c"), |_, _| {});
+        assert_eq!(p.output(), b"c3");
+        let Lookup::Waiting(ib) = p.lookup(b) else {
+            panic!()
+        };
+        assert_eq!(ib, 1);
+        p.complete(ib, false, render("B"), |_, _| {});
+        assert_eq!(p.output(), b"c3B2");
+        assert_eq!(p.lookup(b), Lookup::Settled);
+        assert_eq!(p.outstanding(), 1);
+        let Lookup::Waiting(ia) = p.lookup(a) else {
+            panic!()
+        };
+        p.complete(ia, false, render("A"), |_, _| {});
+        assert_eq!(p.take_output().unwrap(), b"c3B2A1");
+        assert!(p.is_drained());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Command-line flags.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// Timeouts are bounded so that deadlines stay far from clock overflow.
 const MAX_TIMEOUT_SECS: u64 = 30 * 86_400;
@@ -11,8 +11,12 @@ const MAX_TIMEOUT_SECS: u64 = 30 * 86_400;
 /// are answered 2101 (unimplemented) until a back end exists. TLS is not implemented yet:
 /// --plain (or --demo) serves EPP over plain TCP, for testing only.
 #[derive(Debug, Parser)]
-#[command(name = "eppd", version)]
+#[command(name = "eppd", version, args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// Serve another protocol instead of EPP.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7700")]
     pub listen: String,
@@ -65,6 +69,17 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+}
+
+/// What eppd serves instead of EPP.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve ETP 1.1 (Energistics Transfer Protocol) over WebSocket instead of EPP.
+    ///
+    /// Clients connect to ws://ADDR/ with the subprotocol energistics-tp. The sub-protocols
+    /// have no back end yet: their messages are answered with ProtocolException 7
+    /// (ENOTSUPPORTED). TLS (wss://) is not implemented yet: --plain is required.
+    Etp(crate::etp::EtpArgs),
 }
 
 /// `CLID:PASSWORD`, split at the first colon, with the lengths a login can have.

@@ -5,6 +5,7 @@
 
 mod cli;
 mod conn;
+mod etp;
 mod log;
 mod store;
 
@@ -50,7 +51,10 @@ enum Transport {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(cli::Command::Etp(etp_args)) = args.command.take() {
+        return etp::main(etp_args);
+    }
     let started = SystemTime::now();
     let transport = match (args.plain, args.demo) {
         (true, _) | (_, true) => Transport::Plain,

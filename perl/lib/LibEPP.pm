@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use 5.010;
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 use Carp qw(croak);
 use Exporter qw(import);
@@ -158,7 +158,7 @@ BEGIN {
         # The version of include/epp.h this binding was written against.
         version => {
             EPP_VERSION_MAJOR => 0,
-            EPP_VERSION_MINOR => 3,
+            EPP_VERSION_MINOR => 4,
             EPP_VERSION_PATCH => 0,
         },
     );
@@ -645,14 +645,14 @@ C<make> at the repository root); the system, through L<FFI::CheckLib>
 (when installed) and then C<pkg-config --variable=libdir epp> (after
 C<make install>). It croaks with a clear message when none is found, or
 when the library's version is not of the ABI this binding was written for
-(0.3, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
+(0.4, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
 version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
 
 =head2 LibEPP::version()
 
-The version of the loaded libepp, such as C<"0.3.0"> (C<epp_version>).
+The version of the loaded libepp, such as C<"0.4.0"> (C<epp_version>).
 
 =head2 LibEPP::library_path()
 

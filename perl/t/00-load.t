@@ -12,9 +12,9 @@ BEGIN {
 }
 
 my $v = LibEPP::version();
-like($v, qr/^0\.3\.\d+/, "libepp version $v (the 0.3 ABI)");
-is($LibEPP::VERSION, '0.3.0', 'LibEPP version 0.3.0');
-is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.3', 'written for the 0.3 header');
+like($v, qr/^0\.4\.\d+/, "libepp version $v (the 0.4 ABI)");
+is($LibEPP::VERSION, '0.4.0', 'LibEPP version 0.4.0');
+is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.4', 'written for the 0.4 header');
 ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
 diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
 
@@ -109,7 +109,7 @@ is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
         skip 'pkg-config is not installed', 2 if system('pkg-config --version >/dev/null 2>&1') != 0;
         File::Path::make_path("$tmp/pc");
         open(my $pc, '>', "$tmp/pc/epp.pc") or die "epp.pc: $!";
-        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.3.0\nLibs: -L\${libdir} -lepp\n";
+        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.4.0\nLibs: -L\${libdir} -lepp\n";
         close $pc;
         $ENV{PKG_CONFIG_PATH} = $ENV{PKG_CONFIG_LIBDIR} = "$tmp/pc";
         my $found = `$load`;

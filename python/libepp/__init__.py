@@ -11,7 +11,9 @@ The core is the Rust session engine libepp; this package binds it:
   what :meth:`Session.take_output` returns, and answer every request that
   :meth:`Session.poll_queue` (or iterating over the session) hands out through the request's own
   methods;
-- :mod:`libepp.asyncio` runs a complete EPP server around a handler object.
+- :mod:`libepp.asyncio` runs a complete EPP server around a handler object;
+- :mod:`libepp.etp` is libepp's second engine: ETP 1.1 (Energistics Transfer Protocol) server
+  sessions, sans I/O, one WebSocket binary message per call.
 
 Time is an argument (``now``: Unix seconds as a float, a ``datetime``, or ``None`` for the current
 time), and deadlines come back as Unix seconds.
@@ -59,6 +61,7 @@ from ._libepp import (
     UserAgent,
     WrongAnswerError,
     __version__,
+    etp,
 )
 
 #: Anything :meth:`Session.poll_queue` returns.
@@ -103,4 +106,5 @@ __all__ = [
     "UserAgent",
     "WrongAnswerError",
     "__version__",
+    "etp",
 ]

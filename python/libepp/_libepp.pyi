@@ -3,6 +3,8 @@
 import datetime
 from typing import ClassVar, final, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, overload
 
+from . import etp as etp
+
 __all__ = [
     "__version__",
     "EPP_NS",
@@ -41,6 +43,7 @@ __all__ = [
     "WrongAnswerError",
     "InvalidXmlError",
     "InvalidAnswerError",
+    "etp",
 ]
 
 __version__: str
@@ -62,6 +65,7 @@ _Bytes = Union[bytes, bytearray, memoryview]
 
 _SessionState = Literal["awaiting_login", "login_pending", "logged_in", "closing", "closed"]
 _CloseKind = Literal[
+    # an EPP session's
     "logout",
     "login_deadline",
     "idle_timeout",
@@ -72,6 +76,10 @@ _CloseKind = Literal[
     "session_limit_exceeded",
     "closing_response",
     "host",
+    # an ETP session's (libepp.etp), with "peer_closed" and "host"
+    "client_closed",
+    "no_supported_protocols",
+    "host_closed_session",
 ]
 _DcpAccess = Literal["all", "none", "null", "other", "personal", "personal_and_other"]
 _DcpPurpose = Literal["admin", "contact", "other", "prov"]

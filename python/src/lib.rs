@@ -3,7 +3,8 @@
 //! Everything here mirrors the Rust API of the `epp` crate; the Python
 //! package `libepp` re-exports it and adds the asyncio server
 //! (`libepp.asyncio`). The binding is a crate of its own so that the core's
-//! own artifacts never link Python.
+//! own artifacts never link Python. The ETP engine (`epp::etp`) is bound in
+//! the submodule `etp` (`etp.rs`), importable as `libepp.etp`.
 //!
 //! Concurrency: a [`Session`] is a frozen pyclass holding the core session
 //! in a mutex, so one session may be shared between Python threads. The
@@ -21,6 +22,8 @@ use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::BoundObject;
+
+mod etp;
 
 use epp::{
     AckAnswer, CloseReason as CoreCloseReason, ConfigError as CoreConfigError, DcpAccess,
@@ -1206,9 +1209,12 @@ impl Server {
 /// Why a session ended. Compares equal to its `kind` string.
 #[pyclass(frozen, module = "libepp")]
 struct CloseReason {
-    /// `logout`, `login_deadline`, `idle_timeout`, `bad_frame_length`,
-    /// `peer_closed`, `peer_closed_mid_frame`, `too_many_failed_logins`,
-    /// `session_limit_exceeded`, `closing_response` or `host`.
+    /// An EPP session's: `logout`, `login_deadline`, `idle_timeout`,
+    /// `bad_frame_length`, `peer_closed`, `peer_closed_mid_frame`,
+    /// `too_many_failed_logins`, `session_limit_exceeded`,
+    /// `closing_response` or `host`; an ETP session's (`libepp.etp`):
+    /// `client_closed`, `no_supported_protocols`, `host_closed_session`,
+    /// `peer_closed` or `host`.
     #[pyo3(get)]
     kind: &'static str,
     /// For `closing_response`: the 25xx code.
@@ -2727,5 +2733,6 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WrongAnswerError", py.get_type::<WrongAnswerError>())?;
     m.add("InvalidXmlError", py.get_type::<InvalidXmlError>())?;
     m.add("InvalidAnswerError", py.get_type::<InvalidAnswerError>())?;
+    etp::register(m)?;
     Ok(())
 }

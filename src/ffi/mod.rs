@@ -27,7 +27,12 @@
 //! matching `_new` function and not yet freed, a buffer of at least the
 //! given length, or a writable out-parameter. Handles must be used from one
 //! thread at a time, except those documented as shareable
-//! (`epp_config`, `epp_registrar_sessions`, `epp_server`).
+//! (`epp_config`, `epp_registrar_sessions`, `epp_server`,
+//! `epp_etp_config`).
+//!
+//! The ETP 1.1 engine (`crate::etp`) is exposed under its own prefix,
+//! `epp_etp_` / `EPP_ETP_` (`etp.rs`), with the same conventions and the
+//! same `epp_result` values.
 
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
@@ -35,6 +40,7 @@
 
 mod boundary;
 mod config;
+mod etp;
 mod request;
 mod response;
 mod result;
@@ -45,6 +51,7 @@ mod transaction;
 mod version;
 
 pub use config::*;
+pub use etp::*;
 pub use request::*;
 pub use response::*;
 pub use result::*;
@@ -68,4 +75,8 @@ const _: () = {
     send_sync::<epp_config>();
     send_sync::<epp_registrar_sessions>();
     send_sync::<epp_server>();
+    send::<epp_etp_config_builder>();
+    send::<epp_etp_session>();
+    send::<epp_etp_request>();
+    send_sync::<epp_etp_config>();
 };

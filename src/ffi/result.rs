@@ -21,9 +21,10 @@ pub enum epp_result {
     Ok = 0,
     /// A Rust panic was caught at the API boundary. If the call was given a
     /// session, that session is poisoned: every later call on it, except
-    /// `epp_session_get_last_error` and `epp_session_free`, returns
-    /// `EPP_RESULT_PANIC`. Free it and drop the connection. Panics are bugs
-    /// in libepp; please report them.
+    /// `epp_session_get_last_error` and `epp_session_free` (for an ETP
+    /// session, `epp_etp_session_get_last_error` and
+    /// `epp_etp_session_free`), returns `EPP_RESULT_PANIC`. Free it and
+    /// drop the connection. Panics are bugs in libepp; please report them.
     Panic = 1,
     /// A pointer argument that must not be NULL was NULL.
     NullParameter = 2,
@@ -43,7 +44,8 @@ pub enum epp_result {
     /// The item asked for does not exist for this object: a request getter
     /// used on a request of another kind, a close detail of a session that
     /// is open or ended for a reason without that detail, a DCP recDesc
-    /// with no statement to add it to.
+    /// with no statement to add it to, an ETP capability with no protocol
+    /// to add it to, an ETP message to consume when none is pending.
     NotApplicable = 8,
     /// `epp_config_builder_build` refused the configuration;
     /// `epp_config_builder_get_last_error` says why.
@@ -65,11 +67,14 @@ pub enum epp_result {
     /// The request with this id was already answered (in a session that
     /// has ended, answers are `EPP_RESULT_SESSION_CLOSED` instead).
     AlreadyAnswered = 205,
-    /// Input was fed after `epp_session_handle_eof`; nothing was taken.
+    /// Input was fed after `epp_session_handle_eof` (or
+    /// `epp_etp_session_handle_eof`); nothing was taken.
     InputAfterEof = 206,
     /// The session could not handle a frame now and holding the input fed
     /// would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`; nothing was taken. The
-    /// host read on although `epp_session_wants_input` said false.
+    /// host read on although `epp_session_wants_input` said false. (For an
+    /// ETP session: a message, `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT`,
+    /// `epp_etp_session_wants_input`.)
     InputBufferFull = 207,
 }
 
@@ -143,6 +148,21 @@ impl From<&SessionError> for epp_result {
             SessionError::WrongAnswer { .. } => epp_result::WrongAnswer,
             SessionError::InvalidXml { .. } => epp_result::InvalidXml,
             SessionError::InvalidAnswer(_) => epp_result::InvalidAnswer,
+        }
+    }
+}
+
+impl From<&crate::etp::SessionError> for epp_result {
+    fn from(e: &crate::etp::SessionError) -> epp_result {
+        use crate::etp::SessionError as E;
+        // Exhaustive on purpose, as above: the ETP session's errors reuse
+        // the EPP session's values, which mean the same.
+        match e {
+            E::Closed(_) => epp_result::SessionClosed,
+            E::UnknownRequest(_) => epp_result::UnknownRequest,
+            E::AlreadyAnswered(_) => epp_result::AlreadyAnswered,
+            E::InputAfterEof => epp_result::InputAfterEof,
+            E::InputBufferFull { .. } => epp_result::InputBufferFull,
         }
     }
 }

@@ -1,5 +1,6 @@
 // The header compiles as C++17 (-Wall -Wextra -Werror -pedantic) and links:
-// a C++ host makes a config, a server and a session and reads the greeting.
+// a C++ host makes a config, a server and a session and reads the greeting,
+// then an ETP config and session and reads OpenSession.
 #include "epp.h"
 
 #include <cstdio>
@@ -8,6 +9,39 @@
 
 static_assert(sizeof(epp_result) == 4, "epp_result is 32 bits");
 static_assert(EPP_RESULT_OK == 0, "EPP_RESULT_OK is 0");
+static_assert(sizeof(epp_etp_request_kind) == 4, "epp_etp_request_kind is 32 bits");
+static_assert(sizeof(epp_etp_message_header) == 32, "epp_etp_message_header: C layout");
+
+// ETP: a RequestSession for Discovery as "store" opens a session.
+static bool etp_host() {
+    epp_etp_config_builder *b = nullptr;
+    epp_etp_config *c = nullptr;
+    epp_etp_session *s = nullptr;
+    epp_etp_request *r = nullptr;
+    const uint8_t id[EPP_ETP_SESSION_ID_LEN] = {};
+    const uint8_t request_session[] = {0x00, 0x02, 0x00, 0x02, 0x00, 0x0a, 'p', 'r', 'o', 'b', 'e', 0x02, '0', 0x02,
+                                       0x06, 0x02, 0x02, 0x00, 0x00, 0x0a, 's', 't', 'o', 'r', 'e', 0x00, 0x00, 0x00};
+    if (epp_etp_config_builder_new(&b) != EPP_RESULT_OK) return false;
+    bool ok = epp_etp_config_builder_build(b, &c) == EPP_RESULT_OK;
+    epp_etp_config_builder_free(b);
+    ok = ok && epp_etp_session_new(c, id, &s) == EPP_RESULT_OK;
+    epp_etp_config_free(c);
+    ok = ok && epp_etp_session_feed_message(s, request_session, sizeof request_session) == EPP_RESULT_OK;
+    const uint8_t *p = nullptr;
+    size_t n = 0;
+    ok = ok && epp_etp_session_peek_output(s, &p, &n) == EPP_RESULT_OK && p != nullptr && n > 5 &&
+         p[0] == 0x00 && p[1] == 0x04 && epp_etp_session_consume_output(s) == EPP_RESULT_OK;
+    epp_etp_request_kind kind = EPP_ETP_REQUEST_KIND_SESSION_END;
+    epp_etp_message_header h{};
+    ok = ok && epp_etp_session_poll_queue(s, &r) == EPP_RESULT_OK && r != nullptr &&
+         epp_etp_request_get_kind(r, &kind) == EPP_RESULT_OK && kind == EPP_ETP_REQUEST_KIND_OPENED &&
+         epp_etp_request_get_header(r, &h) == EPP_RESULT_OK && h.message_id == 1;
+    epp_etp_request_free(r);
+    epp_etp_session_state st = EPP_ETP_SESSION_STATE_CLOSED;
+    ok = ok && epp_etp_session_get_state(s, &st) == EPP_RESULT_OK && st == EPP_ETP_SESSION_STATE_OPEN;
+    epp_etp_session_free(s);
+    return ok;
+}
 
 int main() {
     epp_config_builder *b = nullptr;
@@ -38,6 +72,8 @@ int main() {
     epp_session_free(s);
     epp_server_free(srv);
     if (greeting.find("<svID>C++ host</svID>") == std::string::npos) return 1;
-    std::printf("C++ host: greeting of %zu bytes, libepp %s, misuse reported as \"%s\"\n", n, epp_version(), buf);
+    if (!etp_host()) return 1;
+    std::printf("C++ host: greeting of %zu bytes, an ETP session opened, libepp %s, misuse reported as \"%s\"\n", n,
+                epp_version(), buf);
     return 0;
 }

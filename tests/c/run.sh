@@ -6,16 +6,22 @@
 #   - clippy on src/ffi with the test-only feature;
 #   - builds libepp with the cargo feature ffi-test-panic and the C tests
 #     (-std=c11 -Wall -Wextra -Werror), runs them under valgrind and under
-#     AddressSanitizer (+UBSan);
+#     AddressSanitizer (+UBSan): tests/c/test_epp.c (EPP) and
+#     tests/c/test_etp.c (ETP, the epp_etp_* functions);
 #   - runs every tests/scripts/*.script through the C API
 #     (tests/c/run_scripts.c, under AddressSanitizer + UBSan): each
 #     transcript must equal its .transcript, fed as written and one byte
 #     per call;
+#   - runs every tests/etp_scripts/*.script through the ETP C API
+#     (tests/c/run_etp_scripts.c, under AddressSanitizer + UBSan and under
+#     valgrind): each transcript must equal its .transcript, the same bytes
+#     as the Rust runner (tests/etp_transcripts.rs);
 #   - compiles the header as C99/C11 (pedantic) and as C++17 and runs a C++
 #     host;
 #   - checks the library exports exactly the header's functions;
 #   - `make install PREFIX=$(mktemp -d)` and builds programs against it with
-#     pkg-config (shared and static);
+#     pkg-config (shared and static): tests/c/minimal.c and
+#     tests/c/minimal_etp.c, the examples of docs/c-api.md (checked equal);
 #   - drives the C example server (examples/c, under valgrind) with
 #     Net::EPP::Client through login, hello, poll req, poll ack and logout,
 #     three sessions at once.
@@ -98,19 +104,23 @@ clippy_ffi() {
 }
 
 build_c_tests() {
-    local lib="$TEST_TARGET/debug/libepp.a" defs=(-Iinclude -DEPP_TEST_PANIC "-DEXPECTED_VERSION=\"$VERSION\"")
-    cc "${CSTD[@]}" "${defs[@]}" -o "$OUT/test_epp" tests/c/test_epp.c "$lib" "${LIBS[@]}" &&
-        cc "${CSTD[@]}" "${defs[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
-            -fno-sanitize-recover=undefined -o "$OUT/test_epp_asan" tests/c/test_epp.c "$lib" "${LIBS[@]}" &&
-        cc "${CSTD[@]}" -Iinclude -o "$OUT/epp-example" examples/c/epp_example.c "$lib" "${LIBS[@]}"
+    local lib="$TEST_TARGET/debug/libepp.a" defs=(-Iinclude -DEPP_TEST_PANIC "-DEXPECTED_VERSION=\"$VERSION\"") t
+    for t in test_epp test_etp; do
+        cc "${CSTD[@]}" "${defs[@]}" -o "$OUT/$t" "tests/c/$t.c" "$lib" "${LIBS[@]}" &&
+            cc "${CSTD[@]}" "${defs[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined -o "$OUT/${t}_asan" "tests/c/$t.c" "$lib" "${LIBS[@]}" ||
+            return 1
+    done
+    cc "${CSTD[@]}" -Iinclude -o "$OUT/epp-example" examples/c/epp_example.c "$lib" "${LIBS[@]}"
 }
 
+# run_valgrind TEST / run_asan TEST: one of the C test programs.
 run_valgrind() {
-    valgrind --error-exitcode=1 --leak-check=full --track-origins=yes "$OUT/test_epp"
+    valgrind --error-exitcode=1 --leak-check=full --track-origins=yes "$OUT/$1"
 }
 
 run_asan() {
-    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$OUT/test_epp_asan"
+    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$OUT/${1}_asan"
 }
 
 # The session transcripts through the C API. Under ASan + UBSan only:
@@ -121,6 +131,21 @@ run_scripts() {
         "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
         ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
             "$OUT/run_scripts_asan" tests/scripts
+}
+
+# The ETP session transcripts through the C API, under ASan + UBSan and
+# under valgrind (each run takes about a second).
+run_etp_scripts() {
+    cc "${CSTD[@]}" -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=undefined -o "$OUT/run_etp_scripts_asan" tests/c/run_etp_scripts.c \
+        "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
+        cc "${CSTD[@]}" -Iinclude -o "$OUT/run_etp_scripts" tests/c/run_etp_scripts.c \
+            "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
+        echo "--- under AddressSanitizer + UBSan" &&
+        ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            "$OUT/run_etp_scripts_asan" tests/etp_scripts &&
+        echo "--- under valgrind" &&
+        valgrind -q --error-exitcode=1 --leak-check=full "$OUT/run_etp_scripts" tests/etp_scripts
 }
 
 header_languages() {
@@ -164,12 +189,19 @@ pkg_config_build() {
     cc -std=c11 -Wall -Wextra -Werror tests/c/minimal.c $flags -o "$OUT/minimal_shared" &&
         LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" "$OUT/minimal_shared" &&
         LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" ldd "$OUT/minimal_shared" | grep "libepp.so.0" || return 1
+    # shellcheck disable=SC2086
+    cc -std=c11 -Wall -Wextra -Werror tests/c/minimal_etp.c $flags -o "$OUT/minimal_etp_shared" &&
+        LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" "$OUT/minimal_etp_shared" || return 1
     # Static: the archive plus Libs.private.
     static="$INSTALL_PREFIX/lib/libepp.a $(pkg-config --static --libs-only-l epp | sed 's/-lepp//')"
     echo "cc app.c $(pkg-config --cflags epp) $static"
     # shellcheck disable=SC2086
     cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags epp) tests/c/minimal.c $static -o "$OUT/minimal_static" &&
         "$OUT/minimal_static" &&
+        # shellcheck disable=SC2086
+        cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags epp) tests/c/minimal_etp.c $static \
+            -o "$OUT/minimal_etp_static" &&
+        "$OUT/minimal_etp_static" &&
         # The example server builds against the installed library too.
         cc -std=c11 -Wall -Wextra -Werror examples/c/epp_example.c $flags -o "$OUT/epp-example-installed"
 }
@@ -224,9 +256,15 @@ e2e_example() {
     [ "$ok" = 3 ] && [ "$srv" = 0 ]
 }
 
+# The first C code block after the heading $1 of docs/c-api.md is file $2.
+doc_example_is() {
+    awk -v h="$1" '$0 == h { on = 1 } on && /^```c$/ { body = 1; next } body && /^```$/ { exit } body' \
+        docs/c-api.md | diff -u "$2" -
+}
+
 docs_example_in_sync() {
-    awk '/^## A minimal example/ { on = 1 } on && /^```c$/ { body = 1; next } body && /^```$/ { exit } body' \
-        docs/c-api.md | diff -u tests/c/minimal.c -
+    doc_example_is "## A minimal example" tests/c/minimal.c &&
+        doc_example_is "### A minimal ETP example" tests/c/minimal_etp.c
 }
 
 # ---------------------------------------------------------------------------
@@ -236,19 +274,22 @@ step "header is fresh (cbindgen $CBINDGEN_VERSION, make check-header)" make chec
 step "build libepp with ffi-test-panic" build_test_lib
 step "clippy -D warnings on the C API (with ffi-test-panic)" clippy_ffi
 step "build C tests and example (-std=c11 -Wall -Wextra -Werror)" build_c_tests
-step "C tests under valgrind" run_valgrind
-step "C tests under AddressSanitizer + UBSan" run_asan
+step "C tests under valgrind" run_valgrind test_epp
+step "C tests under AddressSanitizer + UBSan" run_asan test_epp
+step "ETP C tests under valgrind" run_valgrind test_etp
+step "ETP C tests under AddressSanitizer + UBSan" run_asan test_etp
 step "script transcripts through the C API (ASan + UBSan)" run_scripts
+step "ETP script transcripts via the C API (ASan, valgrind)" run_etp_scripts
 step "header as C99, C11 and C++17; C++ host runs" header_languages
 step "test build exports exactly the header's functions" exports_match_header "$TEST_TARGET/debug/libepp.so" with-test
 step "make install PREFIX=\$(mktemp -d)" make_install
 step "release library exports exactly the header's functions" exports_match_header "$INSTALL_PREFIX/lib/libepp.so"
 step "build and run with pkg-config (shared and static)" pkg_config_build
-step "docs/c-api.md's minimal example is tests/c/minimal.c" docs_example_in_sync
+step "docs/c-api.md's minimal examples are tests/c/minimal*.c" docs_example_in_sync
 step "Net::EPP::Client drives the C example server (3 sessions)" e2e_example
 [ -n "$INSTALL_PREFIX" ] && rm -rf "$INSTALL_PREFIX"
 
-echo "C tests: $(grep -cE '^ok ' "$OUT/C_tests_under_valgrind.log" 2>/dev/null || echo 0) test cases under valgrind; total time $(($(date +%s) - t_start))s"
+echo "C tests: $(grep -cE '^ok ' "$OUT/C_tests_under_valgrind.log" 2>/dev/null || echo 0) EPP and $(grep -cE '^ok ' "$OUT/ETP_C_tests_under_valgrind.log" 2>/dev/null || echo 0) ETP test cases under valgrind; ETP scripts: $(grep -E '^[0-9]+ passed' "$OUT/ETP_script_transcripts_via_the_C_API__ASan__valgrind_.log" 2>/dev/null | tail -n 1); total time $(($(date +%s) - t_start))s"
 if [ "$failed" -gt 0 ]; then
     printf 'failed: %s\n' "${failures[@]}"
 fi
