@@ -1,7 +1,8 @@
 /*
- * epp.h: the C API of libepp, a sans-IO EPP (RFC 5730/5734) server session
- * engine, with an ETP 1.1 server session engine beside it (epp_etp_*).
- * Link with `pkg-config --cflags --libs epp`.
+ * epp.h: the C API of libepp, a sans-IO EPP (RFC 5730/5734) session
+ * engine: the server's side (epp_session) and the registrar's, the client
+ * (epp_client_session); with an ETP 1.1 server session engine beside them
+ * (epp_etp_*). Link with `pkg-config --cflags --libs epp`.
  *
  * OVERVIEW
  *   libepp does no I/O. The host owns sockets, TLS, storage and business
@@ -18,6 +19,23 @@
  *   until epp_session_is_finished, then close the socket and
  *   epp_session_free. Call epp_session_handle_eof when the peer closes and
  *   epp_session_handle_timeout when epp_session_get_next_timeout passes.
+ *
+ * CLIENT
+ *   The registrar's side has the same shape. Build an epp_client_config
+ *   (credentials, wanted services, limits) once with an
+ *   epp_client_config_builder. Per connection: epp_client_session_new,
+ *   then feed every byte read (epp_client_session_feed_input), write what
+ *   epp_client_session_take_output holds (then _consume_output), and take
+ *   every epp_client_event from epp_client_session_poll_queue: the
+ *   greeting (then epp_client_session_login), the login result, each
+ *   response matched to its command, keep-alives, overdue responses, and
+ *   the end of the session. Give commands with epp_client_session_send or
+ *   the shortcuts (_hello, _login, _logout, _poll_request, _poll_ack,
+ *   _object); at most the configured number are in flight, the rest wait
+ *   in order. Call epp_client_session_handle_timeout when
+ *   epp_client_session_get_next_timeout passes and
+ *   epp_client_session_handle_eof when the server closes the connection;
+ *   close the socket once epp_client_session_is_finished.
  *
  * ETP
  *   The same library serves ETP 1.1 (Energistics Transfer Protocol, the Core
@@ -43,9 +61,12 @@
  *   - Objects are opaque handles. epp_X_new(..., &out) makes one;
  *     epp_X_free(p) releases it and accepts NULL. Every handle you receive
  *     (from a _new function, epp_config_builder_build,
- *     epp_session_poll_queue or epp_session_poll_transaction) is yours to
- *     free with the matching _free, exactly once. Nothing else is ever
- *     freed by the caller. Builders passed to a call (epp_response,
+ *     epp_session_poll_queue, epp_session_poll_transaction,
+ *     epp_client_config_builder_build, epp_client_session_poll_queue, or
+ *     the out_command of a client command call) is yours to free with the
+ *     matching _free, exactly once. Nothing else is ever freed by the
+ *     caller: the const epp_client_command pointers an epp_client_event
+ *     hands out are borrowed from it. Builders passed to a call (epp_response,
  *     epp_poll_message, epp_security_event) are only read by it: still free
  *     them afterwards.
  *   - Every function that can fail returns an epp_result. EPP_RESULT_OK is
@@ -61,9 +82,12 @@
  *   - Data handed out (strings, raw XML, output bytes) is (pointer, length),
  *     not NUL-terminated, and borrowed: a string from an epp_request,
  *     epp_etp_request or epp_transaction stays valid until that object is
- *     freed; anything from an epp_session or epp_etp_session (output bytes,
- *     client id, error text) until the next call given that session;
- *     anything from an epp_config_builder or epp_etp_config_builder until
+ *     freed; anything from an epp_session, epp_client_session or
+ *     epp_etp_session (output bytes, client id, error text) until the next
+ *     call given that session; a string or command from an epp_client_event
+ *     or epp_client_command until that object is freed; anything from an
+ *     epp_config_builder, epp_client_config_builder or
+ *     epp_etp_config_builder until
  *     the next call given that builder. An absent optional string is
  *     handed out as (NULL, 0).
  *   - Time is uint64_t milliseconds since the Unix epoch (now_ms), always
@@ -73,7 +97,9 @@
  *     never aborts the host (the library must be built with Rust's default
  *     panic = "unwind"). A session in which a panic happened is poisoned:
  *     every later call on it returns EPP_RESULT_PANIC, except
- *     epp_session_get_last_error and epp_session_free (for an ETP session,
+ *     epp_session_get_last_error and epp_session_free (for a client
+ *     session: epp_client_session_get_last_error and
+ *     epp_client_session_free; for an ETP session,
  *     epp_etp_session_get_last_error and epp_etp_session_free).
  *
  * THREADS
@@ -85,10 +111,14 @@
  *     share its svTRID generator and registrar counter.
  *   - An epp_registrar_sessions is thread-safe: many sessions on many
  *     threads update and read it at once.
+ *   - An epp_client_config is immutable, like an epp_config: any number of
+ *     threads may make client sessions from it at the same time.
  *   - Every other handle (epp_session, epp_request, epp_transaction,
  *     epp_response, epp_poll_message, epp_security_event,
- *     epp_config_builder, and the ETP epp_etp_session, epp_etp_request,
- *     epp_etp_config_builder) may move between
+ *     epp_config_builder, epp_client_session, epp_client_event,
+ *     epp_client_command, epp_client_config_builder, and the ETP
+ *     epp_etp_session, epp_etp_request, epp_etp_config_builder) may move
+ *     between
  *     threads but must be used by one thread at a time: no two calls given
  *     the same handle may overlap.
  *   - Handles are independent: a server keeps its own reference to its
@@ -110,6 +140,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * `epp_client_config_builder_set_keep_alive_ms` with this value: never
+ * send a keep-alive `<hello>`.
+ */
+#define EPP_KEEP_ALIVE_NEVER UINT64_MAX
 
 /**
  * The length of an ETP session id (a UUID) in bytes, as
@@ -229,7 +265,7 @@
 /**
  * The minor version of the libepp this header belongs to.
  */
-#define EPP_VERSION_MINOR 4
+#define EPP_VERSION_MINOR 5
 
 /**
  * The patch version of the libepp this header belongs to.
@@ -243,9 +279,12 @@
  * Values are explicit and never reused: a value that is retired stays
  * reserved, and new values are only ever added. 1 to 99 report misuse of
  * the C API itself, 100 to 199 configuration errors, 200 to 299 session
- * errors (a call the session could not carry out). Protocol errors of the
- * EPP peer are never an `epp_result`: the session answers them on the
- * wire itself.
+ * errors (a call the session could not carry out), 300 to 399 errors of
+ * client sessions (a command the client session refused; a client session
+ * also reports `EPP_RESULT_SESSION_CLOSED` and `EPP_RESULT_INVALID_XML`).
+ * Protocol errors of the EPP peer are never an `epp_result`: the server
+ * session answers them on the wire itself, and a client session closes
+ * with a reason.
  */
 enum epp_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -320,7 +359,8 @@ enum epp_result
    */
   EPP_RESULT_WRONG_ANSWER = 202,
   /**
-   * XML the host passed through (a value, resData, extension) is not a
+   * XML the host passed through (a value, resData, extension; for a
+   * client session, a command's object or extension XML) is not a
    * well-formed sequence of namespaced elements.
    */
   EPP_RESULT_INVALID_XML = 203,
@@ -347,12 +387,331 @@ enum epp_result
    * `epp_etp_session_wants_input`.)
    */
   EPP_RESULT_INPUT_BUFFER_FULL = 207,
+  /**
+   * Client sessions: the command cannot be sent in the session's state
+   * (before the greeting, a second login, a command before login or
+   * after logout...); nothing was sent.
+   */
+  EPP_RESULT_WRONG_STATE = 300,
+  /**
+   * Client sessions: a service the configuration requires is not in the
+   * server's greeting; the login was not sent.
+   */
+  EPP_RESULT_SERVICE_NOT_OFFERED = 301,
+  /**
+   * Client sessions: none of the wanted objURIs is in the server's
+   * greeting; the login was not sent.
+   */
+  EPP_RESULT_NO_OBJECT_SERVICE = 302,
+  /**
+   * Client sessions: the greeting does not offer EPP version 1.0; the
+   * login was not sent.
+   */
+  EPP_RESULT_VERSION_NOT_OFFERED = 303,
+  /**
+   * Client sessions: the greeting does not offer the configured
+   * language; the login was not sent.
+   */
+  EPP_RESULT_LANGUAGE_NOT_OFFERED = 304,
+  /**
+   * Client sessions: a password (or new password) longer than 16
+   * characters, and the greeting does not offer RFC 8807 login security;
+   * the login was not sent.
+   */
+  EPP_RESULT_PASSWORD_TOO_LONG = 305,
+  /**
+   * Client sessions: the command uses an object or extension namespace
+   * the session did not log in with; nothing was sent.
+   */
+  EPP_RESULT_NOT_LOGGED_IN_WITH = 306,
+  /**
+   * Client sessions: a part of the command other than its XML is not
+   * acceptable (a clTRID, a message id, a transfer without its op, a
+   * hello with a clTRID...); nothing was sent.
+   */
+  EPP_RESULT_INVALID_COMMAND = 307,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum epp_result epp_result;
 #else
 typedef uint32_t epp_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where a client session is.
+ */
+enum epp_client_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Connected; the server's greeting has not come.
+   */
+  EPP_CLIENT_STATE_AWAITING_GREETING = 1,
+  /**
+   * Greeting received, not logged in (also after a failed login).
+   */
+  EPP_CLIENT_STATE_GREETING_RECEIVED = 2,
+  /**
+   * A login is in flight.
+   */
+  EPP_CLIENT_STATE_LOGIN_SENT = 3,
+  /**
+   * Logged in.
+   */
+  EPP_CLIENT_STATE_LOGGED_IN = 4,
+  /**
+   * A logout is in flight (or waits for room); no more commands.
+   */
+  EPP_CLIENT_STATE_LOGOUT_SENT = 5,
+  /**
+   * The server said it ends the session (1500 or 25xx): nothing more is
+   * sent; the session waits for the server to close the connection (or
+   * for the response deadline). The host may close it now.
+   */
+  EPP_CLIENT_STATE_CLOSING = 6,
+  /**
+   * Over: close the connection.
+   */
+  EPP_CLIENT_STATE_CLOSED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_client_state epp_client_state;
+#else
+typedef uint32_t epp_client_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a client session ended.
+ */
+enum epp_client_close_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The session has not ended.
+   */
+  EPP_CLIENT_CLOSE_REASON_NONE = 0,
+  /**
+   * The server answered 1500 (normally to `<logout>`).
+   */
+  EPP_CLIENT_CLOSE_REASON_LOGOUT = 1,
+  /**
+   * The server answered with a 25xx code and closes the connection.
+   * Detail: `EPP_CLOSE_DETAIL_RESULT_CODE`.
+   */
+  EPP_CLIENT_CLOSE_REASON_SERVER_CLOSING = 2,
+  /**
+   * The server closed the connection between frames.
+   */
+  EPP_CLIENT_CLOSE_REASON_PEER_CLOSED = 3,
+  /**
+   * The server closed the connection inside a frame. Detail:
+   * `EPP_CLOSE_DETAIL_BYTES_RECEIVED`.
+   */
+  EPP_CLIENT_CLOSE_REASON_PEER_CLOSED_MID_FRAME = 4,
+  /**
+   * The server sent something that is not EPP as expected; the
+   * protocol error getter says what.
+   */
+  EPP_CLIENT_CLOSE_REASON_PROTOCOL = 5,
+  /**
+   * No greeting came within the response deadline.
+   */
+  EPP_CLIENT_CLOSE_REASON_GREETING_OVERDUE = 6,
+  /**
+   * A response did not come within the response deadline. Detail:
+   * `EPP_CLOSE_DETAIL_COMMAND_ID`.
+   */
+  EPP_CLIENT_CLOSE_REASON_RESPONSE_OVERDUE = 7,
+  /**
+   * The host closed the session (`epp_client_session_close`).
+   */
+  EPP_CLIENT_CLOSE_REASON_HOST = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_client_close_reason epp_client_close_reason;
+#else
+typedef uint32_t epp_client_close_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What was wrong with the server's input, when a client session closed
+ * with `EPP_CLIENT_CLOSE_REASON_PROTOCOL`.
+ */
+enum epp_client_protocol_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The session did not close for a protocol error.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_NONE = 0,
+  /**
+   * A frame header announced a length outside 5 to the maximum frame
+   * size. Details: `EPP_CLOSE_DETAIL_FRAME_LENGTH`,
+   * `EPP_CLOSE_DETAIL_FRAME_LIMIT`.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_BAD_FRAME_LENGTH = 1,
+  /**
+   * A frame is not well-formed XML, or not an EPP greeting or response
+   * (the close reason text says why).
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_MALFORMED = 2,
+  /**
+   * A response came where a greeting was due.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_GREETING_EXPECTED = 3,
+  /**
+   * A greeting came where the answer to another command was due.
+   * Detail: `EPP_CLOSE_DETAIL_COMMAND_KIND`.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_UNEXPECTED_GREETING = 4,
+  /**
+   * A greeting or response came with no command outstanding.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_UNSOLICITED = 5,
+  /**
+   * A response's clTRID is not the clTRID of the command it answers:
+   * `epp_client_event_get_close_expected_cl_trid` and
+   * `epp_client_event_get_close_received_cl_trid`.
+   */
+  EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_client_protocol_error epp_client_protocol_error;
+#else
+typedef uint32_t epp_client_protocol_error;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What kind of command an `epp_client_command` is (and what
+ * `epp_client_session_send` sends). Values are never reused; new kinds
+ * are added at the end.
+ */
+enum epp_client_command_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `<hello>`: answered by a greeting. It has no clTRID.
+   */
+  EPP_CLIENT_COMMAND_KIND_HELLO = 1,
+  /**
+   * `<login>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_LOGIN = 2,
+  /**
+   * `<logout>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_LOGOUT = 3,
+  /**
+   * `<poll op="req">`.
+   */
+  EPP_CLIENT_COMMAND_KIND_POLL_REQUEST = 4,
+  /**
+   * `<poll op="ack" msgID>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_POLL_ACK = 5,
+  /**
+   * `<check>` around an object element.
+   */
+  EPP_CLIENT_COMMAND_KIND_CHECK = 6,
+  /**
+   * `<info>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_INFO = 7,
+  /**
+   * `<create>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_CREATE = 8,
+  /**
+   * `<update>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_UPDATE = 9,
+  /**
+   * `<delete>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_DELETE = 10,
+  /**
+   * `<renew>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_RENEW = 11,
+  /**
+   * `<transfer op>`.
+   */
+  EPP_CLIENT_COMMAND_KIND_TRANSFER = 12,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_client_command_kind epp_client_command_kind;
+#else
+typedef uint32_t epp_client_command_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What an `epp_client_event` is; it says which getters apply. Values are
+ * never reused; new kinds are added at the end.
+ */
+enum epp_client_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A greeting: the connection's first frame, or the answer to a
+   * `<hello>` (`epp_client_event_get_command` gives the hello, NULL for
+   * the first). Getters: the `epp_client_event_get_greeting_*` ones.
+   */
+  EPP_CLIENT_EVENT_KIND_GREETING = 1,
+  /**
+   * The answer to a `<login>`. Getters: command, the response getters,
+   * and on 1000 the services now in force
+   * (`epp_client_event_has_services` and the `_get_service_*` ones).
+   */
+  EPP_CLIENT_EVENT_KIND_LOGIN = 2,
+  /**
+   * The response to a command other than hello and login, matched to it
+   * in order. Getters: command and the response getters.
+   */
+  EPP_CLIENT_EVENT_KIND_RESPONSE = 3,
+  /**
+   * The session sent a `<hello>` of its own after the keep-alive
+   * interval without traffic; its greeting comes as a greeting event.
+   * Getter: command.
+   */
+  EPP_CLIENT_EVENT_KIND_KEEP_ALIVE = 4,
+  /**
+   * A response did not come within the response deadline; a closed
+   * event follows. Getter: command (the command still waiting).
+   */
+  EPP_CLIENT_EVENT_KIND_RESPONSE_OVERDUE = 5,
+  /**
+   * The session ended (or is ending: after 1500 or 25xx it waits for the
+   * server to close the connection). Comes once; no event follows it.
+   * Getters: close reason, protocol error, close detail, clTRIDs of a
+   * mismatch, close reason text, unanswered commands.
+   */
+  EPP_CLIENT_EVENT_KIND_CLOSED = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum epp_client_event_kind epp_client_event_kind;
+#else
+typedef uint32_t epp_client_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -742,6 +1101,54 @@ typedef uint32_t epp_session_state;
 #endif // __cplusplus
 
 /**
+ * A command a client session took (`SentCommand`): its id, kind, the
+ * caller's tag, its clTRID and when it was written. Handed out by the
+ * command calls (`epp_client_session_send` and the shortcuts: owned, free
+ * it with `epp_client_command_free`) and by event getters
+ * (`epp_client_event_get_command`, `epp_client_event_get_unanswered`:
+ * borrowed from the event, valid until the event is freed, never freed by
+ * the caller).
+ */
+typedef struct epp_client_command epp_client_command;
+
+/**
+ * A validated client configuration (credentials, wanted services,
+ * limits): immutable, shared by any number of client sessions
+ * (`epp_client_session_new`) on any number of threads at the same time.
+ * Each session keeps its own reference, so the config may be freed while
+ * sessions made from it live on.
+ */
+typedef struct epp_client_config epp_client_config;
+
+/**
+ * A client configuration being built: made by
+ * `epp_client_config_builder_new` with the credentials, filled by the
+ * `epp_client_config_builder_*` setters, turned into an
+ * `epp_client_config` by `epp_client_config_builder_build` (which may be
+ * called more than once), freed by `epp_client_config_builder_free`. Use
+ * it from one thread at a time.
+ */
+typedef struct epp_client_config_builder epp_client_config_builder;
+
+/**
+ * What `epp_client_session_poll_queue` hands out: the greeting, a login
+ * result, a response matched to its command, a keep-alive, an overdue
+ * response, or the end of the session. It owns its data, independent of
+ * the session: strings and commands it hands out stay valid until it is
+ * freed with `epp_client_event_free`.
+ */
+typedef struct epp_client_event epp_client_event;
+
+/**
+ * One EPP client session (the registrar's side) on one connection to a
+ * server, without any I/O: made by `epp_client_session_new` once the
+ * connection is up, freed by `epp_client_session_free`.
+ *
+ * May move between threads but must be used by one thread at a time.
+ */
+typedef struct epp_client_session epp_client_session;
+
+/**
  * A validated server configuration: plain immutable data, run by one or
  * more `epp_server`s (`epp_server_new`).
  *
@@ -882,6 +1289,12 @@ typedef struct epp_session epp_session;
 typedef struct epp_transaction epp_transaction;
 
 /**
+ * Selects a number that comes with some close reasons: one of the
+ * `EPP_CLOSE_DETAIL_*` values.
+ */
+typedef uint32_t epp_close_detail;
+
+/**
  * Selects a limit for `epp_config_builder_set_limit`: one of the
  * `EPP_LIMIT_*` values.
  */
@@ -963,12 +1376,6 @@ typedef struct {
    */
   int32_t patch;
 } epp_etp_version;
-
-/**
- * Selects a number that comes with some close reasons: one of the
- * `EPP_CLOSE_DETAIL_*` values.
- */
-typedef uint32_t epp_close_detail;
 
 /**
  * The `type` of a security event: one of the `EPP_SECURITY_EVENT_TYPE_*`
@@ -1185,9 +1592,23 @@ typedef uint32_t epp_login_answer;
 #define EPP_CLOSE_DETAIL_BYTES_RECEIVED 3
 
 /**
- * `EPP_CLOSE_REASON_CLOSING_RESPONSE`: the 25xx result code.
+ * `EPP_CLOSE_REASON_CLOSING_RESPONSE`: the 25xx result code (and the
+ * client's `EPP_CLIENT_CLOSE_REASON_SERVER_CLOSING`).
  */
 #define EPP_CLOSE_DETAIL_RESULT_CODE 4
+
+/**
+ * Client sessions only, `EPP_CLIENT_CLOSE_REASON_RESPONSE_OVERDUE`: the id
+ * of the command whose response did not come.
+ */
+#define EPP_CLOSE_DETAIL_COMMAND_ID 5
+
+/**
+ * Client sessions only, `EPP_CLIENT_PROTOCOL_ERROR_UNEXPECTED_GREETING`:
+ * the kind (an `epp_client_command_kind` value) of the command the
+ * greeting came in answer to.
+ */
+#define EPP_CLOSE_DETAIL_COMMAND_KIND 6
 
 /**
  * `password`: the password expires (or expired) at the exDate, which must
@@ -1270,6 +1691,831 @@ typedef uint32_t epp_login_answer;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Starts a client configuration for the registrar `client_id` (clID, 3 to
+ * 16 characters) logging in with `password` (at least 6 characters; more
+ * than 16 only where the server offers RFC 8807 login security), both
+ * checked by `epp_client_config_builder_build`. Defaults: language "en",
+ * 1 command in flight, a keep-alive `<hello>` after 300000 ms idle, a
+ * response deadline of 60000 ms, clTRIDs the clID and "-" followed by a
+ * sequence number, frames up to 16 MiB. At least one objURI must be
+ * added. On success `*out_builder` receives a builder to free with
+ * `epp_client_config_builder_free`.
+ */
+epp_result epp_client_config_builder_new(const char *client_id,
+                                         size_t client_id_len,
+                                         const char *password,
+                                         size_t password_len,
+                                         epp_client_config_builder **out_builder);
+
+/**
+ * Frees a client config builder (NULL is ignored).
+ */
+void epp_client_config_builder_free(epp_client_config_builder *builder);
+
+/**
+ * Sets a new password (`<newPW>`) for the login; it is in force once a
+ * login answered 1000.
+ */
+epp_result epp_client_config_builder_set_new_password(epp_client_config_builder *builder,
+                                                      const char *password,
+                                                      size_t password_len);
+
+/**
+ * Sets the response language (`<options><lang>`, default "en"); the
+ * greeting must offer it.
+ */
+epp_result epp_client_config_builder_set_lang(epp_client_config_builder *builder,
+                                              const char *lang,
+                                              size_t lang_len);
+
+/**
+ * Wants an object service (objURI), in order. With `required`, a login
+ * to a server whose greeting does not offer it is refused
+ * (`EPP_RESULT_SERVICE_NOT_OFFERED`); otherwise it is used when offered.
+ */
+epp_result epp_client_config_builder_add_object_uri(epp_client_config_builder *builder,
+                                                    const char *uri,
+                                                    size_t uri_len,
+                                                    bool required);
+
+/**
+ * Wants an extension service (extURI), in order; `required` as for
+ * `epp_client_config_builder_add_object_uri`.
+ */
+epp_result epp_client_config_builder_add_extension_uri(epp_client_config_builder *builder,
+                                                       const char *uri,
+                                                       size_t uri_len,
+                                                       bool required);
+
+/**
+ * Sets how many commands may be written and unanswered at once (default
+ * 1; at least 1). Commands given beyond it wait in the session and go out
+ * as responses come back.
+ */
+epp_result epp_client_config_builder_set_max_in_flight(epp_client_config_builder *builder,
+                                                       size_t max_in_flight);
+
+/**
+ * Sets the idle time in milliseconds after which a logged-in session with
+ * nothing in flight sends a `<hello>` of its own (default 300000; more
+ * than 0); `EPP_KEEP_ALIVE_NEVER` for never.
+ */
+epp_result epp_client_config_builder_set_keep_alive_ms(epp_client_config_builder *builder,
+                                                       uint64_t interval_ms);
+
+/**
+ * Sets how long in milliseconds the server may take (default 60000; more
+ * than 0): for the greeting from the start, for each response from the
+ * later of its command's writing and the previous response, and for
+ * closing the connection after 1500 or 25xx.
+ */
+epp_result epp_client_config_builder_set_response_deadline_ms(epp_client_config_builder *builder,
+                                                              uint64_t deadline_ms);
+
+/**
+ * Sets the prefix of generated clTRIDs, which are the prefix followed by
+ * a sequence number from 1 (2 to 44 characters without white space;
+ * default: the clID and "-").
+ */
+epp_result epp_client_config_builder_set_cl_trid_prefix(epp_client_config_builder *builder,
+                                                        const char *prefix,
+                                                        size_t prefix_len);
+
+/**
+ * Sets the largest frame accepted from the server, header included
+ * (default 16777216; at least 1024).
+ */
+epp_result epp_client_config_builder_set_max_frame_size(epp_client_config_builder *builder,
+                                                        uint32_t max_frame_size);
+
+/**
+ * Validates the configuration and writes it to `*out_config` (free it
+ * with `epp_client_config_free`). `EPP_RESULT_INVALID_CONFIG` when it is
+ * not acceptable: `epp_client_config_builder_get_last_error` says why. The
+ * builder stays usable.
+ */
+epp_result epp_client_config_builder_build(epp_client_config_builder *builder,
+                                           epp_client_config **out_config);
+
+/**
+ * Why the last `epp_client_config_builder_build` on this builder failed;
+ * (NULL, 0) when it succeeded or was never called. Valid until the next
+ * call given this builder.
+ */
+epp_result epp_client_config_builder_get_last_error(const epp_client_config_builder *builder,
+                                                    const char **out_ptr,
+                                                    size_t *out_len);
+
+/**
+ * Frees a client config (NULL is ignored). Sessions made from it keep
+ * their own reference.
+ */
+void epp_client_config_free(epp_client_config *config);
+
+/**
+ * session-create: a client session of `config` for a connection made at
+ * `now_ms` (Unix milliseconds, as every `now_ms`). Nothing is sent until
+ * the greeting has come. On success `*out_session` receives a session to
+ * free with `epp_client_session_free`.
+ */
+epp_result epp_client_session_new(const epp_client_config *config,
+                                  uint64_t now_ms,
+                                  epp_client_session **out_session);
+
+/**
+ * Frees a client session (NULL is ignored), poisoned or not. Events and
+ * commands taken from it stay valid.
+ */
+void epp_client_session_free(epp_client_session *session);
+
+/**
+ * feed-input: hands the session `len` bytes read from the server at
+ * `now_ms`; it takes them all. Each whole frame is handled at once
+ * (events queued, commands waiting for room written); an unfinished one
+ * is held. While closing, input is dropped. Afterwards, take output and
+ * poll the queue. `EPP_RESULT_SESSION_CLOSED` once the session is closed
+ * (sticky; nothing was taken).
+ */
+epp_result epp_client_session_feed_input(epp_client_session *session,
+                                         const uint8_t *data,
+                                         size_t len,
+                                         uint64_t now_ms);
+
+/**
+ * Writes to `*out_wants` whether the host should read from the server:
+ * true until the session is closed (while closing, input is read only to
+ * see the connection end).
+ */
+epp_result epp_client_session_wants_input(const epp_client_session *session, bool *out_wants);
+
+/**
+ * Writes to `*out_len` how many bytes of an unfinished frame the session
+ * holds.
+ */
+epp_result epp_client_session_get_buffered_input(const epp_client_session *session,
+                                                 size_t *out_len);
+
+/**
+ * Tells the session the server closed the connection (read returned 0)
+ * at `now_ms`. Before the session ends that closes it
+ * (`EPP_CLIENT_CLOSE_REASON_PEER_CLOSED`, or `_PEER_CLOSED_MID_FRAME`
+ * inside a frame); while closing it is the expected end.
+ */
+epp_result epp_client_session_handle_eof(epp_client_session *session, uint64_t now_ms);
+
+/**
+ * Ends the session at the host's wish (`EPP_CLIENT_CLOSE_REASON_HOST`):
+ * output not yet consumed is dropped; a closed event lists the commands
+ * left unanswered.
+ */
+epp_result epp_client_session_close(epp_client_session *session);
+
+/**
+ * take-output: writes to `*out_ptr` and `*out_len` the bytes to write to
+ * the server (`*out_len` is 0 when nothing is pending; `*out_ptr` is then
+ * not to be read). The bytes belong to the session and stay valid until
+ * the next call given this session. Write some or all, then call
+ * `epp_client_session_consume_output` with the number written.
+ */
+epp_result epp_client_session_take_output(epp_client_session *session,
+                                          const uint8_t **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Marks the first `n` bytes of the pending output as written.
+ * `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
+ */
+epp_result epp_client_session_consume_output(epp_client_session *session, size_t n);
+
+/**
+ * poll-queue: takes the next event, in the order things happened, and
+ * writes it to `*out_event`; writes NULL when there is none (still
+ * `EPP_RESULT_OK`). Free each event with `epp_client_event_free`. Poll
+ * after every feed, command, timeout and close.
+ */
+epp_result epp_client_session_poll_queue(epp_client_session *session, epp_client_event **out_event);
+
+/**
+ * Writes to `*out_at_ms` when `epp_client_session_handle_timeout` should
+ * next be called (Unix milliseconds), or `EPP_TIMEOUT_NONE` when never:
+ * the greeting's or the oldest response's deadline, the keep-alive after
+ * idle, or the end of waiting for the server to close the connection. Ask
+ * again after every call that changes the session.
+ */
+epp_result epp_client_session_get_next_timeout(const epp_client_session *session,
+                                               uint64_t *out_at_ms);
+
+/**
+ * Acts on the deadline due by `now_ms`, if one is: a keep-alive
+ * `<hello>` (a keep-alive event), or closing for an overdue greeting or
+ * response (a response-overdue event, then a closed event). Writes to
+ * `*out_due` whether a deadline had passed.
+ */
+epp_result epp_client_session_handle_timeout(epp_client_session *session,
+                                             uint64_t now_ms,
+                                             bool *out_due);
+
+/**
+ * Gives a command at `now_ms`: it is written to the output at once, or
+ * waits (in order) while the configured number of commands are in
+ * flight; every event about it carries its id and tag.
+ *
+ * - `kind`: an `epp_client_command_kind` value (others are
+ *   `EPP_RESULT_INVALID_ARGUMENT`).
+ * - `argument`: the object element's XML for an object command (it must
+ *   declare its namespaces, one of the session's objURIs); the message id
+ *   for `EPP_CLIENT_COMMAND_KIND_POLL_ACK`; (NULL, 0) for the others
+ *   (required or refused with `EPP_RESULT_NULL_PARAMETER` /
+ *   `EPP_RESULT_INVALID_ARGUMENT`).
+ * - `op`: an `epp_transfer_op` value: the op of a transfer,
+ *   `EPP_TRANSFER_OP_NONE` for other kinds (anything else is
+ *   `EPP_RESULT_INVALID_ARGUMENT`). A transfer without an op is refused
+ *   by the session (`EPP_RESULT_INVALID_COMMAND`).
+ * - `extension`: optional `<extension>` content, elements in the
+ *   session's extURIs, each declaring its namespaces; (NULL, 0) for none.
+ * - `cl_trid`: optional clTRID (3 to 64 characters); (NULL, 0) for a
+ *   generated one (the configured prefix and a sequence number).
+ * - `tag`: optional pointer to a number of the caller's, returned with
+ *   every event about the command; NULL for none.
+ * - `out_command`: optional; when not NULL it receives the command taken
+ *   (free it with `epp_client_command_free`).
+ *
+ * Nothing is sent on error: `EPP_RESULT_SESSION_CLOSED` once the session
+ * is closing or closed; `EPP_RESULT_WRONG_STATE` when the state does not
+ * allow the command; for a login, `EPP_RESULT_VERSION_NOT_OFFERED`,
+ * `EPP_RESULT_LANGUAGE_NOT_OFFERED`, `EPP_RESULT_SERVICE_NOT_OFFERED`,
+ * `EPP_RESULT_NO_OBJECT_SERVICE` or `EPP_RESULT_PASSWORD_TOO_LONG` when it
+ * cannot be negotiated with the latest greeting;
+ * `EPP_RESULT_NOT_LOGGED_IN_WITH`, `EPP_RESULT_INVALID_XML` or
+ * `EPP_RESULT_INVALID_COMMAND` for the command's content.
+ * `epp_client_session_get_last_error` says why.
+ */
+epp_result epp_client_session_send(epp_client_session *session,
+                                   uint32_t kind,
+                                   const char *argument,
+                                   size_t argument_len,
+                                   uint32_t op,
+                                   const char *extension,
+                                   size_t extension_len,
+                                   const char *cl_trid,
+                                   size_t cl_trid_len,
+                                   const uint64_t *tag,
+                                   uint64_t now_ms,
+                                   epp_client_command **out_command);
+
+/**
+ * Sends `<hello>` (no extension, no clTRID, no tag); its answer is a
+ * greeting event. `out_command` is optional, as for
+ * `epp_client_session_send`.
+ */
+epp_result epp_client_session_hello(epp_client_session *session,
+                                    uint64_t now_ms,
+                                    epp_client_command **out_command);
+
+/**
+ * Sends `<login>`: the configuration's credentials and the wanted
+ * services the latest greeting offers (refused early when a required one
+ * is not offered); a password over 16 characters goes in the RFC 8807
+ * extension when the greeting offers it. Answered by a login event.
+ * `out_command` is optional. Errors as for `epp_client_session_send`.
+ */
+epp_result epp_client_session_login(epp_client_session *session,
+                                    uint64_t now_ms,
+                                    epp_client_command **out_command);
+
+/**
+ * Sends `<logout>`; a 1500 answer ends the session (closing, then closed
+ * when the server closes the connection). `out_command` is optional.
+ */
+epp_result epp_client_session_logout(epp_client_session *session,
+                                     uint64_t now_ms,
+                                     epp_client_command **out_command);
+
+/**
+ * Sends `<poll op="req">`. `out_command` is optional.
+ */
+epp_result epp_client_session_poll_request(epp_client_session *session,
+                                           uint64_t now_ms,
+                                           epp_client_command **out_command);
+
+/**
+ * Sends `<poll op="ack" msgID>` for the message `message_id` (the id of
+ * a poll response's message queue). `out_command` is optional.
+ */
+epp_result epp_client_session_poll_ack(epp_client_session *session,
+                                       const char *message_id,
+                                       size_t message_id_len,
+                                       uint64_t now_ms,
+                                       epp_client_command **out_command);
+
+/**
+ * Sends an object command: `verb` (an `epp_command_verb` value) around
+ * `object_xml`, the object element, which must declare its namespaces
+ * (one of the session's objURIs), with optional `<extension>` content
+ * ((NULL, 0) for none) and an optional `tag` (NULL for none). A transfer
+ * needs its op: use `epp_client_session_send`. `out_command` is
+ * optional. Errors as for `epp_client_session_send`.
+ */
+epp_result epp_client_session_object(epp_client_session *session,
+                                     uint32_t verb,
+                                     const char *object_xml,
+                                     size_t object_xml_len,
+                                     const char *extension,
+                                     size_t extension_len,
+                                     const uint64_t *tag,
+                                     uint64_t now_ms,
+                                     epp_client_command **out_command);
+
+/**
+ * Writes the session's state to `*out_state`.
+ */
+epp_result epp_client_session_get_state(const epp_client_session *session,
+                                        epp_client_state *out_state);
+
+/**
+ * Writes to `*out_finished` whether the connection should be closed now
+ * (the session is closed).
+ */
+epp_result epp_client_session_is_finished(const epp_client_session *session, bool *out_finished);
+
+/**
+ * Writes to `*out_count` how many commands are written and unanswered.
+ */
+epp_result epp_client_session_get_in_flight(const epp_client_session *session, size_t *out_count);
+
+/**
+ * Writes to `*out_count` how many commands wait for room to be written.
+ */
+epp_result epp_client_session_get_queued(const epp_client_session *session, size_t *out_count);
+
+/**
+ * Writes to `*out_reason` why the session ended or is ending;
+ * `EPP_CLIENT_CLOSE_REASON_NONE` while it is open.
+ */
+epp_result epp_client_session_get_close_reason(const epp_client_session *session,
+                                               epp_client_close_reason *out_reason);
+
+/**
+ * Writes to `*out_error` what was wrong with the server's input when the
+ * session closed for a protocol error; `EPP_CLIENT_PROTOCOL_ERROR_NONE`
+ * otherwise.
+ */
+epp_result epp_client_session_get_protocol_error(const epp_client_session *session,
+                                                 epp_client_protocol_error *out_error);
+
+/**
+ * Writes to `*out_value` a number that comes with the close reason
+ * (`EPP_CLOSE_DETAIL_*`, see the close reasons and protocol errors);
+ * `EPP_RESULT_NOT_APPLICABLE` while the session is open or when its
+ * reason has no such number.
+ */
+epp_result epp_client_session_get_close_detail(const epp_client_session *session,
+                                               epp_close_detail which,
+                                               uint64_t *out_value);
+
+/**
+ * The close reason as English text for logs; (NULL, 0) while the session
+ * is open. Valid until the next call given this session.
+ */
+epp_result epp_client_session_get_close_reason_text(const epp_client_session *session,
+                                                    const char **out_ptr,
+                                                    size_t *out_len);
+
+/**
+ * Why the latest call that changes this session (every
+ * `epp_client_session_*` call but the getters) failed, as English text;
+ * (NULL, 0) when that call succeeded. Works on a poisoned session (the
+ * panic's text). Valid until the next call given this session.
+ */
+epp_result epp_client_session_get_last_error(const epp_client_session *session,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Frees a command handed out by a command call (NULL is ignored). Never
+ * free the commands an event hands out: they belong to the event.
+ */
+void epp_client_command_free(epp_client_command *command);
+
+/**
+ * Writes to `*out_id` the command's id: unique within its session, never
+ * reused, increasing in the order commands were given (keep-alive hellos
+ * included).
+ */
+epp_result epp_client_command_get_id(const epp_client_command *command, uint64_t *out_id);
+
+/**
+ * Writes the command's kind to `*out_kind`.
+ */
+epp_result epp_client_command_get_kind(const epp_client_command *command,
+                                       epp_client_command_kind *out_kind);
+
+/**
+ * Writes to `*out_tag` the caller's tag; `EPP_RESULT_NOT_APPLICABLE` when
+ * the command was given without one.
+ */
+epp_result epp_client_command_get_tag(const epp_client_command *command, uint64_t *out_tag);
+
+/**
+ * The command's clTRID; (NULL, 0) for a `<hello>`. Valid as long as the
+ * command handle.
+ */
+epp_result epp_client_command_get_cl_trid(const epp_client_command *command,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Writes to `*out_at_ms` when the command was written to the output;
+ * `EPP_RESULT_NOT_APPLICABLE` while it waits for room (and for a command
+ * that never went out).
+ */
+epp_result epp_client_command_get_sent_at(const epp_client_command *command, uint64_t *out_at_ms);
+
+/**
+ * Writes to `*out_keep_alive` whether the command is a `<hello>` the
+ * session sent on its own to keep the connection alive.
+ */
+epp_result epp_client_command_is_keep_alive(const epp_client_command *command,
+                                            bool *out_keep_alive);
+
+/**
+ * Frees an event (NULL is ignored). Strings and commands obtained from
+ * it become invalid.
+ */
+void epp_client_event_free(epp_client_event *event);
+
+/**
+ * Writes the event's kind to `*out_kind`.
+ */
+epp_result epp_client_event_get_kind(const epp_client_event *event,
+                                     epp_client_event_kind *out_kind);
+
+/**
+ * Writes to `*out_command` the command the event is about, borrowed from
+ * the event (valid until the event is freed; never free it): a login,
+ * response, keep-alive or response-overdue event's command; for a
+ * greeting, the `<hello>` it answers, or NULL for the connection's first
+ * greeting. `EPP_RESULT_NOT_APPLICABLE` for a closed event (see
+ * `epp_client_event_get_unanswered`).
+ */
+epp_result epp_client_event_get_command(const epp_client_event *event,
+                                        const epp_client_command **out_command);
+
+/**
+ * Login or response event: writes to `*out_code` the result code of the
+ * response (its first result).
+ */
+epp_result epp_client_event_get_code(const epp_client_event *event, uint16_t *out_code);
+
+/**
+ * Login or response event: writes to `*out_count` the number of
+ * `<result>`s (at least 1).
+ */
+epp_result epp_client_event_get_result_count(const epp_client_event *event, size_t *out_count);
+
+/**
+ * Login or response event: writes to `*out_code` the code of the result
+ * at `index` (below `epp_client_event_get_result_count`).
+ */
+epp_result epp_client_event_get_result_code(const epp_client_event *event,
+                                            size_t index,
+                                            uint16_t *out_code);
+
+/**
+ * Login or response event: the `<msg>` text of the result at `index`.
+ */
+epp_result epp_client_event_get_result_message(const epp_client_event *event,
+                                               size_t index,
+                                               const char **out_ptr,
+                                               size_t *out_len);
+
+/**
+ * Login or response event: the `lang` of the `<msg>` of the result at
+ * `index`; (NULL, 0) when absent (meaning "en").
+ */
+epp_result epp_client_event_get_result_lang(const epp_client_event *event,
+                                            size_t index,
+                                            const char **out_ptr,
+                                            size_t *out_len);
+
+/**
+ * Login or response event: writes to `*out_count` how many `<value>` and
+ * `<extValue>` elements the result at `index` has.
+ */
+epp_result epp_client_event_get_result_value_count(const epp_client_event *event,
+                                                   size_t index,
+                                                   size_t *out_count);
+
+/**
+ * Login or response event: the XML element of the `<value>` (or of the
+ * `<extValue><value>`) number `value` of the result at `index`, standing
+ * alone (the namespace declarations it inherits copied in).
+ */
+epp_result epp_client_event_get_result_value(const epp_client_event *event,
+                                             size_t index,
+                                             size_t value_index,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Login or response event: the `<reason>` of the `<extValue>` number
+ * `value` of the result at `index`; (NULL, 0) for a plain `<value>`.
+ */
+epp_result epp_client_event_get_result_value_reason(const epp_client_event *event,
+                                                    size_t index,
+                                                    size_t value_index,
+                                                    const char **out_ptr,
+                                                    size_t *out_len);
+
+/**
+ * Login or response event: the response's `<clTRID>`; (NULL, 0) when the
+ * server sent none (a response with another command's clTRID closes the
+ * session instead).
+ */
+epp_result epp_client_event_get_response_cl_trid(const epp_client_event *event,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Login or response event: the response's `<svTRID>`; (NULL, 0) when the
+ * server sent none.
+ */
+epp_result epp_client_event_get_sv_trid(const epp_client_event *event,
+                                        const char **out_ptr,
+                                        size_t *out_len);
+
+/**
+ * Login or response event: the children of `<resData>`, each standing
+ * alone, concatenated; (NULL, 0) when there is none.
+ */
+epp_result epp_client_event_get_res_data(const epp_client_event *event,
+                                         const char **out_ptr,
+                                         size_t *out_len);
+
+/**
+ * Login or response event: the children of `<extension>`, each standing
+ * alone, concatenated (an RFC 8807 `<loginSec:loginSecData>` of a login
+ * response included); (NULL, 0) when there is none.
+ */
+epp_result epp_client_event_get_extension(const epp_client_event *event,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Login or response event: writes to `*out_has` whether the response has
+ * a `<msgQ>` (the `epp_client_event_get_msgq_*` getters are
+ * `EPP_RESULT_NOT_APPLICABLE` without one).
+ */
+epp_result epp_client_event_has_msgq(const epp_client_event *event, bool *out_has);
+
+/**
+ * Login or response event with a `<msgQ>`: writes its `count` (messages
+ * queued) to `*out_count`.
+ */
+epp_result epp_client_event_get_msgq_count(const epp_client_event *event, uint64_t *out_count);
+
+/**
+ * Login or response event with a `<msgQ>`: its `id` (for a poll
+ * response, the message to acknowledge with
+ * `epp_client_session_poll_ack`).
+ */
+epp_result epp_client_event_get_msgq_id(const epp_client_event *event,
+                                        const char **out_ptr,
+                                        size_t *out_len);
+
+/**
+ * Login or response event with a `<msgQ>`: its `<qDate>` as sent;
+ * (NULL, 0) when absent.
+ */
+epp_result epp_client_event_get_msgq_date(const epp_client_event *event,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Login or response event with a `<msgQ>`: writes its `<qDate>` as Unix
+ * milliseconds to `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when there is no
+ * `<qDate>` or it is not an xs:dateTime with a time zone.
+ */
+epp_result epp_client_event_get_msgq_date_ms(const epp_client_event *event, uint64_t *out_ms);
+
+/**
+ * Login or response event with a `<msgQ>`: the text of its `<msg>` (the
+ * character data of any markup in it included); (NULL, 0) when absent.
+ */
+epp_result epp_client_event_get_msgq_message(const epp_client_event *event,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Login or response event with a `<msgQ>`: the `lang` of its `<msg>`;
+ * (NULL, 0) when absent (meaning "en").
+ */
+epp_result epp_client_event_get_msgq_lang(const epp_client_event *event,
+                                          const char **out_ptr,
+                                          size_t *out_len);
+
+/**
+ * Login event: writes to `*out_has` whether it carries the services now
+ * in force (the login succeeded: 1000). Without them the
+ * `epp_client_event_get_service_*` getters are
+ * `EPP_RESULT_NOT_APPLICABLE`.
+ */
+epp_result epp_client_event_has_services(const epp_client_event *event, bool *out_has);
+
+/**
+ * Successful login event: writes to `*out_count` how many objURIs the
+ * session logged in with.
+ */
+epp_result epp_client_event_get_service_obj_uri_count(const epp_client_event *event,
+                                                      size_t *out_count);
+
+/**
+ * Successful login event: the objURI at `index`.
+ */
+epp_result epp_client_event_get_service_obj_uri(const epp_client_event *event,
+                                                size_t index,
+                                                const char **out_ptr,
+                                                size_t *out_len);
+
+/**
+ * Successful login event: writes to `*out_count` how many extURIs the
+ * session logged in with (RFC 8807's included when it was used).
+ */
+epp_result epp_client_event_get_service_ext_uri_count(const epp_client_event *event,
+                                                      size_t *out_count);
+
+/**
+ * Successful login event: the extURI at `index`.
+ */
+epp_result epp_client_event_get_service_ext_uri(const epp_client_event *event,
+                                                size_t index,
+                                                const char **out_ptr,
+                                                size_t *out_len);
+
+/**
+ * Successful login event: the language of the session.
+ */
+epp_result epp_client_event_get_service_lang(const epp_client_event *event,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Successful login event: writes to `*out_used` whether the login used
+ * RFC 8807 login security (a password longer than 16 characters).
+ */
+epp_result epp_client_event_get_service_login_security(const epp_client_event *event,
+                                                       bool *out_used);
+
+/**
+ * Greeting event: the `<svID>`.
+ */
+epp_result epp_client_event_get_greeting_sv_id(const epp_client_event *event,
+                                               const char **out_ptr,
+                                               size_t *out_len);
+
+/**
+ * Greeting event: the `<svDate>` as sent.
+ */
+epp_result epp_client_event_get_greeting_sv_date(const epp_client_event *event,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Greeting event: writes the `<svDate>` as Unix milliseconds to
+ * `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when it is not an xs:dateTime
+ * with a time zone (or before 1970).
+ */
+epp_result epp_client_event_get_greeting_sv_date_ms(const epp_client_event *event,
+                                                    uint64_t *out_ms);
+
+/**
+ * Greeting event: writes to `*out_count` how many `<version>`s it has.
+ */
+epp_result epp_client_event_get_greeting_version_count(const epp_client_event *event,
+                                                       size_t *out_count);
+
+/**
+ * Greeting event: the `<version>` at `index`.
+ */
+epp_result epp_client_event_get_greeting_version(const epp_client_event *event,
+                                                 size_t index,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Greeting event: writes to `*out_count` how many `<lang>`s it has.
+ */
+epp_result epp_client_event_get_greeting_lang_count(const epp_client_event *event,
+                                                    size_t *out_count);
+
+/**
+ * Greeting event: the `<lang>` at `index`.
+ */
+epp_result epp_client_event_get_greeting_lang(const epp_client_event *event,
+                                              size_t index,
+                                              const char **out_ptr,
+                                              size_t *out_len);
+
+/**
+ * Greeting event: writes to `*out_count` how many `<objURI>`s it offers.
+ */
+epp_result epp_client_event_get_greeting_obj_uri_count(const epp_client_event *event,
+                                                       size_t *out_count);
+
+/**
+ * Greeting event: the `<objURI>` at `index`.
+ */
+epp_result epp_client_event_get_greeting_obj_uri(const epp_client_event *event,
+                                                 size_t index,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Greeting event: writes to `*out_count` how many `<extURI>`s it offers.
+ */
+epp_result epp_client_event_get_greeting_ext_uri_count(const epp_client_event *event,
+                                                       size_t *out_count);
+
+/**
+ * Greeting event: the `<extURI>` at `index`.
+ */
+epp_result epp_client_event_get_greeting_ext_uri(const epp_client_event *event,
+                                                 size_t index,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Greeting event: the `<dcp>` element standing alone (the namespace
+ * declarations it inherits copied in); (NULL, 0) when the server sent
+ * none.
+ */
+epp_result epp_client_event_get_greeting_dcp(const epp_client_event *event,
+                                             const char **out_ptr,
+                                             size_t *out_len);
+
+/**
+ * Closed event: writes to `*out_reason` why the session ended.
+ */
+epp_result epp_client_event_get_close_reason(const epp_client_event *event,
+                                             epp_client_close_reason *out_reason);
+
+/**
+ * Closed event: writes to `*out_error` what was wrong with the server's
+ * input (`EPP_CLIENT_PROTOCOL_ERROR_NONE` unless the reason is
+ * `EPP_CLIENT_CLOSE_REASON_PROTOCOL`).
+ */
+epp_result epp_client_event_get_protocol_error(const epp_client_event *event,
+                                               epp_client_protocol_error *out_error);
+
+/**
+ * Closed event: writes to `*out_value` a number that comes with the
+ * close reason (`EPP_CLOSE_DETAIL_*`); `EPP_RESULT_NOT_APPLICABLE` when
+ * this reason has no such number.
+ */
+epp_result epp_client_event_get_close_detail(const epp_client_event *event,
+                                             epp_close_detail which,
+                                             uint64_t *out_value);
+
+/**
+ * Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
+ * clTRID of the command the response should have answered.
+ */
+epp_result epp_client_event_get_close_expected_cl_trid(const epp_client_event *event,
+                                                       const char **out_ptr,
+                                                       size_t *out_len);
+
+/**
+ * Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
+ * clTRID the response carried.
+ */
+epp_result epp_client_event_get_close_received_cl_trid(const epp_client_event *event,
+                                                       const char **out_ptr,
+                                                       size_t *out_len);
+
+/**
+ * Closed event: the close reason as English text for logs (for a
+ * malformed frame, what is wrong with it).
+ */
+epp_result epp_client_event_get_close_reason_text(const epp_client_event *event,
+                                                  const char **out_ptr,
+                                                  size_t *out_len);
+
+/**
+ * Closed event: writes to `*out_count` how many commands were given and
+ * never answered (written or still waiting).
+ */
+epp_result epp_client_event_get_unanswered_count(const epp_client_event *event, size_t *out_count);
+
+/**
+ * Closed event: writes to `*out_command` the unanswered command at
+ * `index` (oldest first), borrowed from the event (valid until the event
+ * is freed; never free it).
+ */
+epp_result epp_client_event_get_unanswered(const epp_client_event *event,
+                                           size_t index,
+                                           const epp_client_command **out_command);
 
 /**
  * Starts a configuration for the server called `server_id` (its svID, 3
@@ -2663,6 +3909,15 @@ epp_result epp_test_panic(void);
 epp_result epp_test_etp_session_panic(epp_etp_session *session);
 #endif
 
+#if defined(EPP_TEST_PANIC)
+/**
+ * Test only: panics inside the boundary of a call given a client
+ * `session`. Returns `EPP_RESULT_PANIC` and poisons the session;
+ * `EPP_RESULT_NULL_PARAMETER` for NULL.
+ */
+epp_result epp_test_client_session_panic(epp_client_session *session);
+#endif
+
 /**
  * Frees a record (NULL is ignored).
  */
@@ -2713,7 +3968,7 @@ epp_result epp_transaction_get_received_at(const epp_transaction *transaction, u
 
 /**
  * The version of the library linked at run time, as a NUL-terminated
- * string such as "0.4.0" (compare with `EPP_VERSION_MAJOR` and friends to
+ * string such as "0.5.0" (compare with `EPP_VERSION_MAJOR` and friends to
  * detect a header/library mismatch). The string is static: never free it.
  */
 const char *epp_version(void);

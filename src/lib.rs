@@ -68,12 +68,17 @@
 //! [`etp`] is a second engine over the same machinery: the server side of
 //! the Energistics Transfer Protocol 1.1 Core protocol (`docs/etp.md`).
 //!
+//! The registrar's side is [`client`]: a [`client::ClientSession`] with the
+//! same four verbs and the same machinery (framing, the XML cursor, a
+//! transition table, the pipeline).
+//!
 //! The behaviour where the RFCs are loose is fixed by the project's protocol
 //! contract (`protocol.md`).
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod client;
 mod config;
 mod error;
 pub mod etp;

@@ -145,7 +145,7 @@ pub(crate) fn standalone_value(xml: &str, max_depth: usize) -> Result<String, Se
 /// envelope what it meant alone: it was read with no default namespace in
 /// scope, so when unprefixed descendants rely on that, the default
 /// namespace is undeclared (`xmlns=""`) rather than inherited from `<epp>`.
-fn push_standalone(out: &mut String, xml: &str, el: &FragmentElement) {
+pub(crate) fn push_standalone(out: &mut String, xml: &str, el: &FragmentElement) {
     let text = &xml[el.range.clone()];
     if el.declares_default || !has_unprefixed_element(text) {
         out.push_str(text);

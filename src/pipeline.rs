@@ -236,6 +236,34 @@ impl<R, W, M> Pipeline<R, W, M> {
         written(meta, &self.out[start..]);
     }
 
+    // -- a client's commands ---------------------------------------------
+
+    /// Writes a frame straight to the output and opens a slot that waits
+    /// for its answer: a client's command goes out at once, whatever is
+    /// still unanswered, and its response comes back in slot order.
+    /// Returns the slot's id.
+    pub(crate) fn send(&mut self, waiting: W, meta: M, render: impl FnOnce(&mut Vec<u8>)) -> u64 {
+        render(&mut self.out);
+        self.open(waiting, meta)
+    }
+
+    /// What the oldest slot waits for, and its metadata: the next answer
+    /// is its answer.
+    pub(crate) fn oldest(&self) -> Option<(Option<&W>, &M)> {
+        self.slots.front().map(|s| (s.waiting.as_ref(), &s.meta))
+    }
+
+    /// Removes the oldest slot (its answer has come), returning what it
+    /// waited for and its metadata.
+    pub(crate) fn pop_oldest(&mut self) -> Option<(Option<W>, M)> {
+        self.slots.pop_front().map(|s| (s.waiting, s.meta))
+    }
+
+    /// Removes every slot, oldest first, returning their metadata.
+    pub(crate) fn drain_slots(&mut self) -> Vec<M> {
+        self.slots.drain(..).map(|s| s.meta).collect()
+    }
+
     /// Drops every slot and request (the session ended without flushing);
     /// `keep` says which queued requests stay.
     pub(crate) fn abandon(&mut self, keep: impl FnMut(&R) -> bool) {
@@ -355,6 +383,20 @@ mod tests {
         p.complete(ia, false, render("A"), |_, _| {});
         assert_eq!(p.take_output().unwrap(), b"c3B2A1");
         assert!(p.is_drained());
+    }
+
+    #[test]
+    fn client_slots_match_answers_in_order() {
+        let mut p = P::new(Vec::new());
+        p.send("a", 1, |o| o.extend_from_slice(b"A"));
+        p.send("b", 2, |o| o.extend_from_slice(b"B"));
+        assert_eq!(p.output(), b"AB");
+        assert_eq!(p.oldest(), Some((Some(&"a"), &1)));
+        assert_eq!(p.pop_oldest(), Some((Some("a"), 1)));
+        assert_eq!(p.in_flight(), 1);
+        p.send("c", 3, |_| {});
+        assert_eq!(p.drain_slots(), [2, 3]);
+        assert!(p.oldest().is_none());
     }
 
     #[test]

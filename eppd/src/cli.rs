@@ -10,10 +10,13 @@ const MAX_TIMEOUT_SECS: u64 = 30 * 86_400;
 /// Registrars and service messages live in memory. Object commands (check, info, create...)
 /// are answered 2101 (unimplemented) until a back end exists. TLS is not implemented yet:
 /// --plain (or --demo) serves EPP over plain TCP, for testing only.
+///
+/// `eppd etp` serves ETP 1.1 instead (see `eppd etp --help`); `eppd client` is a command-line
+/// EPP client (see `eppd client --help`).
 #[derive(Debug, Parser)]
 #[command(name = "eppd", version, args_conflicts_with_subcommands = true)]
 pub struct Args {
-    /// Serve another protocol instead of EPP.
+    /// A subcommand: serve another protocol instead of EPP, or act as a client.
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -71,7 +74,7 @@ pub struct Args {
     pub max_connections: u64,
 }
 
-/// What eppd serves instead of EPP.
+/// What eppd does instead of serving EPP.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve ETP 1.1 (Energistics Transfer Protocol) over WebSocket instead of EPP.
@@ -80,6 +83,8 @@ pub enum Command {
     /// have no back end yet: their messages are answered with ProtocolException 7
     /// (ENOTSUPPORTED). TLS (wss://) is not implemented yet: --plain is required.
     Etp(crate::etp::EtpArgs),
+    /// Log in to an EPP server, send command documents, print the responses, log out.
+    Client(crate::client::ClientArgs),
 }
 
 /// `CLID:PASSWORD`, split at the first colon, with the lengths a login can have.

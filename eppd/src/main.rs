@@ -4,6 +4,7 @@
 //! protocol. See `eppd --help`.
 
 mod cli;
+mod client;
 mod conn;
 mod etp;
 mod log;
@@ -52,8 +53,10 @@ enum Transport {
 
 fn main() -> ExitCode {
     let mut args = Args::parse();
-    if let Some(cli::Command::Etp(etp_args)) = args.command.take() {
-        return etp::main(etp_args);
+    match args.command.take() {
+        Some(cli::Command::Etp(etp_args)) => return etp::main(etp_args),
+        Some(cli::Command::Client(client)) => return client::main(client),
+        None => {}
     }
     let started = SystemTime::now();
     let transport = match (args.plain, args.demo) {

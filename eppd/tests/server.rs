@@ -1,182 +1,61 @@
-//! Integration tests: the `eppd` binary on 127.0.0.1 port 0, driven by a tiny raw-TCP EPP client
-//! (RFC 5734 framing: a 4-byte big-endian length that counts itself). Only `std` is used.
+//! Integration tests: the `eppd` binary on 127.0.0.1 port 0, driven by libepp's own client
+//! engine (`epp::client::ClientSession` over a tokio `TcpStream`: `common::EppClient`).
+//!
+//! Where a test sends what a client engine never would, it writes raw bytes
+//! ([`RawClient`]): bad frame lengths and non-XML frames (garbage), a flood of pipelined
+//! `<hello>`s never read (write timeout), and a login pipelined with the commands after it,
+//! a `<hello>` after `<logout>` and a half-close (pipelining). Those frames are still read
+//! with the engine's parser (`parse_server_frame`).
 //!
 //! Every eppd is killed when its test ends (Drop guard) and every wait is bounded.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream as StdTcpStream};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const DOMAIN: &str = "urn:ietf:params:xml:ns:domain-1.0";
-const CONTACT: &str = "urn:ietf:params:xml:ns:contact-1.0";
-const SECDNS: &str = "urn:ietf:params:xml:ns:secDNS-1.1";
-const RGP: &str = "urn:ietf:params:xml:ns:rgp-1.0";
+use common::{code, domain_check, EppClient, Eppd, CONTACT, DOMAIN, HOST, IO_TIMEOUT, RGP, SECDNS};
+use epp::client::{
+    parse_server_frame, ClientCloseReason, Command as EppCommand, Response, ServerFrame,
+};
+use epp::ResultCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
-
-// ---------------------------------------------------------------------------------------------
-// the server
-
-struct Eppd {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<Vec<u8>>>,
+fn poll_req(cl_trid: &str) -> EppCommand {
+    EppCommand::poll_request().with_cl_trid(cl_trid)
 }
 
-impl Drop for Eppd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn poll_ack(id: &str, cl_trid: &str) -> EppCommand {
+    EppCommand::poll_ack(id).with_cl_trid(cl_trid)
 }
 
-impl Eppd {
-    /// Starts eppd on port 0 with `extra` flags after `--listen 127.0.0.1:0 --plain`.
-    fn start(extra: &[&str]) -> Eppd {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_eppd"))
-            .args(["--listen", "127.0.0.1:0", "--plain"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start eppd");
-        let stderr = collect(child.stderr.take().unwrap());
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = tx.send(r.read_line(&mut line).map(|_| line));
-            let mut rest = Vec::new();
-            let _ = r.read_to_end(&mut rest);
-        });
-        let mut eppd = Eppd {
-            child,
-            addr: "127.0.0.1:1".parse().unwrap(),
-            stderr,
-        };
-        let line = match rx.recv_timeout(STARTUP_TIMEOUT) {
-            Ok(Ok(line)) => line,
-            other => panic!("no listening line ({other:?}); stderr:\n{}", eppd.log()),
-        };
-        let addr = line
-            .trim_end()
-            .strip_prefix("eppd listening on ")
-            .unwrap_or_else(|| panic!("bad first line {line:?}"));
-        eppd.addr = addr.parse().expect("an address");
-        assert_ne!(eppd.addr.port(), 0);
-        eppd
-    }
-
-    fn log(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
-    }
-
-    /// Waits (bounded) until the log contains `needle`.
-    fn wait_log(&self, needle: &str) -> String {
-        let deadline = Instant::now() + IO_TIMEOUT;
-        loop {
-            let log = self.log();
-            if log.contains(needle) {
-                return log;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "log never had {needle:?}:\n{log}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
+fn logout(cl_trid: &str) -> EppCommand {
+    EppCommand::logout().with_cl_trid(cl_trid)
 }
 
-fn collect<R: Read + Send + 'static>(mut r: R) -> Arc<Mutex<Vec<u8>>> {
-    let buf = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&buf);
-    thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = r.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    });
-    buf
+fn msg_id(r: &Response) -> String {
+    r.message_queue
+        .as_ref()
+        .unwrap_or_else(|| panic!("no msgQ in {r:?}"))
+        .id
+        .clone()
+}
+
+fn msg_count(r: &Response) -> u64 {
+    r.message_queue
+        .as_ref()
+        .unwrap_or_else(|| panic!("no msgQ in {r:?}"))
+        .count
 }
 
 // ---------------------------------------------------------------------------------------------
-// a raw EPP client
+// raw bytes, for what a client engine never sends
 
-struct Client {
-    s: TcpStream,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Client {
-        let s = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
-        s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-        s.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
-        Client { s }
-    }
-
-    /// Connects and reads the greeting.
-    fn open(addr: SocketAddr) -> Client {
-        let mut c = Client::connect(addr);
-        let g = c.recv();
-        assert!(g.contains("<greeting>"), "{g}");
-        c
-    }
-
-    fn send_raw(&mut self, bytes: &[u8]) {
-        self.s.write_all(bytes).expect("write");
-    }
-
-    fn send(&mut self, xml: &str) {
-        self.send_raw(&frame(xml));
-    }
-
-    /// Reads one frame (panics on EOF, timeout or a bad length).
-    fn recv(&mut self) -> String {
-        self.try_recv().unwrap_or_else(|e| panic!("no frame: {e}"))
-    }
-
-    fn try_recv(&mut self) -> std::io::Result<String> {
-        let mut h = [0u8; 4];
-        self.s.read_exact(&mut h)?;
-        let len = u32::from_be_bytes(h) as usize;
-        assert!((5..=1 << 20).contains(&len), "bad frame length {len}");
-        let mut body = vec![0u8; len - 4];
-        self.s.read_exact(&mut body)?;
-        Ok(String::from_utf8(body).expect("UTF-8"))
-    }
-
-    fn call(&mut self, xml: &str) -> String {
-        self.send(xml);
-        self.recv()
-    }
-
-    /// Waits (bounded by the read timeout) for the server to close the connection.
-    fn expect_closed(&mut self) {
-        let mut b = [0u8; 64];
-        match self.s.read(&mut b) {
-            Ok(0) => {}
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
-            Ok(n) => panic!("expected close, got {n} more bytes: {:?}", &b[..n]),
-            Err(e) => panic!("expected close, got {e}"),
-        }
-    }
-
-    fn login(&mut self, clid: &str, pw: &str) -> String {
-        self.call(&login_xml(clid, pw, None, "L-1"))
-    }
-}
-
+/// RFC 5734 framing by hand: a 4-byte big-endian length that counts itself.
 fn frame(xml: &str) -> Vec<u8> {
     let mut v = ((xml.len() + 4) as u32).to_be_bytes().to_vec();
     v.extend_from_slice(xml.as_bytes());
@@ -189,19 +68,20 @@ fn epp(inner: &str) -> String {
     )
 }
 
-fn cmd(inner: &str, cl_trid: &str) -> String {
+fn raw_hello() -> String {
+    epp("<hello/>")
+}
+
+fn raw_cmd(inner: &str, cl_trid: &str) -> String {
     epp(&format!(
         "<command>{inner}<clTRID>{cl_trid}</clTRID></command>"
     ))
 }
 
-fn login_xml(clid: &str, pw: &str, new_pw: Option<&str>, cl_trid: &str) -> String {
-    let new_pw = new_pw
-        .map(|p| format!("<newPW>{p}</newPW>"))
-        .unwrap_or_default();
-    cmd(
+fn raw_login(clid: &str, pw: &str, cl_trid: &str) -> String {
+    raw_cmd(
         &format!(
-            "<login><clID>{clid}</clID><pw>{pw}</pw>{new_pw}<options><version>1.0</version><lang>en</lang></options>\
+            "<login><clID>{clid}</clID><pw>{pw}</pw><options><version>1.0</version><lang>en</lang></options>\
              <svcs><objURI>{DOMAIN}</objURI><objURI>{CONTACT}</objURI>\
              <svcExtension><extURI>{SECDNS}</extURI><extURI>{RGP}</extURI></svcExtension></svcs></login>"
         ),
@@ -209,65 +89,78 @@ fn login_xml(clid: &str, pw: &str, new_pw: Option<&str>, cl_trid: &str) -> Strin
     )
 }
 
-fn hello() -> String {
-    epp("<hello/>")
+struct RawClient {
+    s: TcpStream,
 }
 
-fn poll_req(cl_trid: &str) -> String {
-    cmd(r#"<poll op="req"/>"#, cl_trid)
-}
+impl RawClient {
+    /// Connects and reads the greeting.
+    async fn open(addr: SocketAddr) -> RawClient {
+        let s = tokio::time::timeout(IO_TIMEOUT, TcpStream::connect(addr))
+            .await
+            .expect("connect: timed out")
+            .expect("connect");
+        let mut c = RawClient { s };
+        assert!(matches!(c.recv().await, ServerFrame::Greeting(_)));
+        c
+    }
 
-fn poll_ack(id: &str, cl_trid: &str) -> String {
-    cmd(&format!(r#"<poll op="ack" msgID="{id}"/>"#), cl_trid)
-}
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        tokio::time::timeout(IO_TIMEOUT, self.s.write_all(bytes))
+            .await
+            .expect("write: timed out")
+            .expect("write");
+    }
 
-fn logout(cl_trid: &str) -> String {
-    cmd("<logout/>", cl_trid)
-}
+    /// Reads one frame and parses it with the client engine's parser.
+    async fn recv(&mut self) -> ServerFrame {
+        let read = async {
+            let mut h = [0u8; 4];
+            self.s.read_exact(&mut h).await?;
+            let len = u32::from_be_bytes(h) as usize;
+            assert!((5..=1 << 20).contains(&len), "bad frame length {len}");
+            let mut body = vec![0u8; len - 4];
+            self.s.read_exact(&mut body).await?;
+            std::io::Result::Ok(body)
+        };
+        let body = tokio::time::timeout(IO_TIMEOUT, read)
+            .await
+            .expect("no frame in time")
+            .expect("no frame");
+        parse_server_frame(&body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)))
+    }
 
-fn domain_check(cl_trid: &str) -> String {
-    cmd(
-        &format!(
-            r#"<check><domain:check xmlns:domain="{DOMAIN}"><domain:name>example.test</domain:name></domain:check></check>"#
-        ),
-        cl_trid,
-    )
-}
+    async fn recv_response(&mut self) -> Response {
+        match self.recv().await {
+            ServerFrame::Response(r) => r,
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
 
-fn code(xml: &str) -> u16 {
-    let i = xml
-        .find("<result code=\"")
-        .unwrap_or_else(|| panic!("no result in {xml}"))
-        + 14;
-    xml[i..i + 4].parse().unwrap()
-}
+    async fn call(&mut self, xml: &str) -> ServerFrame {
+        self.send_raw(&frame(xml)).await;
+        self.recv().await
+    }
 
-/// The text between `open` and `close`.
-fn between<'a>(xml: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let i = xml.find(open)? + open.len();
-    let j = xml[i..].find(close)? + i;
-    Some(&xml[i..j])
-}
-
-fn msg_id(xml: &str) -> String {
-    between(xml, "<msgQ count=\"", "/msgQ>")
-        .and_then(|q| between(q, "id=\"", "\""))
-        .unwrap_or_else(|| panic!("no msgQ id in {xml}"))
-        .to_string()
-}
-
-fn msg_count(xml: &str) -> u64 {
-    between(xml, "<msgQ count=\"", "\"")
-        .unwrap_or_else(|| panic!("no msgQ count in {xml}"))
-        .parse()
-        .unwrap()
+    /// Waits (bounded) for the server to close the connection.
+    async fn expect_closed(&mut self) {
+        let mut b = [0u8; 64];
+        match tokio::time::timeout(IO_TIMEOUT, self.s.read(&mut b)).await {
+            Ok(Ok(0)) => {}
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Ok(Ok(n)) => panic!("expected close, got {n} more bytes: {:?}", &b[..n]),
+            Ok(Err(e)) => panic!("expected close, got {e}"),
+            Err(_) => panic!("not closed within {IO_TIMEOUT:?}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // tests
 
-#[test]
-fn full_session() {
+#[tokio::test]
+async fn full_session() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
@@ -276,55 +169,60 @@ fn full_session() {
         "--message",
         "registrar1:second message",
     ]);
-    let mut c = Client::connect(eppd.addr);
-    let g = c.recv();
-    for uri in [
-        DOMAIN,
-        "urn:ietf:params:xml:ns:host-1.0",
-        CONTACT,
-        SECDNS,
-        RGP,
-    ] {
-        assert!(g.contains(uri), "greeting lacks {uri}: {g}");
+    let (mut c, g) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    for uri in [DOMAIN, HOST, CONTACT] {
+        assert!(g.offers_object(uri), "greeting lacks {uri}: {g:?}");
     }
-    assert!(g.contains("<lang>en</lang>"), "{g}");
+    for uri in [SECDNS, RGP] {
+        assert!(g.offers_extension(uri), "greeting lacks {uri}: {g:?}");
+    }
+    assert!(g.languages.iter().any(|l| l == "en"), "{g:?}");
 
-    let r = c.login("registrar1", "secret-pw1");
-    assert_eq!(code(&r), 1000, "{r}");
-    assert_eq!(between(&r, "<clTRID>", "</clTRID>"), Some("L-1"));
-    let sv1 = between(&r, "<svTRID>", "</svTRID>").unwrap().to_string();
+    let r = c.login_with(EppCommand::login().with_cl_trid("L-1")).await;
+    assert_eq!(code(&r), 1000, "{r:?}");
+    assert_eq!(r.cl_trid.as_deref(), Some("L-1"));
+    let sv1 = r.sv_trid.clone().unwrap();
 
-    assert!(c.call(&hello()).contains("<greeting>"));
+    assert_eq!(c.hello().await.server_id, "eppd");
 
-    let r = c.call(&poll_req("P-1"));
-    assert_eq!(code(&r), 1301, "{r}");
+    let r = c.call(poll_req("P-1")).await;
+    assert_eq!(code(&r), 1301, "{r:?}");
     assert_eq!(msg_count(&r), 2);
-    assert!(r.contains("first &lt;message&gt; &amp; more"), "{r}");
-    assert!(r.contains("<qDate>"), "{r}");
+    let q = r.message_queue.as_ref().unwrap();
+    assert_eq!(
+        q.message.as_deref(),
+        Some("first <message> & more"),
+        "{r:?}"
+    );
+    assert!(q.queued_at.is_some(), "{r:?}");
     let id1 = msg_id(&r);
 
-    let r = c.call(&poll_ack(&id1, "A-1"));
-    assert_eq!(code(&r), 1000, "{r}");
+    let r = c.call(poll_ack(&id1, "A-1")).await;
+    assert_eq!(code(&r), 1000, "{r:?}");
     assert_eq!(msg_count(&r), 1);
 
-    let r = c.call(&poll_ack(&id1, "A-2"));
-    assert_eq!(code(&r), 2303, "acking twice: {r}");
+    let r = c.call(poll_ack(&id1, "A-2")).await;
+    assert_eq!(code(&r), 2303, "acking twice: {r:?}");
 
-    let r = c.call(&poll_req("P-2"));
-    assert_eq!(code(&r), 1301, "{r}");
-    assert!(r.contains("second message"), "{r}");
+    let r = c.call(poll_req("P-2")).await;
+    assert_eq!(code(&r), 1301, "{r:?}");
+    assert_eq!(
+        r.message_queue.as_ref().unwrap().message.as_deref(),
+        Some("second message"),
+        "{r:?}"
+    );
     let id2 = msg_id(&r);
     assert_ne!(id1, id2);
-    assert_eq!(code(&c.call(&poll_ack(&id2, "A-3"))), 1000);
-    assert_eq!(code(&c.call(&poll_req("P-3"))), 1300);
+    assert_eq!(code(&c.call(poll_ack(&id2, "A-3")).await), 1000);
+    assert_eq!(code(&c.call(poll_req("P-3")).await), 1300);
 
-    let r = c.call(&domain_check("C-1"));
-    assert_eq!(code(&r), 2101, "object commands are unimplemented: {r}");
+    let r = c.call(domain_check("C-1")).await;
+    assert_eq!(code(&r), 2101, "object commands are unimplemented: {r:?}");
 
-    let r = c.call(&logout("O-1"));
-    assert_eq!(code(&r), 1500, "{r}");
-    assert_eq!(between(&r, "<clTRID>", "</clTRID>"), Some("O-1"));
-    c.expect_closed();
+    let r = c.call(logout("O-1")).await;
+    assert_eq!(code(&r), 1500, "{r:?}");
+    assert_eq!(r.cl_trid.as_deref(), Some("O-1"));
+    assert_eq!(c.expect_closed().await, ClientCloseReason::Logout);
 
     // One log line per command, with clID, code, svTRID and duration; never the password.
     let log = eppd.wait_log("client logged out");
@@ -348,8 +246,8 @@ fn full_session() {
     assert!(!log.contains("secret-pw1"), "password in the log:\n{log}");
 }
 
-#[test]
-fn messages_survive_connections_and_stay_with_their_registrar() {
+#[tokio::test]
+async fn messages_survive_connections_and_stay_with_their_registrar() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
@@ -361,41 +259,45 @@ fn messages_survive_connections_and_stay_with_their_registrar() {
         "registrar2:for two",
     ]);
     // registrar1 reads its message and drops the connection without acking.
-    let mut a = Client::open(eppd.addr);
-    assert_eq!(code(&a.login("registrar1", "secret-pw1")), 1000);
-    let r = a.call(&poll_req("P-1"));
+    let (mut a, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&a.login().await), 1000);
+    let r = a.call(poll_req("P-1")).await;
     let id1 = msg_id(&r);
     drop(a);
 
     // registrar2 cannot ack registrar1's message.
-    let mut b = Client::open(eppd.addr);
-    assert_eq!(code(&b.login("registrar2", "secret-pw2")), 1000);
-    assert_eq!(code(&b.call(&poll_ack(&id1, "A-1"))), 2303);
-    let r = b.call(&poll_req("P-2"));
-    assert!(r.contains("for two"), "{r}");
+    let (mut b, _) = EppClient::open(eppd.addr, "registrar2", "secret-pw2").await;
+    assert_eq!(code(&b.login().await), 1000);
+    assert_eq!(code(&b.call(poll_ack(&id1, "A-1")).await), 2303);
+    let r = b.call(poll_req("P-2")).await;
+    assert_eq!(
+        r.message_queue.as_ref().unwrap().message.as_deref(),
+        Some("for two"),
+        "{r:?}"
+    );
 
     // Two sessions of registrar1 share one queue.
-    let mut c1 = Client::open(eppd.addr);
-    let mut c2 = Client::open(eppd.addr);
-    assert_eq!(code(&c1.login("registrar1", "secret-pw1")), 1000);
-    assert_eq!(code(&c2.login("registrar1", "secret-pw1")), 1000);
-    let r = c1.call(&poll_req("P-3"));
+    let (mut c1, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    let (mut c2, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c1.login().await), 1000);
+    assert_eq!(code(&c2.login().await), 1000);
+    let r = c1.call(poll_req("P-3")).await;
     assert_eq!(
         msg_id(&r),
         id1,
         "the message survived the dropped connection"
     );
-    assert_eq!(code(&c2.call(&poll_ack(&id1, "A-2"))), 1000);
-    assert_eq!(code(&c1.call(&poll_req("P-4"))), 1300);
+    assert_eq!(code(&c2.call(poll_ack(&id1, "A-2")).await), 1000);
+    assert_eq!(code(&c1.call(poll_req("P-4")).await), 1300);
     assert_eq!(
-        code(&b.call(&poll_req("P-5"))),
+        code(&b.call(poll_req("P-5")).await),
         1301,
         "registrar2's message is untouched"
     );
 }
 
-#[test]
-fn many_concurrent_sessions() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_concurrent_sessions() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
@@ -405,85 +307,92 @@ fn many_concurrent_sessions() {
         "registrar1:hello",
     ]);
     let addr = eppd.addr;
-    let threads: Vec<_> = (0..50)
-        .map(|i| {
-            thread::spawn(move || {
-                let (clid, pw) = if i % 2 == 0 {
-                    ("registrar1", "secret-pw1")
-                } else {
-                    ("registrar2", "secret-pw2")
-                };
-                let mut c = Client::open(addr);
-                let r = c.call(&login_xml(clid, pw, None, &format!("T{i}-login")));
-                assert_eq!(code(&r), 1000, "{r}");
-                assert!(c.call(&hello()).contains("<greeting>"));
-                let r = c.call(&poll_req(&format!("T{i}-poll")));
-                let want = if i % 2 == 0 { 1301 } else { 1300 };
-                assert_eq!(code(&r), want, "{r}");
-                assert_eq!(
-                    between(&r, "<clTRID>", "</clTRID>"),
-                    Some(format!("T{i}-poll").as_str())
-                );
-                assert_eq!(code(&c.call(&domain_check(&format!("T{i}-check")))), 2101);
-                assert_eq!(code(&c.call(&logout(&format!("T{i}-logout")))), 1500);
-                c.expect_closed();
-                between(&r, "<svTRID>", "</svTRID>").unwrap().to_string()
-            })
-        })
-        .collect();
-    let mut sv: Vec<String> = threads
-        .into_iter()
-        .map(|t| t.join().expect("a client thread failed"))
-        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        tasks.spawn(async move {
+            let (clid, pw) = if i % 2 == 0 {
+                ("registrar1", "secret-pw1")
+            } else {
+                ("registrar2", "secret-pw2")
+            };
+            let (mut c, _) = EppClient::open(addr, clid, pw).await;
+            let r = c
+                .login_with(EppCommand::login().with_cl_trid(format!("T{i}-login")))
+                .await;
+            assert_eq!(code(&r), 1000, "{r:?}");
+            c.hello().await;
+            let r = c.call(poll_req(&format!("T{i}-poll"))).await;
+            let want = if i % 2 == 0 { 1301 } else { 1300 };
+            assert_eq!(code(&r), want, "{r:?}");
+            assert_eq!(r.cl_trid.as_deref(), Some(format!("T{i}-poll").as_str()));
+            assert_eq!(
+                code(&c.call(domain_check(&format!("T{i}-check"))).await),
+                2101
+            );
+            assert_eq!(code(&c.call(logout(&format!("T{i}-logout"))).await), 1500);
+            assert_eq!(c.expect_closed().await, ClientCloseReason::Logout);
+            r.sv_trid.unwrap()
+        });
+    }
+    let mut sv = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        sv.push(done.expect("a client task failed"));
+    }
     sv.sort();
     sv.dedup();
     assert_eq!(sv.len(), 50, "svTRIDs are unique");
 }
 
-#[test]
-fn garbage_closes_only_its_own_connection() {
+/// Raw bytes: bad frame lengths and a frame that is not XML.
+#[tokio::test]
+async fn garbage_closes_only_its_own_connection() {
     let eppd = Eppd::start(&["--registrar", "registrar1:secret-pw1"]);
-    let mut good = Client::open(eppd.addr);
-    assert_eq!(code(&good.login("registrar1", "secret-pw1")), 1000);
+    let (mut good, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&good.login().await), 1000);
 
     // A length below 5 (it counts its own 4 bytes), then junk.
-    let mut bad = Client::open(eppd.addr);
-    bad.send_raw(&[0, 0, 0, 1, b'x', b'y', b'z']);
-    let r = bad.recv();
-    assert_eq!(code(&r), 2500, "{r}");
-    bad.expect_closed();
+    let mut bad = RawClient::open(eppd.addr).await;
+    bad.send_raw(&[0, 0, 0, 1, b'x', b'y', b'z']).await;
+    let r = bad.recv_response().await;
+    assert_eq!(code(&r), 2500, "{r:?}");
+    bad.expect_closed().await;
 
     // An absurd length, announced and never sent.
-    let mut huge = Client::open(eppd.addr);
-    huge.send_raw(&u32::MAX.to_be_bytes());
-    assert_eq!(code(&huge.recv()), 2500);
-    huge.expect_closed();
+    let mut huge = RawClient::open(eppd.addr).await;
+    huge.send_raw(&u32::MAX.to_be_bytes()).await;
+    assert_eq!(code(&huge.recv_response().await), 2500);
+    huge.expect_closed().await;
 
     // Not XML at all: 2001, and the session goes on.
-    let mut junk = Client::open(eppd.addr);
-    let r = junk.call("this is not xml");
-    assert_eq!(code(&r), 2001, "{r}");
-    assert!(junk.call(&hello()).contains("<greeting>"));
+    let mut junk = RawClient::open(eppd.addr).await;
+    match junk.call("this is not xml").await {
+        ServerFrame::Response(r) => assert_eq!(code(&r), 2001, "{r:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        junk.call(&raw_hello()).await,
+        ServerFrame::Greeting(_)
+    ));
 
     // The other session is undisturbed.
-    assert!(good.call(&hello()).contains("<greeting>"));
-    assert_eq!(code(&good.call(&poll_req("P-1"))), 1300);
-    assert_eq!(code(&good.call(&logout("O-1"))), 1500);
-    good.expect_closed();
+    good.hello().await;
+    assert_eq!(code(&good.call(poll_req("P-1")).await), 1300);
+    assert_eq!(code(&good.call(logout("O-1")).await), 1500);
+    assert_eq!(good.expect_closed().await, ClientCloseReason::Logout);
     eppd.wait_log("cmd=frame code=2500");
 }
 
-#[test]
-fn login_deadline_closes_idle_connection() {
+#[tokio::test]
+async fn login_deadline_closes_idle_connection() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
         "--login-deadline",
         "1",
     ]);
-    let mut idle = Client::open(eppd.addr);
+    let (mut idle, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
     let started = Instant::now();
-    idle.expect_closed();
+    assert_eq!(idle.expect_closed().await, ClientCloseReason::PeerClosed);
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(800),
@@ -496,23 +405,24 @@ fn login_deadline_closes_idle_connection() {
     eppd.wait_log("login deadline passed");
 
     // A client that logs in in time stays.
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(code(&c.login("registrar1", "secret-pw1")), 1000);
-    thread::sleep(Duration::from_millis(1500));
-    assert_eq!(code(&c.call(&poll_req("P-1"))), 1300);
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c.login().await), 1000);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(code(&c.call(poll_req("P-1")).await), 1300);
 }
 
-#[test]
-fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
+/// Raw bytes: a flood of pipelined `<hello>`s from a client that never reads.
+#[tokio::test]
+async fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
     let eppd = Eppd::start(&["--write-timeout", "1", "--login-deadline", "3600"]);
-    let stream = TcpStream::connect(eppd.addr).expect("connect");
+    let stream = StdTcpStream::connect(eppd.addr).expect("connect");
     // Pipeline far more greetings than socket buffers and libepp's pending
     // output hold, and never read one.
     let mut writer = stream.try_clone().expect("clone");
     writer
         .set_write_timeout(Some(IO_TIMEOUT))
         .expect("write timeout");
-    let hellos: Vec<u8> = frame(&hello()).repeat(40_000);
+    let hellos: Vec<u8> = frame(&raw_hello()).repeat(40_000);
     let sender = thread::spawn(move || {
         let _ = writer.write_all(&hellos);
     });
@@ -527,58 +437,61 @@ fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
     drop(stream);
     let _ = sender.join();
     // Others are still served.
-    let mut c = Client::open(eppd.addr);
-    assert!(c.call(&hello()).contains("<greeting>"));
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    c.hello().await;
 }
 
-#[test]
-fn idle_timeout_closes_logged_in_connection() {
+#[tokio::test]
+async fn idle_timeout_closes_logged_in_connection() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
         "--idle-timeout",
         "1",
     ]);
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(code(&c.login("registrar1", "secret-pw1")), 1000);
-    c.expect_closed();
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c.login().await), 1000);
+    assert_eq!(c.expect_closed().await, ClientCloseReason::PeerClosed);
     eppd.wait_log("reason=\"idle timeout\"");
 }
 
-#[test]
-fn credentials_and_new_password() {
+/// The engine's credentials are fixed per session: trying other credentials on the same
+/// connection starts another engine session on it (`switch_credentials`).
+#[tokio::test]
+async fn credentials_and_new_password() {
     let eppd = Eppd::start(&["--registrar", "registrar1:secret-pw1"]);
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(code(&c.login("registrar1", "wrong-pass")), 2200);
-    assert_eq!(code(&c.login("nobody", "secret-pw1")), 2200);
-    let r = c.call(&login_xml(
-        "registrar1",
-        "secret-pw1",
-        Some("changed-pw1"),
-        "L-2",
-    ));
-    assert_eq!(code(&r), 1000, "{r}");
-    assert_eq!(code(&c.call(&logout("O-1"))), 1500);
-    c.expect_closed();
+    let cfg = common::config;
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "wrong-pass").await;
+    assert_eq!(code(&c.login().await), 2200);
+    c.switch_credentials(cfg("nobody", "secret-pw1"));
+    assert_eq!(code(&c.login().await), 2200);
+    c.switch_credentials(
+        common::config_builder("registrar1", "secret-pw1")
+            .new_password("changed-pw1")
+            .build()
+            .unwrap(),
+    );
+    let r = c.login_with(EppCommand::login().with_cl_trid("L-2")).await;
+    assert_eq!(code(&r), 1000, "{r:?}");
+    assert_eq!(code(&c.call(logout("O-1")).await), 1500);
+    assert_eq!(c.expect_closed().await, ClientCloseReason::Logout);
 
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(
-        code(&c.login("registrar1", "secret-pw1")),
-        2200,
-        "old password"
-    );
-    assert_eq!(
-        code(&c.login("registrar1", "changed-pw1")),
-        1000,
-        "new password"
-    );
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c.login().await), 2200, "old password");
+    c.switch_credentials(cfg("registrar1", "changed-pw1"));
+    assert_eq!(code(&c.login().await), 1000, "new password");
 
     // The third failure in one connection closes it.
-    let mut d = Client::open(eppd.addr);
-    assert_eq!(code(&d.login("registrar1", "wrong-pass1")), 2200);
-    assert_eq!(code(&d.login("registrar1", "wrong-pass2")), 2200);
-    assert_eq!(code(&d.login("registrar1", "wrong-pass3")), 2501);
-    d.expect_closed();
+    let (mut d, _) = EppClient::open(eppd.addr, "registrar1", "wrong-pass1").await;
+    assert_eq!(code(&d.login().await), 2200);
+    d.switch_credentials(cfg("registrar1", "wrong-pass2"));
+    assert_eq!(code(&d.login().await), 2200);
+    d.switch_credentials(cfg("registrar1", "wrong-pass3"));
+    assert_eq!(code(&d.login().await), 2501);
+    assert_eq!(
+        d.expect_closed().await,
+        ClientCloseReason::ServerClosing(ResultCode::AuthenticationErrorServerClosingConnection)
+    );
 
     let log = eppd.wait_log("cmd=login code=2501");
     assert!(log.contains("clID=nobody cmd=login code=2200"), "{log}");
@@ -587,46 +500,48 @@ fn credentials_and_new_password() {
     }
 }
 
-#[test]
-fn session_limit_per_registrar() {
+#[tokio::test]
+async fn session_limit_per_registrar() {
     let eppd = Eppd::start(&[
         "--registrar",
         "registrar1:secret-pw1",
         "--max-sessions-per-registrar",
         "1",
     ]);
-    let mut a = Client::open(eppd.addr);
-    assert_eq!(code(&a.login("registrar1", "secret-pw1")), 1000);
-    let mut b = Client::open(eppd.addr);
-    assert_eq!(code(&b.login("registrar1", "secret-pw1")), 2502);
-    b.expect_closed();
-    assert_eq!(code(&a.call(&logout("O-1"))), 1500);
-    a.expect_closed();
+    let (mut a, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&a.login().await), 1000);
+    let (mut b, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&b.login().await), 2502);
+    assert!(matches!(
+        b.expect_closed().await,
+        ClientCloseReason::ServerClosing(_)
+    ));
+    assert_eq!(code(&a.call(logout("O-1")).await), 1500);
+    assert_eq!(a.expect_closed().await, ClientCloseReason::Logout);
     // The slot is free again (released when the session ended).
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(code(&c.login("registrar1", "secret-pw1")), 1000);
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c.login().await), 1000);
 }
 
-#[test]
-fn pipelined_commands_and_half_close() {
+/// Raw bytes: the client engine sends nothing after a login until it is answered, nothing
+/// after a logout, and does not half-close; this pipelines all of it in one write.
+#[tokio::test]
+async fn pipelined_commands_and_half_close() {
     let eppd = Eppd::start(&["--registrar", "registrar1:secret-pw1"]);
-    let mut c = Client::open(eppd.addr);
-    let mut all = frame(&login_xml("registrar1", "secret-pw1", None, "X-1"));
+    let mut c = RawClient::open(eppd.addr).await;
+    let mut all = frame(&raw_login("registrar1", "secret-pw1", "X-1"));
     for i in 2..=20 {
-        all.extend(frame(&poll_req(&format!("X-{i}"))));
+        all.extend(frame(&raw_cmd(r#"<poll op="req"/>"#, &format!("X-{i}"))));
     }
-    all.extend(frame(&logout("X-21")));
-    all.extend(frame(&hello())); // after logout: never answered
-    c.send_raw(&all);
-    c.s.shutdown(Shutdown::Write).unwrap();
+    all.extend(frame(&raw_cmd("<logout/>", "X-21")));
+    all.extend(frame(&raw_hello())); // after logout: never answered
+    c.send_raw(&all).await;
+    c.s.shutdown().await.unwrap();
     for i in 1..=21 {
-        let r = c.recv();
-        assert_eq!(
-            between(&r, "<clTRID>", "</clTRID>"),
-            Some(format!("X-{i}").as_str())
-        );
+        let r = c.recv_response().await;
+        assert_eq!(r.cl_trid.as_deref(), Some(format!("X-{i}").as_str()));
     }
-    c.expect_closed();
+    c.expect_closed().await;
 }
 
 #[test]
@@ -649,6 +564,8 @@ fn rejects_bad_flags() {
         &["--plain", "--registrar", "registrar1:short"],
         &["--plain", "--message", "nobody:text"],
         &["--plain", "--login-deadline", "0"],
+        // Server flags do not go with a subcommand.
+        &["--plain", "client", "--connect", "127.0.0.1:1", "--plain"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_eppd"))
             .args(["--listen", "127.0.0.1:0"])
@@ -662,17 +579,17 @@ fn rejects_bad_flags() {
 }
 
 #[cfg(unix)]
-#[test]
-fn stops_on_sigterm() {
+#[tokio::test]
+async fn stops_on_sigterm() {
     let mut eppd = Eppd::start(&["--registrar", "registrar1:secret-pw1"]);
-    let mut c = Client::open(eppd.addr);
-    assert_eq!(code(&c.login("registrar1", "secret-pw1")), 1000);
+    let (mut c, _) = EppClient::open(eppd.addr, "registrar1", "secret-pw1").await;
+    assert_eq!(code(&c.login().await), 1000);
     let status = Command::new("kill")
         .args(["-TERM", &eppd.child.id().to_string()])
         .status()
         .expect("run kill");
     assert!(status.success());
-    c.expect_closed();
+    assert_eq!(c.expect_closed().await, ClientCloseReason::PeerClosed);
     let deadline = Instant::now() + IO_TIMEOUT;
     let status = loop {
         if let Some(s) = eppd.child.try_wait().unwrap() {

@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use 5.010;
 
-our $VERSION = '0.4.0';
+our $VERSION = '0.5.0';
 
 use Carp qw(croak);
 use Exporter qw(import);
@@ -47,6 +47,14 @@ BEGIN {
         EPP_RESULT_ALREADY_ANSWERED   => 205,
         EPP_RESULT_INPUT_AFTER_EOF    => 206,
         EPP_RESULT_INPUT_BUFFER_FULL  => 207,
+        EPP_RESULT_WRONG_STATE          => 300,
+        EPP_RESULT_SERVICE_NOT_OFFERED  => 301,
+        EPP_RESULT_NO_OBJECT_SERVICE    => 302,
+        EPP_RESULT_VERSION_NOT_OFFERED  => 303,
+        EPP_RESULT_LANGUAGE_NOT_OFFERED => 304,
+        EPP_RESULT_PASSWORD_TOO_LONG    => 305,
+        EPP_RESULT_NOT_LOGGED_IN_WITH   => 306,
+        EPP_RESULT_INVALID_COMMAND      => 307,
     );
     %CONSTANTS = (
         result => {%RESULT},
@@ -91,6 +99,8 @@ BEGIN {
             EPP_CLOSE_DETAIL_FRAME_LIMIT            => 2,
             EPP_CLOSE_DETAIL_BYTES_RECEIVED         => 3,
             EPP_CLOSE_DETAIL_RESULT_CODE            => 4,
+            EPP_CLOSE_DETAIL_COMMAND_ID             => 5,
+            EPP_CLOSE_DETAIL_COMMAND_KIND           => 6,
         },
         state => {
             EPP_SESSION_STATE_AWAITING_LOGIN => 1,
@@ -151,6 +161,51 @@ BEGIN {
             EPP_SECURITY_EVENT_LEVEL_WARNING     => 1,
             EPP_SECURITY_EVENT_LEVEL_ERROR       => 2,
         },
+        # The client engine (LibEPP::Client).
+        client => {
+            EPP_CLIENT_COMMAND_KIND_HELLO              => 1,
+            EPP_CLIENT_COMMAND_KIND_LOGIN              => 2,
+            EPP_CLIENT_COMMAND_KIND_LOGOUT             => 3,
+            EPP_CLIENT_COMMAND_KIND_POLL_REQUEST       => 4,
+            EPP_CLIENT_COMMAND_KIND_POLL_ACK           => 5,
+            EPP_CLIENT_COMMAND_KIND_CHECK              => 6,
+            EPP_CLIENT_COMMAND_KIND_INFO               => 7,
+            EPP_CLIENT_COMMAND_KIND_CREATE             => 8,
+            EPP_CLIENT_COMMAND_KIND_UPDATE             => 9,
+            EPP_CLIENT_COMMAND_KIND_DELETE             => 10,
+            EPP_CLIENT_COMMAND_KIND_RENEW              => 11,
+            EPP_CLIENT_COMMAND_KIND_TRANSFER           => 12,
+            EPP_CLIENT_STATE_AWAITING_GREETING         => 1,
+            EPP_CLIENT_STATE_GREETING_RECEIVED         => 2,
+            EPP_CLIENT_STATE_LOGIN_SENT                => 3,
+            EPP_CLIENT_STATE_LOGGED_IN                 => 4,
+            EPP_CLIENT_STATE_LOGOUT_SENT               => 5,
+            EPP_CLIENT_STATE_CLOSING                   => 6,
+            EPP_CLIENT_STATE_CLOSED                    => 7,
+            EPP_CLIENT_EVENT_KIND_GREETING             => 1,
+            EPP_CLIENT_EVENT_KIND_LOGIN                => 2,
+            EPP_CLIENT_EVENT_KIND_RESPONSE             => 3,
+            EPP_CLIENT_EVENT_KIND_KEEP_ALIVE           => 4,
+            EPP_CLIENT_EVENT_KIND_RESPONSE_OVERDUE     => 5,
+            EPP_CLIENT_EVENT_KIND_CLOSED               => 6,
+            EPP_CLIENT_CLOSE_REASON_NONE               => 0,
+            EPP_CLIENT_CLOSE_REASON_LOGOUT             => 1,
+            EPP_CLIENT_CLOSE_REASON_SERVER_CLOSING     => 2,
+            EPP_CLIENT_CLOSE_REASON_PEER_CLOSED        => 3,
+            EPP_CLIENT_CLOSE_REASON_PEER_CLOSED_MID_FRAME => 4,
+            EPP_CLIENT_CLOSE_REASON_PROTOCOL           => 5,
+            EPP_CLIENT_CLOSE_REASON_GREETING_OVERDUE   => 6,
+            EPP_CLIENT_CLOSE_REASON_RESPONSE_OVERDUE   => 7,
+            EPP_CLIENT_CLOSE_REASON_HOST               => 8,
+            EPP_CLIENT_PROTOCOL_ERROR_NONE             => 0,
+            EPP_CLIENT_PROTOCOL_ERROR_BAD_FRAME_LENGTH => 1,
+            EPP_CLIENT_PROTOCOL_ERROR_MALFORMED        => 2,
+            EPP_CLIENT_PROTOCOL_ERROR_GREETING_EXPECTED => 3,
+            EPP_CLIENT_PROTOCOL_ERROR_UNEXPECTED_GREETING => 4,
+            EPP_CLIENT_PROTOCOL_ERROR_UNSOLICITED      => 5,
+            EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH => 6,
+            EPP_KEEP_ALIVE_NEVER                       => ~0,    # UINT64_MAX on a 64-bit perl
+        },
         misc => {
             EPP_TIMEOUT_NONE        => ~0,    # UINT64_MAX on a 64-bit perl
             EPP_RESULT_DESCRIBE_MAX => 128,
@@ -158,7 +213,7 @@ BEGIN {
         # The version of include/epp.h this binding was written against.
         version => {
             EPP_VERSION_MAJOR => 0,
-            EPP_VERSION_MINOR => 4,
+            EPP_VERSION_MINOR => 5,
             EPP_VERSION_PATCH => 0,
         },
     );
@@ -197,6 +252,20 @@ our %CLOSE_REASON_NAME = (0 => 'none', 1 => 'logout', 2 => 'login_deadline', 3 =
                           9 => 'closing_response', 10 => 'host');
 our %STATE_NAME = (1 => 'awaiting_login', 2 => 'login_pending', 3 => 'logged_in',
                    4 => 'closing', 5 => 'closed');
+# ... and for the client engine.
+our %CLIENT_COMMAND_KIND_NAME = (1 => 'hello', 2 => 'login', 3 => 'logout', 4 => 'poll_request',
+                                 5 => 'poll_ack', 6 => 'check', 7 => 'info', 8 => 'create',
+                                 9 => 'update', 10 => 'delete', 11 => 'renew', 12 => 'transfer');
+our %CLIENT_STATE_NAME = (1 => 'awaiting_greeting', 2 => 'greeting_received', 3 => 'login_sent',
+                          4 => 'logged_in', 5 => 'logout_sent', 6 => 'closing', 7 => 'closed');
+our %CLIENT_EVENT_KIND_NAME = (1 => 'greeting', 2 => 'login', 3 => 'response', 4 => 'keep_alive',
+                               5 => 'response_overdue', 6 => 'closed');
+our %CLIENT_CLOSE_REASON_NAME = (0 => 'none', 1 => 'logout', 2 => 'server_closing', 3 => 'peer_closed',
+                                 4 => 'peer_closed_mid_frame', 5 => 'protocol', 6 => 'greeting_overdue',
+                                 7 => 'response_overdue', 8 => 'host');
+our %CLIENT_PROTOCOL_ERROR_NAME = (0 => 'none', 1 => 'bad_frame_length', 2 => 'malformed',
+                                   3 => 'greeting_expected', 4 => 'unexpected_greeting',
+                                   5 => 'unsolicited', 6 => 'cl_trid_mismatch');
 
 # ---------------------------------------------------------------------
 # Loading the library
@@ -359,6 +428,111 @@ our %FUNCTIONS = (
     epp_session_get_close_reason_text => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_session_get_last_error        => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
 
+    # The client engine (LibEPP::Client, LibEPP::ClientConfig).
+    epp_client_config_builder_new                      => [['string', 'size_t', 'string', 'size_t', 'opaque*'] => 'uint32'],
+    epp_client_config_builder_free                     => [['opaque'] => 'void'],
+    epp_client_config_builder_set_new_password         => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_client_config_builder_set_lang                 => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_client_config_builder_add_object_uri           => [['opaque', 'string', 'size_t', 'bool'] => 'uint32'],
+    epp_client_config_builder_add_extension_uri        => [['opaque', 'string', 'size_t', 'bool'] => 'uint32'],
+    epp_client_config_builder_set_max_in_flight        => [['opaque', 'size_t'] => 'uint32'],
+    epp_client_config_builder_set_keep_alive_ms        => [['opaque', 'uint64'] => 'uint32'],
+    epp_client_config_builder_set_response_deadline_ms => [['opaque', 'uint64'] => 'uint32'],
+    epp_client_config_builder_set_cl_trid_prefix       => [['opaque', 'string', 'size_t'] => 'uint32'],
+    epp_client_config_builder_set_max_frame_size       => [['opaque', 'uint32'] => 'uint32'],
+    epp_client_config_builder_build                    => [['opaque', 'opaque*'] => 'uint32'],
+    epp_client_config_builder_get_last_error           => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_config_free                             => [['opaque'] => 'void'],
+
+    epp_client_session_new                   => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_free                  => [['opaque'] => 'void'],
+    epp_client_session_feed_input            => [['opaque', 'opaque', 'size_t', 'uint64'] => 'uint32'],
+    epp_client_session_wants_input           => [['opaque', 'bool*'] => 'uint32'],
+    epp_client_session_get_buffered_input    => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_session_handle_eof            => [['opaque', 'uint64'] => 'uint32'],
+    epp_client_session_close                 => [['opaque'] => 'uint32'],
+    epp_client_session_take_output           => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_session_consume_output        => [['opaque', 'size_t'] => 'uint32'],
+    epp_client_session_poll_queue            => [['opaque', 'opaque*'] => 'uint32'],
+    epp_client_session_get_next_timeout      => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_session_handle_timeout        => [['opaque', 'uint64', 'bool*'] => 'uint32'],
+    epp_client_session_send                  => [['opaque', 'uint32', 'string', 'size_t', 'uint32', 'string', 'size_t',
+                                                  'string', 'size_t', 'uint64*', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_hello                 => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_login                 => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_logout                => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_poll_request          => [['opaque', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_poll_ack              => [['opaque', 'string', 'size_t', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_object                => [['opaque', 'uint32', 'string', 'size_t', 'string', 'size_t',
+                                                  'uint64*', 'uint64', 'opaque*'] => 'uint32'],
+    epp_client_session_get_state             => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_session_is_finished           => [['opaque', 'bool*'] => 'uint32'],
+    epp_client_session_get_in_flight         => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_session_get_queued            => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_session_get_close_reason      => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_session_get_protocol_error    => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_session_get_close_detail      => [['opaque', 'uint32', 'uint64*'] => 'uint32'],
+    epp_client_session_get_close_reason_text => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_session_get_last_error        => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+
+    epp_client_command_free          => [['opaque'] => 'void'],
+    epp_client_command_get_id        => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_command_get_kind      => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_command_get_tag       => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_command_get_cl_trid   => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_command_get_sent_at   => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_command_is_keep_alive => [['opaque', 'bool*'] => 'uint32'],
+
+    epp_client_event_free                        => [['opaque'] => 'void'],
+    epp_client_event_get_kind                    => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_event_get_command                 => [['opaque', 'opaque*'] => 'uint32'],
+    epp_client_event_get_code                    => [['opaque', 'uint16*'] => 'uint32'],
+    epp_client_event_get_result_count            => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_result_code             => [['opaque', 'size_t', 'uint16*'] => 'uint32'],
+    epp_client_event_get_result_message          => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_result_lang             => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_result_value_count      => [['opaque', 'size_t', 'size_t*'] => 'uint32'],
+    epp_client_event_get_result_value            => [['opaque', 'size_t', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_result_value_reason     => [['opaque', 'size_t', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_response_cl_trid        => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_sv_trid                 => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_res_data                => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_extension               => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_has_msgq                    => [['opaque', 'bool*'] => 'uint32'],
+    epp_client_event_get_msgq_count              => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_event_get_msgq_id                 => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_msgq_date               => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_msgq_date_ms            => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_event_get_msgq_message            => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_msgq_lang               => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_has_services                => [['opaque', 'bool*'] => 'uint32'],
+    epp_client_event_get_service_obj_uri_count   => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_service_obj_uri         => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_service_ext_uri_count   => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_service_ext_uri         => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_service_lang            => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_service_login_security  => [['opaque', 'bool*'] => 'uint32'],
+    epp_client_event_get_greeting_sv_id          => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_sv_date        => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_sv_date_ms     => [['opaque', 'uint64*'] => 'uint32'],
+    epp_client_event_get_greeting_version_count  => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_version        => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_lang_count     => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_lang           => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_obj_uri_count  => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_obj_uri        => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_ext_uri_count  => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_ext_uri        => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_greeting_dcp            => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_close_reason            => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_event_get_protocol_error          => [['opaque', 'uint32*'] => 'uint32'],
+    epp_client_event_get_close_detail            => [['opaque', 'uint32', 'uint64*'] => 'uint32'],
+    epp_client_event_get_close_expected_cl_trid  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_close_received_cl_trid  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_close_reason_text       => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_client_event_get_unanswered_count        => [['opaque', 'size_t*'] => 'uint32'],
+    epp_client_event_get_unanswered              => [['opaque', 'size_t', 'opaque*'] => 'uint32'],
+
     epp_transaction_free                      => [['opaque'] => 'void'],
     epp_transaction_get_command               => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_transaction_get_result_code           => [['opaque', 'uint16*'] => 'uint32'],
@@ -489,7 +663,7 @@ __END__
 
 =head1 NAME
 
-LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) server session engine
+LibEPP - Perl binding of libepp, a sans-IO EPP (RFC 5730/5734) session engine (server and client)
 
 =head1 SYNOPSIS
 
@@ -587,7 +761,12 @@ a per-registrar session counter (2502 past a limit);
 
 =item L<LibEPP::Error>
 
-the exception every failed libepp call throws.
+the exception every failed libepp call throws;
+
+=item L<LibEPP::ClientConfig>, L<LibEPP::Client>
+
+the registrar's side: libepp's client engine (a validated client
+configuration, and one client session with its commands and events).
 
 =back
 
@@ -645,14 +824,14 @@ C<make> at the repository root); the system, through L<FFI::CheckLib>
 (when installed) and then C<pkg-config --variable=libdir epp> (after
 C<make install>). It croaks with a clear message when none is found, or
 when the library's version is not of the ABI this binding was written for
-(0.4, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
+(0.5, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
 version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
 
 =head2 LibEPP::version()
 
-The version of the loaded libepp, such as C<"0.4.0"> (C<epp_version>).
+The version of the loaded libepp, such as C<"0.5.0"> (C<epp_version>).
 
 =head2 LibEPP::library_path()
 
@@ -685,12 +864,15 @@ header):
   :kind      EPP_REQUEST_KIND_*
   :verb      EPP_COMMAND_VERB_*
   :transfer  EPP_TRANSFER_OP_*
-  :close     EPP_CLOSE_REASON_*, EPP_CLOSE_DETAIL_*
+  :close     EPP_CLOSE_REASON_*, EPP_CLOSE_DETAIL_* (the details serve the client too)
   :state     EPP_SESSION_STATE_*
   :limit     EPP_LIMIT_*
   :dcp       EPP_DCP_ACCESS_*, EPP_DCP_PURPOSE_*, EPP_DCP_RECIPIENT_*, EPP_DCP_RETENTION_*
   :login     EPP_LOGIN_ANSWER_*
   :security_event  EPP_SECURITY_EVENT_TYPE_*, EPP_SECURITY_EVENT_LEVEL_*
+  :client    EPP_CLIENT_COMMAND_KIND_*, EPP_CLIENT_STATE_*, EPP_CLIENT_EVENT_KIND_*,
+             EPP_CLIENT_CLOSE_REASON_*, EPP_CLIENT_PROTOCOL_ERROR_*, EPP_KEEP_ALIVE_NEVER
+             (the client engine, LibEPP::Client)
   :misc      EPP_TIMEOUT_NONE, EPP_RESULT_DESCRIBE_MAX
   :version   EPP_VERSION_MAJOR, EPP_VERSION_MINOR, EPP_VERSION_PATCH (the header
              this binding was written against; LibEPP::version() is the library's)

@@ -8,13 +8,13 @@ BEGIN {
     use_ok('LibEPP', qw(:all));
     use_ok($_) for qw(LibEPP::Error LibEPP::Config LibEPP::RegistrarSessions LibEPP::Server LibEPP::Session
                       LibEPP::Request LibEPP::Response LibEPP::PollMessage LibEPP::SecurityEvent
-                      LibEPP::Transaction);
+                      LibEPP::Transaction LibEPP::ClientConfig LibEPP::Client);
 }
 
 my $v = LibEPP::version();
-like($v, qr/^0\.4\.\d+/, "libepp version $v (the 0.4 ABI)");
-is($LibEPP::VERSION, '0.4.0', 'LibEPP version 0.4.0');
-is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.4', 'written for the 0.4 header');
+like($v, qr/^0\.5\.\d+/, "libepp version $v (the 0.5 ABI)");
+is($LibEPP::VERSION, '0.5.0', 'LibEPP version 0.5.0');
+is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.5', 'written for the 0.5 header');
 ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
 diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
 
@@ -32,6 +32,10 @@ my %want = (
     EPP_RESULT_ALREADY_ANSWERED() => 'the request was already answered',
     EPP_RESULT_INPUT_AFTER_EOF() => qr/after the end of input/,
     EPP_RESULT_INPUT_BUFFER_FULL() => qr/most input.*read only while it wants input/,
+    EPP_RESULT_WRONG_STATE() => qr/state/, EPP_RESULT_SERVICE_NOT_OFFERED() => qr/service/,
+    EPP_RESULT_NO_OBJECT_SERVICE() => qr/objURI/, EPP_RESULT_VERSION_NOT_OFFERED() => qr/version 1\.0/,
+    EPP_RESULT_LANGUAGE_NOT_OFFERED() => qr/language/, EPP_RESULT_PASSWORD_TOO_LONG() => qr/RFC 8807/,
+    EPP_RESULT_NOT_LOGGED_IN_WITH() => qr/namespace/, EPP_RESULT_INVALID_COMMAND() => qr/command/,
 );
 for my $code (sort { $a <=> $b } keys %want) {
     my $text = describe_result($code);
@@ -53,6 +57,9 @@ is(EPP_LIMIT_MAX_BUFFERED_INPUT, 10, 'EPP_LIMIT_MAX_BUFFERED_INPUT');
 is(EPP_RESULT_ALREADY_ANSWERED, 205, 'EPP_RESULT_ALREADY_ANSWERED');
 is(EPP_RESULT_INPUT_BUFFER_FULL, 207, 'EPP_RESULT_INPUT_BUFFER_FULL');
 is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
+is(EPP_RESULT_INVALID_COMMAND, 307, 'EPP_RESULT_INVALID_COMMAND');
+is(EPP_CLIENT_COMMAND_KIND_TRANSFER, 12, 'EPP_CLIENT_COMMAND_KIND_TRANSFER');
+is(EPP_KEEP_ALIVE_NEVER, 18446744073709551615, 'EPP_KEEP_ALIVE_NEVER is UINT64_MAX');
 
 # Loading: LIBEPP_LIB naming no file croaks with a clear message.
 {
@@ -109,7 +116,7 @@ is(EPP_TIMEOUT_NONE, 18446744073709551615, 'EPP_TIMEOUT_NONE is UINT64_MAX');
         skip 'pkg-config is not installed', 2 if system('pkg-config --version >/dev/null 2>&1') != 0;
         File::Path::make_path("$tmp/pc");
         open(my $pc, '>', "$tmp/pc/epp.pc") or die "epp.pc: $!";
-        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.4.0\nLibs: -L\${libdir} -lepp\n";
+        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.5.0\nLibs: -L\${libdir} -lepp\n";
         close $pc;
         $ENV{PKG_CONFIG_PATH} = $ENV{PKG_CONFIG_LIBDIR} = "$tmp/pc";
         my $found = `$load`;

@@ -20,6 +20,10 @@ my %files = (
     'LibEPP::PollMessage'       => 'LibEPP/PollMessage.pm',
     'LibEPP::SecurityEvent'     => 'LibEPP/SecurityEvent.pm',
     'LibEPP::Transaction'       => 'LibEPP/Transaction.pm',
+    'LibEPP::ClientConfig'      => 'LibEPP/ClientConfig.pm',
+    'LibEPP::Client'            => 'LibEPP/Client.pm',
+    'LibEPP::Client::Command'   => 'LibEPP/Client.pm',
+    'LibEPP::Client::Event'     => 'LibEPP/Client.pm',
 );
 
 for my $package (sort keys %files) {

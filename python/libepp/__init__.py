@@ -1,4 +1,4 @@
-"""libepp: EPP (RFC 5730/5734) server sessions without I/O, and an asyncio EPP server.
+"""libepp: EPP (RFC 5730/5734) sessions without I/O, with an asyncio EPP server and client.
 
 The core is the Rust session engine libepp; this package binds it:
 
@@ -13,7 +13,10 @@ The core is the Rust session engine libepp; this package binds it:
   methods;
 - :mod:`libepp.asyncio` runs a complete EPP server around a handler object;
 - :mod:`libepp.etp` is libepp's second engine: ETP 1.1 (Energistics Transfer Protocol) server
-  sessions, sans I/O, one WebSocket binary message per call.
+  sessions, sans I/O, one WebSocket binary message per call;
+- :mod:`libepp.client` is the registrar's side, the client engine without I/O
+  (:class:`libepp.client.ClientConfig`, :class:`libepp.client.ClientSession`), and
+  :mod:`libepp.client_asyncio` an asyncio client on it (``await connect(host, port, config)``).
 
 Time is an argument (``now``: Unix seconds as a float, a ``datetime``, or ``None`` for the current
 time), and deadlines come back as Unix seconds.

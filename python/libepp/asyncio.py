@@ -78,6 +78,9 @@ Timeouts: the configuration's ``login_deadline`` and ``idle_timeout`` end the se
 they pass, even while the client keeps sending or the server waits to write (responses already
 rendered are still written); ``serve(write_timeout=...)`` drops a connection whose peer takes no
 output for that long.
+
+The client side is :mod:`libepp.client_asyncio`, whose :func:`connect` and :class:`Client` are
+also here: ``client = await libepp.asyncio.connect(host, port, libepp.client.ClientConfig(...))``.
 """
 
 from __future__ import annotations
@@ -106,8 +109,9 @@ from ._libepp import (
     UserAgent,
 )
 from ._libepp import Server as EppServer
+from .client_asyncio import Client, connect
 
-__all__ = ["Connection", "Server", "current_connection", "serve"]
+__all__ = ["Client", "Connection", "Server", "connect", "current_connection", "serve"]
 
 log = logging.getLogger("libepp.asyncio")
 

@@ -23,6 +23,7 @@ use pyo3::pyclass::CompareOp;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::BoundObject;
 
+mod client;
 mod etp;
 
 use epp::{
@@ -2734,5 +2735,6 @@ fn _libepp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidXmlError", py.get_type::<InvalidXmlError>())?;
     m.add("InvalidAnswerError", py.get_type::<InvalidAnswerError>())?;
     etp::register(m)?;
+    client::register(m)?;
     Ok(())
 }

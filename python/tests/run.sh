@@ -3,8 +3,9 @@
 #
 # 1. a fresh virtualenv with the test tools (maturin, pytest, epptools, trustme, mypy);
 # 2. `pip install ./python` into it (pip fetches maturin from PyPI and builds the extension);
-# 3. pytest on python/tests (API, bad input, the session transcripts of tests/scripts, end to end
-#    with epptools over TCP and TLS; libepp.etp, and the ETP transcripts of tests/etp_scripts);
+# 3. pytest on python/tests (API, bad input, the session transcripts of tests/scripts and
+#    tests/client_scripts, end to end with epptools and with libepp.client_asyncio over TCP and TLS;
+#    libepp.etp, and the ETP transcripts of tests/etp_scripts);
 # 4. mypy: stubtest of the stubs against the built module, and --strict on the package;
 # 5. `maturin build --release`, then the wheel installed and imported in a second fresh venv.
 #
@@ -50,7 +51,8 @@ esac
 "$VPY" - "$wheel" <<'EOF'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-for need in ("libepp/__init__.py", "libepp/asyncio.py", "libepp/_libepp.pyi", "libepp/etp.pyi", "libepp/py.typed"):
+for need in ("libepp/__init__.py", "libepp/asyncio.py", "libepp/client.py", "libepp/client_asyncio.py",
+             "libepp/_libepp.pyi", "libepp/etp.pyi", "libepp/py.typed"):
     assert need in names, "%s missing from the wheel: %s" % (need, sorted(names))
 assert any(n.startswith("libepp/_libepp") and n.endswith(".so") for n in names), sorted(names)
 EOF
@@ -58,11 +60,18 @@ EOF
 "$WORK/venv2/bin/python" -m pip install -q "$wheel"
 (cd "$WORK" && "$WORK/venv2/bin/python" - <<'EOF'
 import uuid
-import libepp, libepp.asyncio
+import libepp, libepp.asyncio, libepp.client, libepp.client_asyncio
 from libepp import etp
 cfg = libepp.Config("Wheel check server", object_uris=["urn:ietf:params:xml:ns:domain-1.0"])
 s = libepp.Session(libepp.Server(cfg), now=1_800_000_000)
-assert b"<greeting>" in s.take_output()
+greeting = s.take_output()
+assert b"<greeting>" in greeting
+c = libepp.client.ClientSession(libepp.client.ClientConfig(
+    "ClientX", "foo-BAR2", object_uris=["urn:ietf:params:xml:ns:domain-1.0"]), now=1_800_000_000)
+c.feed_input(greeting, now=1_800_000_000)
+assert isinstance(c.poll_queue(), libepp.client.Greeting)
+c.login(now=1_800_000_000)
+assert b"<login>" in c.take_output()
 e = etp.Session(etp.Config(), uuid.uuid4())
 e.feed_message(bytes.fromhex("00020002000a70726f626502300206020200000a73746f7265000000"))
 assert isinstance(etp.decode_message(e.poll_output())[1], etp.OpenSession)

@@ -28,17 +28,19 @@
 //! given length, or a writable out-parameter. Handles must be used from one
 //! thread at a time, except those documented as shareable
 //! (`epp_config`, `epp_registrar_sessions`, `epp_server`,
-//! `epp_etp_config`).
+//! `epp_etp_config`, `epp_client_config`).
 //!
 //! The ETP 1.1 engine (`crate::etp`) is exposed under its own prefix,
 //! `epp_etp_` / `EPP_ETP_` (`etp.rs`), with the same conventions and the
-//! same `epp_result` values.
+//! same `epp_result` values. The EPP client engine (`crate::client`) is
+//! exposed likewise under `epp_client_` / `EPP_CLIENT_` (`client.rs`).
 
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod client;
 mod config;
 mod etp;
 mod request;
@@ -50,6 +52,7 @@ mod test_panic;
 mod transaction;
 mod version;
 
+pub use client::*;
 pub use config::*;
 pub use etp::*;
 pub use request::*;
@@ -79,4 +82,9 @@ const _: () = {
     send::<epp_etp_session>();
     send::<epp_etp_request>();
     send_sync::<epp_etp_config>();
+    send::<epp_client_config_builder>();
+    send::<epp_client_session>();
+    send::<epp_client_event>();
+    send::<epp_client_command>();
+    send_sync::<epp_client_config>();
 };

@@ -149,8 +149,21 @@ pub const EPP_CLOSE_DETAIL_FRAME_LIMIT: epp_close_detail = epp_close_detail(2);
 /// `EPP_CLOSE_REASON_PEER_CLOSED_MID_FRAME`: bytes of the unfinished frame
 /// received, header included.
 pub const EPP_CLOSE_DETAIL_BYTES_RECEIVED: epp_close_detail = epp_close_detail(3);
-/// `EPP_CLOSE_REASON_CLOSING_RESPONSE`: the 25xx result code.
+/// `EPP_CLOSE_REASON_CLOSING_RESPONSE`: the 25xx result code (and the
+/// client's `EPP_CLIENT_CLOSE_REASON_SERVER_CLOSING`).
 pub const EPP_CLOSE_DETAIL_RESULT_CODE: epp_close_detail = epp_close_detail(4);
+/// Client sessions only, `EPP_CLIENT_CLOSE_REASON_RESPONSE_OVERDUE`: the id
+/// of the command whose response did not come.
+pub const EPP_CLOSE_DETAIL_COMMAND_ID: epp_close_detail = epp_close_detail(5);
+/// Client sessions only, `EPP_CLIENT_PROTOCOL_ERROR_UNEXPECTED_GREETING`:
+/// the kind (an `epp_client_command_kind` value) of the command the
+/// greeting came in answer to.
+pub const EPP_CLOSE_DETAIL_COMMAND_KIND: epp_close_detail = epp_close_detail(6);
+
+/// Whether `which` is an `EPP_CLOSE_DETAIL_*` value.
+pub(crate) fn is_close_detail(which: epp_close_detail) -> bool {
+    (1..=6).contains(&which.0)
+}
 
 pub(crate) fn close_reason_value(r: Option<&CloseReason>) -> epp_close_reason {
     // Exhaustive on purpose: a new CloseReason needs its own value.
@@ -173,13 +186,7 @@ pub(crate) fn close_detail_value(
     r: Option<&CloseReason>,
     which: epp_close_detail,
 ) -> Result<u64, epp_result> {
-    if !matches!(
-        which,
-        EPP_CLOSE_DETAIL_FRAME_LENGTH
-            | EPP_CLOSE_DETAIL_FRAME_LIMIT
-            | EPP_CLOSE_DETAIL_BYTES_RECEIVED
-            | EPP_CLOSE_DETAIL_RESULT_CODE
-    ) {
+    if !is_close_detail(which) {
         return Err(epp_result::InvalidArgument);
     }
     match (r, which) {

@@ -11,9 +11,12 @@ use crate::{ConfigError, SessionError};
 /// Values are explicit and never reused: a value that is retired stays
 /// reserved, and new values are only ever added. 1 to 99 report misuse of
 /// the C API itself, 100 to 199 configuration errors, 200 to 299 session
-/// errors (a call the session could not carry out). Protocol errors of the
-/// EPP peer are never an `epp_result`: the session answers them on the
-/// wire itself.
+/// errors (a call the session could not carry out), 300 to 399 errors of
+/// client sessions (a command the client session refused; a client session
+/// also reports `EPP_RESULT_SESSION_CLOSED` and `EPP_RESULT_INVALID_XML`).
+/// Protocol errors of the EPP peer are never an `epp_result`: the server
+/// session answers them on the wire itself, and a client session closes
+/// with a reason.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum epp_result {
@@ -58,7 +61,8 @@ pub enum epp_result {
     /// The answer does not fit the request (for example a poll answer to a
     /// login).
     WrongAnswer = 202,
-    /// XML the host passed through (a value, resData, extension) is not a
+    /// XML the host passed through (a value, resData, extension; for a
+    /// client session, a command's object or extension XML) is not a
     /// well-formed sequence of namespaced elements.
     InvalidXml = 203,
     /// Another part of the answer is unacceptable (for example a language
@@ -76,6 +80,33 @@ pub enum epp_result {
     /// ETP session: a message, `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT`,
     /// `epp_etp_session_wants_input`.)
     InputBufferFull = 207,
+    /// Client sessions: the command cannot be sent in the session's state
+    /// (before the greeting, a second login, a command before login or
+    /// after logout...); nothing was sent.
+    WrongState = 300,
+    /// Client sessions: a service the configuration requires is not in the
+    /// server's greeting; the login was not sent.
+    ServiceNotOffered = 301,
+    /// Client sessions: none of the wanted objURIs is in the server's
+    /// greeting; the login was not sent.
+    NoObjectService = 302,
+    /// Client sessions: the greeting does not offer EPP version 1.0; the
+    /// login was not sent.
+    VersionNotOffered = 303,
+    /// Client sessions: the greeting does not offer the configured
+    /// language; the login was not sent.
+    LanguageNotOffered = 304,
+    /// Client sessions: a password (or new password) longer than 16
+    /// characters, and the greeting does not offer RFC 8807 login security;
+    /// the login was not sent.
+    PasswordTooLong = 305,
+    /// Client sessions: the command uses an object or extension namespace
+    /// the session did not log in with; nothing was sent.
+    NotLoggedInWith = 306,
+    /// Client sessions: a part of the command other than its XML is not
+    /// acceptable (a clTRID, a message id, a transfer without its op, a
+    /// hello with a clTRID...); nothing was sent.
+    InvalidCommand = 307,
 }
 
 /// A buffer of this many bytes always holds the description that
@@ -84,7 +115,7 @@ pub const EPP_RESULT_DESCRIBE_MAX: usize = 128;
 
 impl epp_result {
     /// Every value, in ascending order.
-    pub(crate) const ALL: [epp_result; 18] = [
+    pub(crate) const ALL: [epp_result; 26] = [
         epp_result::Ok,
         epp_result::Panic,
         epp_result::NullParameter,
@@ -103,6 +134,14 @@ impl epp_result {
         epp_result::AlreadyAnswered,
         epp_result::InputAfterEof,
         epp_result::InputBufferFull,
+        epp_result::WrongState,
+        epp_result::ServiceNotOffered,
+        epp_result::NoObjectService,
+        epp_result::VersionNotOffered,
+        epp_result::LanguageNotOffered,
+        epp_result::PasswordTooLong,
+        epp_result::NotLoggedInWith,
+        epp_result::InvalidCommand,
     ];
 
     fn from_u32(v: u32) -> Option<epp_result> {
@@ -131,6 +170,18 @@ impl epp_result {
             epp_result::InputBufferFull => {
                 "the session holds the most input it may; read only while it wants input"
             }
+            epp_result::WrongState => "the command cannot be sent in the session's state",
+            epp_result::ServiceNotOffered => "a required service is not offered by the server",
+            epp_result::NoObjectService => "none of the wanted objURIs is offered by the server",
+            epp_result::VersionNotOffered => "the server does not offer EPP version 1.0",
+            epp_result::LanguageNotOffered => "the server does not offer the configured language",
+            epp_result::PasswordTooLong => {
+                "a password over 16 characters needs RFC 8807, which the server does not offer"
+            }
+            epp_result::NotLoggedInWith => {
+                "the command uses a namespace the session did not log in with"
+            }
+            epp_result::InvalidCommand => "the command is not acceptable",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `EPP_RESULT_PANIC`. Never enable the feature in a production build.
 
 use super::boundary::guard;
+use super::client::{client_mut, epp_client_session};
 use super::etp::{epp_etp_session, etp_session_mut};
 use super::result::epp_result;
 use super::session::{epp_session, session_mut};
@@ -29,5 +30,17 @@ pub extern "C" fn epp_test_panic() -> epp_result {
 pub unsafe extern "C" fn epp_test_etp_session_panic(session: *mut epp_etp_session) -> epp_result {
     etp_session_mut(session, |_| {
         panic!("epp_test_etp_session_panic: forced panic")
+    })
+}
+
+/// Test only: panics inside the boundary of a call given a client
+/// `session`. Returns `EPP_RESULT_PANIC` and poisons the session;
+/// `EPP_RESULT_NULL_PARAMETER` for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn epp_test_client_session_panic(
+    session: *mut epp_client_session,
+) -> epp_result {
+    client_mut(session, |_| {
+        panic!("epp_test_client_session_panic: forced panic")
     })
 }

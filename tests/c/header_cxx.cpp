@@ -1,6 +1,7 @@
 // The header compiles as C++17 (-Wall -Wextra -Werror -pedantic) and links:
 // a C++ host makes a config, a server and a session and reads the greeting,
-// then an ETP config and session and reads OpenSession.
+// then a client session reads that greeting and sends its login, then an ETP
+// config and session and reads OpenSession.
 #include "epp.h"
 
 #include <cstdio>
@@ -72,8 +73,35 @@ int main() {
     epp_session_free(s);
     epp_server_free(srv);
     if (greeting.find("<svID>C++ host</svID>") == std::string::npos) return 1;
+    // The client side reads that greeting.
+    epp_client_config_builder *cb = nullptr;
+    epp_client_config *cc = nullptr;
+    epp_client_session *cs = nullptr;
+    epp_client_event *ev = nullptr;
+    const std::string clid = "ClientX", pw = "foo-BAR2";
+    if (epp_client_config_builder_new(clid.data(), clid.size(), pw.data(), pw.size(), &cb) != EPP_RESULT_OK) return 1;
+    if (epp_client_config_builder_add_object_uri(cb, uri.data(), uri.size(), true) != EPP_RESULT_OK) return 1;
+    if (epp_client_config_builder_build(cb, &cc) != EPP_RESULT_OK) return 1;
+    epp_client_config_builder_free(cb);
+    if (epp_client_session_new(cc, 1800000000000ull, &cs) != EPP_RESULT_OK) return 1;
+    epp_client_config_free(cc);
+    std::string frame(4, '\0');
+    const uint32_t flen = static_cast<uint32_t>(greeting.size() + 4);
+    for (int i = 0; i < 4; i++) frame[i] = static_cast<char>(flen >> (24 - 8 * i));
+    frame += greeting;
+    if (epp_client_session_feed_input(cs, reinterpret_cast<const uint8_t *>(frame.data()), frame.size(),
+                                      1800000000000ull) != EPP_RESULT_OK) return 1;
+    if (epp_client_session_poll_queue(cs, &ev) != EPP_RESULT_OK || ev == nullptr) return 1;
+    epp_client_event_kind kind = EPP_CLIENT_EVENT_KIND_CLOSED;
+    if (epp_client_event_get_kind(ev, &kind) != EPP_RESULT_OK || kind != EPP_CLIENT_EVENT_KIND_GREETING) return 1;
+    epp_client_event_free(ev);
+    if (epp_client_session_login(cs, 1800000000000ull, nullptr) != EPP_RESULT_OK) return 1;
+    epp_client_state cst = EPP_CLIENT_STATE_CLOSED;
+    if (epp_client_session_get_state(cs, &cst) != EPP_RESULT_OK || cst != EPP_CLIENT_STATE_LOGIN_SENT) return 1;
+    epp_client_session_free(cs);
     if (!etp_host()) return 1;
-    std::printf("C++ host: greeting of %zu bytes, an ETP session opened, libepp %s, misuse reported as \"%s\"\n", n,
-                epp_version(), buf);
+    std::printf("C++ host: greeting of %zu bytes, a client logging in, an ETP session opened, libepp %s, misuse "
+                "reported as \"%s\"\n",
+                n, epp_version(), buf);
     return 0;
 }

@@ -16,6 +16,9 @@
 #     (tests/c/run_etp_scripts.c, under AddressSanitizer + UBSan and under
 #     valgrind): each transcript must equal its .transcript, the same bytes
 #     as the Rust runner (tests/etp_transcripts.rs);
+#   - runs every tests/client_scripts/*.script through the client C API
+#     (tests/c/run_client_scripts.c, under AddressSanitizer + UBSan and
+#     under valgrind), the same way;
 #   - compiles the header as C99/C11 (pedantic) and as C++17 and runs a C++
 #     host;
 #   - checks the library exports exactly the header's functions;
@@ -146,6 +149,19 @@ run_etp_scripts() {
             "$OUT/run_etp_scripts_asan" tests/etp_scripts &&
         echo "--- under valgrind" &&
         valgrind -q --error-exitcode=1 --leak-check=full "$OUT/run_etp_scripts" tests/etp_scripts
+}
+
+# The client session transcripts through the C API, under ASan + UBSan and
+# under valgrind (they are few and short).
+run_client_scripts() {
+    cc "${CSTD[@]}" -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=undefined -o "$OUT/run_client_scripts_asan" tests/c/run_client_scripts.c \
+        "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
+        cc "${CSTD[@]}" -Iinclude -o "$OUT/run_client_scripts" tests/c/run_client_scripts.c \
+            "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
+        ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            "$OUT/run_client_scripts_asan" tests/client_scripts &&
+        valgrind -q --error-exitcode=1 --leak-check=full "$OUT/run_client_scripts" tests/client_scripts
 }
 
 header_languages() {
@@ -280,6 +296,7 @@ step "ETP C tests under valgrind" run_valgrind test_etp
 step "ETP C tests under AddressSanitizer + UBSan" run_asan test_etp
 step "script transcripts through the C API (ASan + UBSan)" run_scripts
 step "ETP script transcripts via the C API (ASan, valgrind)" run_etp_scripts
+step "client script transcripts through the C API (ASan + UBSan, valgrind)" run_client_scripts
 step "header as C99, C11 and C++17; C++ host runs" header_languages
 step "test build exports exactly the header's functions" exports_match_header "$TEST_TARGET/debug/libepp.so" with-test
 step "make install PREFIX=\$(mktemp -d)" make_install

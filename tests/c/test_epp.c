@@ -327,6 +327,14 @@ static const epp_result ALL_RESULTS[] = {
     EPP_RESULT_ALREADY_ANSWERED,
     EPP_RESULT_INPUT_AFTER_EOF,
     EPP_RESULT_INPUT_BUFFER_FULL,
+    EPP_RESULT_WRONG_STATE,
+    EPP_RESULT_SERVICE_NOT_OFFERED,
+    EPP_RESULT_NO_OBJECT_SERVICE,
+    EPP_RESULT_VERSION_NOT_OFFERED,
+    EPP_RESULT_LANGUAGE_NOT_OFFERED,
+    EPP_RESULT_PASSWORD_TOO_LONG,
+    EPP_RESULT_NOT_LOGGED_IN_WITH,
+    EPP_RESULT_INVALID_COMMAND,
 };
 #define N_RESULTS (sizeof ALL_RESULTS / sizeof ALL_RESULTS[0])
 
@@ -2250,6 +2258,947 @@ static void test_panic(void) {
     epp_server_free(c);
 }
 
+/* ------------------------------------------------------------------ */
+/* The client engine (epp_client_*)                                     */
+/* ------------------------------------------------------------------ */
+
+#define CLIENT_GREETING(objs, exts)                                            \
+    EPP_OPEN "<greeting><svID>Example EPP server</svID>"                       \
+             "<svDate>2027-01-15T08:00:00.0Z</svDate><svcMenu>"                \
+             "<version>1.0</version><lang>en</lang>" objs                      \
+             "<svcExtension>" exts "</svcExtension></svcMenu>"                 \
+             "<dcp><access><all/></access><statement><purpose><admin/>"        \
+             "</purpose><recipient><ours/></recipient><retention><stated/>"    \
+             "</retention></statement></dcp></greeting></epp>"
+#define OBJ(uri) "<objURI>" uri "</objURI>"
+#define EXT(uri) "<extURI>" uri "</extURI>"
+#define GREETING_STD CLIENT_GREETING(OBJ(DOMAIN_NS) OBJ(CONTACT_NS), EXT(SECDNS_NS))
+
+#define CLIENT_RESPONSE(code, msg, cltrid, inner)                              \
+    EPP_OPEN "<response><result code=\"" code "\"><msg>" msg "</msg></result>" \
+             inner "<trID><clTRID>" cltrid "</clTRID><svTRID>SV-1</svTRID>"    \
+             "</trID></response></epp>"
+#define OK_RESPONSE(cltrid) CLIENT_RESPONSE("1000", "Command completed successfully", cltrid, "")
+
+#define DOMAIN_CHECK                                                           \
+    "<domain:check xmlns:domain=\"" DOMAIN_NS "\">"                            \
+    "<domain:name>example.com</domain:name></domain:check>"
+
+/* A client config: ClientX / foo-BAR2 (or `password`), domain required,
+ * contact wanted, secDNS wanted, `in_flight` at most, clTRIDs "T-n". */
+static epp_client_config *client_config_with(const char *password, size_t in_flight) {
+    epp_client_config_builder *b = NULL;
+    epp_client_config *c = NULL;
+    OK(epp_client_config_builder_new(S("ClientX"), password, strlen(password), &b));
+    OK(epp_client_config_builder_add_object_uri(b, S(DOMAIN_NS), true));
+    OK(epp_client_config_builder_add_object_uri(b, S(CONTACT_NS), false));
+    OK(epp_client_config_builder_add_extension_uri(b, S(SECDNS_NS), false));
+    OK(epp_client_config_builder_set_max_in_flight(b, in_flight));
+    OK(epp_client_config_builder_set_cl_trid_prefix(b, S("T-")));
+    OK(epp_client_config_builder_set_response_deadline_ms(b, 10000));
+    OK(epp_client_config_builder_set_keep_alive_ms(b, 30000));
+    OK(epp_client_config_builder_build(b, &c));
+    epp_client_config_builder_free(b);
+    CHECK(c != NULL);
+    return c;
+}
+
+static epp_client_session *new_client(const char *password, size_t in_flight) {
+    epp_client_config *c = client_config_with(password, in_flight);
+    epp_client_session *s = NULL;
+    OK(epp_client_session_new(c, T0, &s));
+    epp_client_config_free(c); /* the session keeps its own reference */
+    CHECK(s != NULL);
+    return s;
+}
+
+static void client_feed(epp_client_session *s, const char *xml, uint64_t now) {
+    unsigned char *f = malloc(strlen(xml) + 4);
+    size_t n = frame_into(f, xml);
+    OK(epp_client_session_feed_input(s, f, n, now));
+    free(f);
+}
+
+/* The next event, which must be of kind `want`. */
+static epp_client_event *client_next(epp_client_session *s, epp_client_event_kind want) {
+    epp_client_event *e = NULL;
+    epp_client_event_kind k = 0;
+    OK(epp_client_session_poll_queue(s, &e));
+    CHECK(e != NULL);
+    if (!e)
+        return NULL;
+    OK(epp_client_event_get_kind(e, &k));
+    if (k != want) {
+        fprintf(stderr, "event kind %u, expected %u\n", (unsigned)k, (unsigned)want);
+        check_failures++;
+    }
+    return e;
+}
+
+static void client_queue_empty(epp_client_session *s) {
+    epp_client_event *e = (epp_client_event *)1;
+    OK(epp_client_session_poll_queue(s, &e));
+    CHECK(e == NULL);
+}
+
+/* Takes the client's output: the frames' XML as `drain` gives it. */
+static char *client_drain(epp_client_session *s) {
+    const uint8_t *p = NULL;
+    size_t n = 0, pos = 0, outlen = 0;
+    char *out;
+    OK(epp_client_session_take_output(s, &p, &n));
+    out = calloc(n + 2, 1);
+    while (pos + 4 <= n) {
+        size_t flen = ((size_t)p[pos] << 24) | ((size_t)p[pos + 1] << 16) |
+                      ((size_t)p[pos + 2] << 8) | (size_t)p[pos + 3];
+        CHECK(flen >= 5 && pos + flen <= n);
+        if (flen < 5 || pos + flen > n)
+            break;
+        memcpy(out + outlen, p + pos + 4, flen - 4);
+        outlen += flen - 4;
+        out[outlen++] = '\0';
+        pos += flen;
+    }
+    CHECK(pos == n);
+    out[outlen] = '\0';
+    OK(epp_client_session_consume_output(s, n));
+    return out;
+}
+
+/* A client logged in (greeting GREETING_STD, login T-1 answered 1000);
+ * events and output taken. */
+static epp_client_session *client_logged_in(size_t in_flight) {
+    epp_client_session *s = new_client("foo-BAR2", in_flight);
+    epp_client_event *e;
+    client_feed(s, GREETING_STD, T0);
+    epp_client_event_free(client_next(s, EPP_CLIENT_EVENT_KIND_GREETING));
+    OK(epp_client_session_login(s, T0, NULL));
+    free(client_drain(s));
+    client_feed(s, OK_RESPONSE("T-1"), T0);
+    e = client_next(s, EPP_CLIENT_EVENT_KIND_LOGIN);
+    epp_client_event_free(e);
+    client_queue_empty(s);
+    return s;
+}
+
+static void test_client_config_builder(void) {
+    epp_client_config_builder *b = NULL, *untouched = (epp_client_config_builder *)&b;
+    epp_client_config *c = NULL;
+    const char *p = NULL;
+    size_t n = 0;
+    const char bad_utf8[] = {'C', 'l', (char)0xff};
+
+    EXPECT(epp_client_config_builder_new(NULL, 0, S("foo-BAR2"), &b), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_new(S("ClientX"), NULL, 0, &b), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_new(S("ClientX"), S("foo-BAR2"), NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_new(bad_utf8, sizeof bad_utf8, S("foo-BAR2"), &b),
+           EPP_RESULT_INVALID_UTF8);
+    b = untouched;
+    EXPECT(epp_client_config_builder_new(S("ClientX"), S("foo-BAR2"), (epp_client_config_builder **)((char *)&b + 1)),
+           EPP_RESULT_INVALID_ARGUMENT);
+    CHECK(b == untouched);
+    OK(epp_client_config_builder_new(S("ClientX"), S("foo-BAR2"), &b));
+
+    /* No objURI: refused, with a reason; the builder stays usable. */
+    c = (epp_client_config *)1;
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    CHECK(c == (epp_client_config *)1);
+    OK(epp_client_config_builder_get_last_error(b, &p, &n));
+    CHECK(has(p, n, "objURI"));
+    OK(epp_client_config_builder_add_object_uri(b, S(DOMAIN_NS), false));
+    OK(epp_client_config_builder_build(b, &c));
+    OK(epp_client_config_builder_get_last_error(b, &p, &n));
+    CHECK(p == NULL && n == 0);
+    epp_client_config_free(c);
+
+    /* Every setter; each bad value is caught by build. */
+    OK(epp_client_config_builder_set_max_in_flight(b, 0));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_get_last_error(b, &p, &n));
+    CHECK(has(p, n, "max_in_flight"));
+    OK(epp_client_config_builder_set_max_in_flight(b, 4));
+    OK(epp_client_config_builder_set_keep_alive_ms(b, 0));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_set_keep_alive_ms(b, EPP_KEEP_ALIVE_NEVER));
+    OK(epp_client_config_builder_set_response_deadline_ms(b, 0));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_set_response_deadline_ms(b, 5000));
+    OK(epp_client_config_builder_set_max_frame_size(b, 1000));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_set_max_frame_size(b, 4096));
+    OK(epp_client_config_builder_set_cl_trid_prefix(b, S("a b")));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_set_cl_trid_prefix(b, S("AB-")));
+    OK(epp_client_config_builder_set_lang(b, S("not a tag")));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_set_lang(b, S("fr")));
+    OK(epp_client_config_builder_set_new_password(b, S("short")));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_get_last_error(b, &p, &n));
+    CHECK(has(p, n, "new_password"));
+    OK(epp_client_config_builder_set_new_password(b, S("new-PASS3")));
+    OK(epp_client_config_builder_add_extension_uri(b, S(SECDNS_NS), true));
+    OK(epp_client_config_builder_add_extension_uri(b, S("bad uri"), false));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    epp_client_config_builder_free(b);
+
+    /* A bad clID. */
+    OK(epp_client_config_builder_new(S("X"), S("foo-BAR2"), &b));
+    OK(epp_client_config_builder_add_object_uri(b, S(DOMAIN_NS), true));
+    EXPECT(epp_client_config_builder_build(b, &c), EPP_RESULT_INVALID_CONFIG);
+    OK(epp_client_config_builder_get_last_error(b, &p, &n));
+    CHECK(has(p, n, "client_id"));
+    EXPECT(epp_client_config_builder_set_lang(b, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_lang(b, bad_utf8, sizeof bad_utf8), EPP_RESULT_INVALID_UTF8);
+    EXPECT(epp_client_config_builder_add_object_uri(b, S(DOMAIN_NS) + (size_t)PTRDIFF_MAX, false),
+           EPP_RESULT_INVALID_LENGTH);
+    epp_client_config_builder_free(b);
+    epp_client_config_builder_free(NULL);
+    epp_client_config_free(NULL);
+}
+
+/* The client C API against the server C API, in memory: greeting, login,
+ * a check with a tag answered with resData, poll and ack, logout. */
+static void test_client_against_server(void) {
+    epp_server *srv = make_server(NULL, false);
+    epp_session *s = NULL;
+    epp_client_session *c = new_client("secret-pw1", 2);
+    epp_client_event *e;
+    epp_client_command *cmd = NULL;
+    const epp_client_command *borrowed = NULL;
+    epp_request *r;
+    epp_response *resp = NULL;
+    epp_poll_message *m = NULL;
+    const uint8_t *p;
+    size_t n, i;
+    const char *str = NULL;
+    uint64_t v = 0, tag = 7;
+    uint16_t code = 0;
+    bool b = false;
+    epp_client_command_kind kind;
+    epp_client_state st;
+
+    /* Pumps bytes both ways until neither side has output. */
+#define PUMP()                                                                 \
+    do {                                                                       \
+        int moved_;                                                            \
+        do {                                                                   \
+            moved_ = 0;                                                        \
+            OK(epp_session_take_output(s, &p, &n));                            \
+            if (n) {                                                           \
+                OK(epp_client_session_feed_input(c, p, n, T0));                \
+                OK(epp_session_consume_output(s, n));                          \
+                moved_ = 1;                                                    \
+            }                                                                  \
+            OK(epp_client_session_take_output(c, &p, &n));                     \
+            if (n) {                                                           \
+                OK(epp_session_feed_input(s, p, n, T0));                       \
+                OK(epp_client_session_consume_output(c, n));                   \
+                moved_ = 1;                                                    \
+            }                                                                  \
+        } while (moved_);                                                      \
+    } while (0)
+
+    OK(epp_session_new(srv, T0, &s));
+    OK(epp_client_session_get_state(c, &st));
+    CHECK(st == EPP_CLIENT_STATE_AWAITING_GREETING);
+    PUMP();
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_GREETING);
+    OK(epp_client_event_get_command(e, &borrowed));
+    CHECK(borrowed == NULL);
+    OK(epp_client_event_get_greeting_sv_id(e, &str, &n));
+    CHECK(str_is(str, n, "libepp C test server"));
+    OK(epp_client_event_get_greeting_sv_date_ms(e, &v));
+    CHECK(v == T0);
+    epp_client_event_free(e);
+
+    OK(epp_client_session_login(c, T0, &cmd));
+    OK(epp_client_command_get_kind(cmd, &kind));
+    CHECK(kind == EPP_CLIENT_COMMAND_KIND_LOGIN);
+    OK(epp_client_command_get_cl_trid(cmd, &str, &n));
+    CHECK(str_is(str, n, "T-1"));
+    OK(epp_client_command_get_sent_at(cmd, &v));
+    CHECK(v == T0);
+    EXPECT(epp_client_command_get_tag(cmd, &v), EPP_RESULT_NOT_APPLICABLE);
+    epp_client_command_free(cmd);
+    PUMP();
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_request_get_client_id(r, &str, &n));
+    CHECK(str_is(str, n, "ClientX"));
+    OK(epp_request_get_password(r, &str, &n));
+    CHECK(str_is(str, n, "secret-pw1"));
+    OK(epp_request_get_ext_uri_count(r, &n));
+    CHECK(n == 1);
+    OK(epp_session_answer_login(s, req_id(r), EPP_LOGIN_ANSWER_ACCEPTED, &code));
+    epp_request_free(r);
+    PUMP();
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_LOGIN);
+    OK(epp_client_event_get_code(e, &code));
+    CHECK(code == 1000);
+    OK(epp_client_event_has_services(e, &b));
+    CHECK(b);
+    OK(epp_client_event_get_service_obj_uri_count(e, &n));
+    CHECK(n == 2);
+    OK(epp_client_event_get_service_obj_uri(e, 1, &str, &n));
+    CHECK(str_is(str, n, CONTACT_NS));
+    OK(epp_client_event_get_service_ext_uri_count(e, &n));
+    CHECK(n == 1);
+    OK(epp_client_event_get_service_ext_uri(e, 0, &str, &n));
+    CHECK(str_is(str, n, SECDNS_NS));
+    OK(epp_client_event_get_service_lang(e, &str, &n));
+    CHECK(str_is(str, n, "en"));
+    OK(epp_client_event_get_service_login_security(e, &b));
+    CHECK(!b);
+    OK(epp_client_event_get_sv_trid(e, &str, &n));
+    CHECK(has(str, n, "CTEST"));
+    epp_client_event_free(e);
+
+    /* A check with a tag; the server answers with resData. */
+    OK(epp_client_session_object(c, EPP_COMMAND_VERB_CHECK, S(DOMAIN_CHECK), NULL, 0, &tag, T0, &cmd));
+    OK(epp_client_command_get_tag(cmd, &v));
+    CHECK(v == 7);
+    OK(epp_client_command_get_kind(cmd, &kind));
+    CHECK(kind == EPP_CLIENT_COMMAND_KIND_CHECK);
+    PUMP();
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    OK(epp_request_get_client_transaction_id(r, &str, &n));
+    CHECK(str_is(str, n, "T-2"));
+    OK(epp_response_new(1000, &resp));
+    OK(epp_response_set_res_data(resp, S("<domain:chkData xmlns:domain=\"" DOMAIN_NS "\"><domain:cd>"
+                                           "<domain:name avail=\"1\">example.com</domain:name>"
+                                           "</domain:cd></domain:chkData>")));
+    OK(epp_session_answer_command(s, req_id(r), resp));
+    epp_response_free(resp);
+    epp_request_free(r);
+    PUMP();
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE);
+    OK(epp_client_event_get_command(e, &borrowed));
+    OK(epp_client_command_get_id(borrowed, &v));
+    {
+        uint64_t id = 0;
+        OK(epp_client_command_get_id(cmd, &id));
+        CHECK(v == id);
+    }
+    OK(epp_client_command_get_tag(borrowed, &v));
+    CHECK(v == 7);
+    OK(epp_client_event_get_res_data(e, &str, &n));
+    CHECK(has(str, n, "avail=\"1\"") && has(str, n, "xmlns:domain="));
+    OK(epp_client_event_get_extension(e, &str, &n));
+    CHECK(str == NULL && n == 0);
+    OK(epp_client_event_has_msgq(e, &b));
+    CHECK(!b);
+    EXPECT(epp_client_event_get_msgq_count(e, &v), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_has_services(e, &b), EPP_RESULT_NOT_APPLICABLE);
+    epp_client_event_free(e);
+    epp_client_command_free(cmd);
+
+    /* Poll: a message; ack it. */
+    OK(epp_client_session_poll_request(c, T0, NULL));
+    PUMP();
+    r = next_request(s, EPP_REQUEST_KIND_POLL);
+    OK(epp_poll_message_new(101, 2, T0 - 3600000, S("Transfer requested"), &m));
+    OK(epp_session_answer_poll_message(s, req_id(r), m));
+    epp_poll_message_free(m);
+    epp_request_free(r);
+    PUMP();
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE);
+    OK(epp_client_event_get_code(e, &code));
+    CHECK(code == 1301);
+    OK(epp_client_event_has_msgq(e, &b));
+    CHECK(b);
+    OK(epp_client_event_get_msgq_count(e, &v));
+    CHECK(v == 2);
+    OK(epp_client_event_get_msgq_id(e, &str, &n));
+    CHECK(str_is(str, n, "101"));
+    OK(epp_client_event_get_msgq_date_ms(e, &v));
+    CHECK(v == T0 - 3600000);
+    OK(epp_client_event_get_msgq_message(e, &str, &n));
+    CHECK(str_is(str, n, "Transfer requested"));
+    OK(epp_client_event_get_msgq_lang(e, &str, &n));
+    CHECK(str_is(str, n, "en") || str == NULL);
+    OK(epp_client_session_poll_ack(c, S("101"), T0, NULL));
+    epp_client_event_free(e);
+    PUMP();
+    r = next_request(s, EPP_REQUEST_KIND_POLL_ACK);
+    OK(epp_session_answer_ack(s, req_id(r), 1));
+    epp_request_free(r);
+    PUMP();
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE));
+
+    /* A hello: answered by a greeting naming it. */
+    OK(epp_client_session_hello(c, T0, &cmd));
+    OK(epp_client_command_get_cl_trid(cmd, &str, &n));
+    CHECK(str == NULL && n == 0);
+    PUMP();
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_GREETING);
+    OK(epp_client_event_get_command(e, &borrowed));
+    CHECK(borrowed != NULL);
+    OK(epp_client_command_is_keep_alive(borrowed, &b));
+    CHECK(!b);
+    epp_client_event_free(e);
+    epp_client_command_free(cmd);
+
+    /* Logout: 1500, closing; the server closes its side. */
+    OK(epp_client_session_logout(c, T0, NULL));
+    PUMP();
+    r = next_request(s, EPP_REQUEST_KIND_SESSION_END);
+    epp_request_free(r);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE);
+    OK(epp_client_event_get_code(e, &code));
+    CHECK(code == 1500);
+    epp_client_event_free(e);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_unanswered_count(e, &n));
+    CHECK(n == 0);
+    epp_client_event_free(e);
+    OK(epp_client_session_get_state(c, &st));
+    CHECK(st == EPP_CLIENT_STATE_CLOSING);
+    OK(epp_client_session_wants_input(c, &b));
+    CHECK(b);
+    OK(epp_client_session_handle_eof(c, T0));
+    OK(epp_client_session_is_finished(c, &b));
+    CHECK(b);
+    OK(epp_client_session_wants_input(c, &b));
+    CHECK(!b);
+    client_queue_empty(c);
+    for (i = 0; i < 2; i++)
+        EXPECT(epp_client_session_poll_request(c, T0, NULL), EPP_RESULT_SESSION_CLOSED);
+    EXPECT(epp_client_session_feed_input(c, (const uint8_t *)"x", 1, T0), EPP_RESULT_SESSION_CLOSED);
+    OK(epp_client_session_get_last_error(c, &str, &n));
+    CHECK(has(str, n, "closed"));
+#undef PUMP
+    epp_client_session_free(c);
+    epp_session_free(s);
+    epp_server_free(srv);
+}
+
+static void test_client_refusals(void) {
+    epp_client_session *c = new_client("foo-BAR2", 1);
+    epp_client_command *cmd = (epp_client_command *)1;
+    const char *str = NULL;
+    size_t n = 0;
+    char *out;
+
+    /* Before the greeting. */
+    EXPECT(epp_client_session_login(c, T0, &cmd), EPP_RESULT_WRONG_STATE);
+    CHECK(cmd == (epp_client_command *)1);
+    OK(epp_client_session_get_last_error(c, &str, &n));
+    CHECK(has(str, n, "login"));
+    /* Negotiation, against each greeting in turn (a hello brings the next). */
+    client_feed(c, CLIENT_GREETING("<objURI>urn:example:other</objURI>", ""), T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+    EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_SERVICE_NOT_OFFERED);
+    OK(epp_client_session_get_last_error(c, &str, &n));
+    CHECK(has(str, n, DOMAIN_NS));
+    OK(epp_client_session_hello(c, T0, NULL));
+    client_feed(c, EPP_OPEN "<greeting><svID>x</svID><svDate>2027-01-15T08:00:00Z</svDate>"
+                            "<svcMenu><version>2.0</version><lang>en</lang>" OBJ(DOMAIN_NS)
+                            "</svcMenu></greeting></epp>", T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+    EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_VERSION_NOT_OFFERED);
+    OK(epp_client_session_hello(c, T0, NULL));
+    client_feed(c, EPP_OPEN "<greeting><svID>x</svID><svDate>2027-01-15T08:00:00Z</svDate>"
+                            "<svcMenu><version>1.0</version><lang>de</lang>" OBJ(DOMAIN_NS)
+                            "</svcMenu></greeting></epp>", T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+    EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_LANGUAGE_NOT_OFFERED);
+    free(client_drain(c));
+    epp_client_session_free(c);
+
+    /* No common objURI (none required). */
+    {
+        epp_client_config_builder *b = NULL;
+        epp_client_config *cfg = NULL;
+        OK(epp_client_config_builder_new(S("ClientX"), S("foo-BAR2"), &b));
+        OK(epp_client_config_builder_add_object_uri(b, S(CONTACT_NS), false));
+        OK(epp_client_config_builder_build(b, &cfg));
+        epp_client_config_builder_free(b);
+        OK(epp_client_session_new(cfg, T0, &c));
+        epp_client_config_free(cfg);
+        client_feed(c, CLIENT_GREETING(OBJ(DOMAIN_NS), ""), T0);
+        epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+        EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_NO_OBJECT_SERVICE);
+        epp_client_session_free(c);
+    }
+
+    /* A long password without RFC 8807; with it, the login goes out. */
+    c = new_client("correct horse battery staple", 1);
+    client_feed(c, GREETING_STD, T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+    EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_PASSWORD_TOO_LONG);
+    OK(epp_client_session_hello(c, T0, NULL));
+    free(client_drain(c));
+    client_feed(c, CLIENT_GREETING(OBJ(DOMAIN_NS), EXT(LOGINSEC_NS)), T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_GREETING));
+    OK(epp_client_session_login(c, T0, NULL));
+    out = client_drain(c);
+    CHECK(strstr(out, "<pw>[LOGIN-SECURITY]</pw>") != NULL);
+    CHECK(strstr(out, "<loginSec:pw>correct horse battery staple</loginSec:pw>") != NULL);
+    free(out);
+    epp_client_session_free(c);
+
+    /* Logged in: command checks. */
+    c = client_logged_in(1);
+    EXPECT(epp_client_session_login(c, T0, NULL), EPP_RESULT_WRONG_STATE);
+    EXPECT(epp_client_session_object(c, EPP_COMMAND_VERB_CHECK,
+                                     S("<host:check xmlns:host=\"urn:ietf:params:xml:ns:host-1.0\"/>"),
+                                     NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_NOT_LOGGED_IN_WITH);
+    EXPECT(epp_client_session_object(c, EPP_COMMAND_VERB_CHECK, S("<domain:check"), NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_XML);
+    EXPECT(epp_client_session_object(c, EPP_COMMAND_VERB_CHECK, S(DOMAIN_CHECK),
+                                     S("<rgp:x xmlns:rgp=\"urn:ietf:params:xml:ns:rgp-1.0\"/>"), NULL, T0, NULL),
+           EPP_RESULT_NOT_LOGGED_IN_WITH);
+    EXPECT(epp_client_session_object(c, EPP_COMMAND_VERB_TRANSFER, S(DOMAIN_CHECK), NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_COMMAND);
+    EXPECT(epp_client_session_poll_ack(c, S(""), T0, NULL), EPP_RESULT_INVALID_COMMAND);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_HELLO, NULL, 0, EPP_TRANSFER_OP_NONE, NULL, 0,
+                                   S("HELLO-1"), NULL, T0, NULL),
+           EPP_RESULT_INVALID_COMMAND);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_POLL_REQUEST, NULL, 0, EPP_TRANSFER_OP_NONE,
+                                   NULL, 0, S("ab"), NULL, T0, NULL),
+           EPP_RESULT_INVALID_COMMAND);
+    /* Misuse of the call itself. */
+    EXPECT(epp_client_session_send(c, 0, NULL, 0, 0, NULL, 0, NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, 13, NULL, 0, 0, NULL, 0, NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_CHECK, S(DOMAIN_CHECK), EPP_TRANSFER_OP_QUERY,
+                                   NULL, 0, NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_TRANSFER, S(DOMAIN_CHECK), 6, NULL, 0, NULL, 0,
+                                   NULL, T0, NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_LOGOUT, S("x"), EPP_TRANSFER_OP_NONE, NULL, 0,
+                                   NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_CHECK, NULL, 0, EPP_TRANSFER_OP_NONE, NULL, 0,
+                                   NULL, 0, NULL, T0, NULL),
+           EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_object(c, 99, S(DOMAIN_CHECK), NULL, 0, NULL, T0, NULL), EPP_RESULT_INVALID_ARGUMENT);
+    OK(epp_client_session_get_last_error(c, &str, &n));
+    CHECK(str != NULL && n > 0);
+    /* Nothing was sent, and no clTRID was used: the next is T-2. */
+    out = client_drain(c);
+    CHECK(out[0] == '\0');
+    free(out);
+    OK(epp_client_session_send(c, EPP_CLIENT_COMMAND_KIND_TRANSFER, S(DOMAIN_CHECK), EPP_TRANSFER_OP_QUERY,
+                               S("<secDNS:update xmlns:secDNS=\"" SECDNS_NS "\"/>"), NULL, 0, NULL, T0, NULL));
+    out = client_drain(c);
+    CHECK(strstr(out, "<transfer op=\"query\">") != NULL);
+    CHECK(strstr(out, "<extension><secDNS:update") != NULL);
+    CHECK(strstr(out, "<clTRID>T-2</clTRID>") != NULL);
+    free(out);
+    epp_client_session_free(c);
+}
+
+static void test_client_events(void) {
+    epp_client_session *c = new_client("foo-BAR2", 3);
+    epp_client_event *e, *closed;
+    epp_client_command *cmd = NULL;
+    const epp_client_command *u = NULL;
+    const char *str = NULL;
+    size_t n = 0;
+    uint64_t v = 0, tags[3] = {11, 12, 13};
+    uint16_t code = 0;
+    epp_client_close_reason reason;
+    epp_client_protocol_error perr;
+    epp_client_command_kind kind;
+    size_t i;
+
+    client_feed(c, CLIENT_GREETING(OBJ(DOMAIN_NS) OBJ(CONTACT_NS), EXT(SECDNS_NS) EXT(LOGINSEC_NS)), T0);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_GREETING);
+    OK(epp_client_event_get_greeting_sv_date(e, &str, &n));
+    CHECK(str_is(str, n, "2027-01-15T08:00:00.0Z"));
+    OK(epp_client_event_get_greeting_version_count(e, &n));
+    CHECK(n == 1);
+    OK(epp_client_event_get_greeting_version(e, 0, &str, &n));
+    CHECK(str_is(str, n, "1.0"));
+    OK(epp_client_event_get_greeting_lang_count(e, &n));
+    CHECK(n == 1);
+    OK(epp_client_event_get_greeting_lang(e, 0, &str, &n));
+    CHECK(str_is(str, n, "en"));
+    OK(epp_client_event_get_greeting_obj_uri_count(e, &n));
+    CHECK(n == 2);
+    OK(epp_client_event_get_greeting_obj_uri(e, 1, &str, &n));
+    CHECK(str_is(str, n, CONTACT_NS));
+    EXPECT(epp_client_event_get_greeting_obj_uri(e, 2, &str, &n), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_client_event_get_greeting_ext_uri_count(e, &n));
+    CHECK(n == 2);
+    OK(epp_client_event_get_greeting_ext_uri(e, 1, &str, &n));
+    CHECK(str_is(str, n, LOGINSEC_NS));
+    OK(epp_client_event_get_greeting_dcp(e, &str, &n));
+    CHECK(has(str, n, "<dcp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\">"));
+    /* Getters of other kinds. */
+    EXPECT(epp_client_event_get_code(e, &code), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_get_close_reason(e, &reason), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_get_unanswered_count(e, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_get_result_message(e, 0, &str, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_get_service_lang(e, &str, &n), EPP_RESULT_NOT_APPLICABLE);
+    epp_client_event_free(e);
+
+    /* A failed login: no services; results, values and extValues. */
+    OK(epp_client_session_login(c, T0, NULL));
+    client_feed(c, EPP_OPEN "<response><result code=\"2200\"><msg lang=\"fr\">Erreur</msg></result>"
+                            "<result code=\"2306\"><msg>Parameter value policy error</msg>"
+                            "<value><domain:name xmlns:domain=\"" DOMAIN_NS "\">x</domain:name></value>"
+                            "<extValue><value><t:x xmlns:t=\"urn:t\"/></value><reason>why</reason></extValue>"
+                            "</result><trID><svTRID>SV-9</svTRID></trID></response></epp>", T0);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_LOGIN);
+    OK(epp_client_event_get_code(e, &code));
+    CHECK(code == 2200);
+    OK(epp_client_event_get_result_count(e, &n));
+    CHECK(n == 2);
+    OK(epp_client_event_get_result_code(e, 1, &code));
+    CHECK(code == 2306);
+    EXPECT(epp_client_event_get_result_code(e, 2, &code), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_client_event_get_result_lang(e, 0, &str, &n));
+    CHECK(str_is(str, n, "fr"));
+    OK(epp_client_event_get_result_lang(e, 1, &str, &n));
+    CHECK(str == NULL);
+    OK(epp_client_event_get_result_message(e, 0, &str, &n));
+    CHECK(str_is(str, n, "Erreur"));
+    OK(epp_client_event_get_result_value_count(e, 1, &n));
+    CHECK(n == 2);
+    OK(epp_client_event_get_result_value(e, 1, 0, &str, &n));
+    CHECK(has(str, n, "<domain:name ") && has(str, n, "xmlns:domain="));
+    OK(epp_client_event_get_result_value_reason(e, 1, 0, &str, &n));
+    CHECK(str == NULL);
+    OK(epp_client_event_get_result_value(e, 1, 1, &str, &n));
+    CHECK(has(str, n, "<t:x"));
+    OK(epp_client_event_get_result_value_reason(e, 1, 1, &str, &n));
+    CHECK(str_is(str, n, "why"));
+    EXPECT(epp_client_event_get_result_value(e, 1, 2, &str, &n), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    OK(epp_client_event_get_response_cl_trid(e, &str, &n));
+    CHECK(str == NULL && n == 0); /* missing: accepted */
+    {
+        bool has_services = true;
+        OK(epp_client_event_has_services(e, &has_services));
+        CHECK(!has_services);
+    }
+    EXPECT(epp_client_event_get_service_obj_uri_count(e, &n), EPP_RESULT_NOT_APPLICABLE);
+    epp_client_event_free(e);
+
+    OK(epp_client_session_login(c, T0, NULL));
+    client_feed(c, OK_RESPONSE("T-2"), T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_LOGIN));
+    free(client_drain(c));
+
+    /* Four commands, three in flight: the fourth waits. */
+    for (i = 0; i < 3; i++)
+        OK(epp_client_session_object(c, EPP_COMMAND_VERB_CHECK, S(DOMAIN_CHECK), NULL, 0, &tags[i], T0 + 5, NULL));
+    OK(epp_client_session_poll_request(c, T0 + 5, &cmd));
+    EXPECT(epp_client_command_get_sent_at(cmd, &v), EPP_RESULT_NOT_APPLICABLE);
+    epp_client_command_free(cmd);
+    OK(epp_client_session_get_in_flight(c, &n));
+    CHECK(n == 3);
+    OK(epp_client_session_get_queued(c, &n));
+    CHECK(n == 1);
+    /* A response with another clTRID: the session closes. */
+    client_feed(c, OK_RESPONSE("T-99"), T0 + 6);
+    closed = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    client_queue_empty(c);
+    epp_client_session_free(c); /* the event outlives its session */
+    OK(epp_client_event_get_close_reason(closed, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_PROTOCOL);
+    OK(epp_client_event_get_protocol_error(closed, &perr));
+    CHECK(perr == EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH);
+    OK(epp_client_event_get_close_expected_cl_trid(closed, &str, &n));
+    CHECK(str_is(str, n, "T-3"));
+    OK(epp_client_event_get_close_received_cl_trid(closed, &str, &n));
+    CHECK(str_is(str, n, "T-99"));
+    OK(epp_client_event_get_close_reason_text(closed, &str, &n));
+    CHECK(has(str, n, "T-99"));
+    EXPECT(epp_client_event_get_close_detail(closed, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_client_event_get_close_detail(closed, (epp_close_detail)99, &v), EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_event_get_command(closed, &u), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_client_event_get_unanswered_count(closed, &n));
+    CHECK(n == 4);
+    for (i = 0; i < 4; i++) {
+        OK(epp_client_event_get_unanswered(closed, i, &u));
+        OK(epp_client_command_get_kind(u, &kind));
+        CHECK(kind == (i < 3 ? EPP_CLIENT_COMMAND_KIND_CHECK : EPP_CLIENT_COMMAND_KIND_POLL_REQUEST));
+        if (i < 3) {
+            OK(epp_client_command_get_tag(u, &v));
+            CHECK(v == tags[i]);
+            OK(epp_client_command_get_sent_at(u, &v));
+            CHECK(v == T0 + 5);
+        } else {
+            EXPECT(epp_client_command_get_sent_at(u, &v), EPP_RESULT_NOT_APPLICABLE);
+        }
+    }
+    EXPECT(epp_client_event_get_unanswered(closed, 4, &u), EPP_RESULT_INDEX_OUT_OF_RANGE);
+    epp_client_event_free(closed);
+
+    /* Bad frame length: the details; end of input inside a frame. */
+    c = new_client("foo-BAR2", 1);
+    OK(epp_client_session_feed_input(c, (const uint8_t *)"\x7f\xff\xff\xff", 4, T0));
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_FRAME_LENGTH, &v));
+    CHECK(v == 0x7fffffff);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_FRAME_LIMIT, &v));
+    CHECK(v == 16777216);
+    epp_client_event_free(e);
+    OK(epp_client_session_get_close_reason(c, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_PROTOCOL);
+    OK(epp_client_session_get_protocol_error(c, &perr));
+    CHECK(perr == EPP_CLIENT_PROTOCOL_ERROR_BAD_FRAME_LENGTH);
+    OK(epp_client_session_get_close_detail(c, EPP_CLOSE_DETAIL_FRAME_LENGTH, &v));
+    CHECK(v == 0x7fffffff);
+    OK(epp_client_session_get_close_reason_text(c, &str, &n));
+    CHECK(has(str, n, "frame length"));
+    epp_client_session_free(c);
+
+    c = new_client("foo-BAR2", 1);
+    OK(epp_client_session_get_close_reason(c, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_NONE);
+    OK(epp_client_session_get_protocol_error(c, &perr));
+    CHECK(perr == EPP_CLIENT_PROTOCOL_ERROR_NONE);
+    EXPECT(epp_client_session_get_close_detail(c, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
+    OK(epp_client_session_get_close_reason_text(c, &str, &n));
+    CHECK(str == NULL && n == 0);
+    OK(epp_client_session_feed_input(c, (const uint8_t *)"\0\0\0\x40<epp", 8, T0));
+    OK(epp_client_session_get_buffered_input(c, &n));
+    CHECK(n == 8);
+    OK(epp_client_session_handle_eof(c, T0));
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_reason(e, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_PEER_CLOSED_MID_FRAME);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_BYTES_RECEIVED, &v));
+    CHECK(v == 8);
+    epp_client_event_free(e);
+    epp_client_session_free(c);
+
+    /* A greeting answering a check: unexpected-greeting, with its kind;
+     * a 25xx: server-closing with its code. */
+    c = client_logged_in(1);
+    OK(epp_client_session_object(c, EPP_COMMAND_VERB_INFO, S(DOMAIN_CHECK), NULL, 0, NULL, T0, NULL));
+    client_feed(c, GREETING_STD, T0);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_protocol_error(e, &perr));
+    CHECK(perr == EPP_CLIENT_PROTOCOL_ERROR_UNEXPECTED_GREETING);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_COMMAND_KIND, &v));
+    CHECK(v == EPP_CLIENT_COMMAND_KIND_INFO);
+    epp_client_event_free(e);
+    epp_client_session_free(c);
+
+    c = client_logged_in(1);
+    OK(epp_client_session_poll_request(c, T0, NULL));
+    client_feed(c, CLIENT_RESPONSE("2500", "Command failed; server closing connection", "T-2", ""), T0);
+    epp_client_event_free(client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE));
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_reason(e, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_SERVER_CLOSING);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_RESULT_CODE, &v));
+    CHECK(v == 2500);
+    epp_client_event_free(e);
+    /* Closing: input dropped, the host may close. */
+    client_feed(c, OK_RESPONSE("T-2"), T0);
+    client_queue_empty(c);
+    OK(epp_client_session_close(c));
+    client_queue_empty(c); /* the closed event came once */
+    epp_client_session_free(c);
+}
+
+static void test_client_timeouts_and_output(void) {
+    epp_client_session *c = new_client("foo-BAR2", 1);
+    epp_client_event *e;
+    const epp_client_command *u = NULL;
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    uint64_t at = 0;
+    bool due = true, b = false;
+    epp_client_close_reason reason;
+    char *out;
+
+    /* Greeting deadline. */
+    OK(epp_client_session_get_next_timeout(c, &at));
+    CHECK(at == T0 + 10000);
+    OK(epp_client_session_handle_timeout(c, T0 + 9999, &due));
+    CHECK(!due);
+    OK(epp_client_session_handle_timeout(c, T0 + 10000, &due));
+    CHECK(due);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_reason(e, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_GREETING_OVERDUE);
+    epp_client_event_free(e);
+    OK(epp_client_session_get_next_timeout(c, &at));
+    CHECK(at == EPP_TIMEOUT_NONE);
+    epp_client_session_free(c);
+
+    /* Keep-alive after 30 s idle, then an overdue response. */
+    c = client_logged_in(1);
+    OK(epp_client_session_get_next_timeout(c, &at));
+    CHECK(at == T0 + 30000);
+    OK(epp_client_session_handle_timeout(c, T0 + 30000, &due));
+    CHECK(due);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_KEEP_ALIVE);
+    OK(epp_client_event_get_command(e, &u));
+    OK(epp_client_command_is_keep_alive(u, &b));
+    CHECK(b);
+    epp_client_event_free(e);
+    /* Output taken in two parts. */
+    OK(epp_client_session_take_output(c, &p, &n));
+    CHECK(n > 10);
+    EXPECT(epp_client_session_consume_output(c, n + 1), EPP_RESULT_INVALID_LENGTH);
+    OK(epp_client_session_consume_output(c, 10));
+    {
+        size_t left = 0;
+        OK(epp_client_session_take_output(c, &p, &left));
+        CHECK(left == n - 10);
+        OK(epp_client_session_consume_output(c, left));
+    }
+    OK(epp_client_session_get_next_timeout(c, &at));
+    CHECK(at == T0 + 40000);
+    OK(epp_client_session_handle_timeout(c, T0 + 40000, &due));
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_RESPONSE_OVERDUE);
+    epp_client_event_free(e);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_reason(e, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_RESPONSE_OVERDUE);
+    OK(epp_client_event_get_close_detail(e, EPP_CLOSE_DETAIL_COMMAND_ID, &at));
+    CHECK(at == 2);
+    epp_client_event_free(e);
+    out = client_drain(c);
+    CHECK(out[0] == '\0');
+    free(out);
+    epp_client_session_free(c);
+
+    /* The host closes: output not taken is dropped. */
+    c = client_logged_in(1);
+    OK(epp_client_session_poll_request(c, T0, NULL));
+    OK(epp_client_session_close(c));
+    OK(epp_client_session_take_output(c, &p, &n));
+    CHECK(n == 0);
+    e = client_next(c, EPP_CLIENT_EVENT_KIND_CLOSED);
+    OK(epp_client_event_get_close_reason(e, &reason));
+    CHECK(reason == EPP_CLIENT_CLOSE_REASON_HOST);
+    OK(epp_client_event_get_unanswered_count(e, &n));
+    CHECK(n == 1);
+    epp_client_event_free(e);
+    epp_client_session_free(c);
+}
+
+static void test_client_null_arguments(void) {
+    epp_client_session *c = client_logged_in(1);
+    epp_client_event *e = NULL;
+    epp_client_config_builder *b = NULL;
+    epp_client_config *cfg = NULL;
+    const epp_client_command *u = NULL;
+    epp_client_command *cmd = NULL;
+    const char *str;
+    size_t n;
+    uint64_t v;
+    bool flag;
+    epp_client_state st;
+
+    OK(epp_client_config_builder_new(S("ClientX"), S("foo-BAR2"), &b));
+    EXPECT(epp_client_config_builder_build(b, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_build(NULL, &cfg), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_get_last_error(NULL, &str, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_get_last_error(b, NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_new_password(NULL, S("foo-BAR3")), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_lang(NULL, S("en")), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_add_object_uri(NULL, S(DOMAIN_NS), true), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_add_extension_uri(b, NULL, 3, true), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_max_in_flight(NULL, 1), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_keep_alive_ms(NULL, 1), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_response_deadline_ms(NULL, 1), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_cl_trid_prefix(b, NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_config_builder_set_max_frame_size(NULL, 4096), EPP_RESULT_NULL_PARAMETER);
+    epp_client_config_builder_free(b);
+
+    EXPECT(epp_client_session_new(NULL, T0, (epp_client_session **)&e), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_feed_input(NULL, (const uint8_t *)"x", 1, T0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_feed_input(c, NULL, 0, T0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_feed_input(c, (const uint8_t *)"x", SIZE_MAX, T0), EPP_RESULT_INVALID_LENGTH);
+    EXPECT(epp_client_session_wants_input(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_buffered_input(NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_handle_eof(NULL, T0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_close(NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_take_output(c, NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_consume_output(NULL, 0), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_poll_queue(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_next_timeout(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_handle_timeout(c, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_hello(NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_login(NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_logout(NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_poll_request(NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_poll_ack(c, NULL, 0, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_object(NULL, 1, S(DOMAIN_CHECK), NULL, 0, NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_object(c, 1, S(DOMAIN_CHECK), NULL, 5, NULL, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_send(c, 4, NULL, 0, 0, NULL, 0, NULL, 0, (const uint64_t *)((char *)&v + 1), T0,
+                                   NULL),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_send(c, 4, NULL, 0, 0, NULL, 0, NULL, 0, NULL, T0,
+                                   (epp_client_command **)((char *)&cmd + 1)),
+           EPP_RESULT_INVALID_ARGUMENT);
+    EXPECT(epp_client_session_get_state(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_state(NULL, &st), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_is_finished(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_in_flight(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_queued(NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_close_reason(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_protocol_error(c, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_close_detail(c, EPP_CLOSE_DETAIL_RESULT_CODE, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_close_reason_text(c, &str, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_session_get_last_error(NULL, &str, &n), EPP_RESULT_NULL_PARAMETER);
+    /* Argument errors leave their description as the last error. */
+    EXPECT(epp_client_session_poll_ack(c, NULL, 0, T0, NULL), EPP_RESULT_NULL_PARAMETER);
+    OK(epp_client_session_get_last_error(c, &str, &n));
+    CHECK(has(str, n, "NULL"));
+
+    EXPECT(epp_client_command_get_id(NULL, &v), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_command_get_kind(NULL, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_command_get_tag(NULL, &v), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_command_get_cl_trid(NULL, &str, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_command_get_sent_at(NULL, &v), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_command_is_keep_alive(NULL, &flag), EPP_RESULT_NULL_PARAMETER);
+
+    OK(epp_client_session_poll_request(c, T0, &cmd));
+    EXPECT(epp_client_command_get_id(cmd, NULL), EPP_RESULT_NULL_PARAMETER);
+    epp_client_command_free(cmd);
+    client_feed(c, OK_RESPONSE("T-2"), T0);
+    OK(epp_client_session_poll_queue(c, &e));
+    CHECK(e != NULL);
+    EXPECT(epp_client_event_get_kind(NULL, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_kind(e, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_command(e, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_command(NULL, &u), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_res_data(e, NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_result_message(e, 0, &str, NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_greeting_sv_id(NULL, &str, &n), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_client_event_get_unanswered(e, 0, NULL), EPP_RESULT_NULL_PARAMETER);
+    epp_client_event_free(e);
+    epp_client_event_free(NULL);
+    epp_client_command_free(NULL);
+    epp_client_session_free(NULL);
+    epp_client_session_free(c);
+}
+
+static void test_client_panic(void) {
+    epp_client_session *c = client_logged_in(1);
+    epp_client_event *e = NULL;
+    const char *p = NULL;
+    size_t n = 0;
+    bool wants = false;
+    epp_client_state st = 0;
+
+    EXPECT(epp_test_client_session_panic(NULL), EPP_RESULT_NULL_PARAMETER);
+    EXPECT(epp_test_client_session_panic(c), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_feed_input(c, (const uint8_t *)"x", 1, T0), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_wants_input(c, &wants), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_poll_queue(c, &e), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_get_state(c, &st), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_poll_request(c, T0, NULL), EPP_RESULT_PANIC);
+    EXPECT(epp_client_session_close(c), EPP_RESULT_PANIC);
+    CHECK(e == NULL && st == 0 && !wants);
+    OK(epp_client_session_get_last_error(c, &p, &n));
+    CHECK(has(p, n, "panic") && has(p, n, "forced panic"));
+    epp_client_session_free(c);
+}
+
 static void test_every_result_seen(void) {
     size_t i;
     for (i = 0; i < N_RESULTS; i++) {
@@ -2291,6 +3240,13 @@ int main(void) {
         {"protocol extensions (RFC 3735)", test_protocol_extension},
         {"structured poll messages (msg_xml)", test_poll_msg_xml},
         {"forced panic", test_panic},
+        {"client: config builder", test_client_config_builder},
+        {"client: against the server API in memory", test_client_against_server},
+        {"client: commands refused, nothing sent", test_client_refusals},
+        {"client: event getters, close reasons", test_client_events},
+        {"client: deadlines, keep-alive, output", test_client_timeouts_and_output},
+        {"client: NULL arguments", test_client_null_arguments},
+        {"client: forced panic", test_client_panic},
         {"every epp_result is produced by some test", test_every_result_seen},
     };
     size_t i, n = sizeof tests / sizeof tests[0];
