@@ -10,6 +10,11 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing test dependencies"
 need_apt=()
 command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
+# PostgreSQL for eppd/tests/postgres.rs, which runs a throwaway cluster on loopback with
+# pg_virtualenv (postgresql-common) and installs nothing itself.
+if ! command -v pg_virtualenv >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    need_apt+=(postgresql postgresql-common)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null

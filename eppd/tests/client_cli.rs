@@ -37,7 +37,11 @@ impl Run {
     /// Each answer printed: its line, and the XML after it (eppd writes one-line XML).
     fn answers(&self) -> Vec<(String, String)> {
         let lines: Vec<&str> = self.stdout.lines().collect();
-        assert!(lines.len() % 2 == 0, "odd output:\n{}", self.stdout);
+        assert!(
+            lines.len().is_multiple_of(2),
+            "odd output:\n{}",
+            self.stdout
+        );
         lines
             .chunks(2)
             .map(|p| (p[0].to_owned(), p[1].to_owned()))

@@ -1,14 +1,20 @@
 //! End-to-end interoperability: the `eppd` binary driven by real third-party EPP clients over
-//! plain TCP on 127.0.0.1.
+//! TLS (RFC 5734) on 127.0.0.1.
 //!
-//! - `tests/e2e/net_epp_client.pl`  — Perl Net::EPP::Client (Debian `libnet-epp-perl`)
-//! - `tests/e2e/net_epp_simple.pl`  — Perl Net::EPP::Simple (same package)
-//! - `tests/e2e/epptools_client.py` — Python `epptools` (PyPI), with a plain-TCP transport
+//! - `tests/e2e/net_epp_client.pl`  — Perl Net::EPP::Client (Debian `libnet-epp-perl`),
+//!   `ssl => 1` with `SSL_ca_file`
+//! - `tests/e2e/net_epp_simple.pl`  — Perl Net::EPP::Simple (same package), `verify => 1` with
+//!   `ca_file`
+//! - `tests/e2e/epptools_client.py` — Python `epptools` (PyPI), `Config(ca_file=...)`
 //!
-//! Each test starts its own `eppd --listen 127.0.0.1:0 --plain` with one registrar and two queued
-//! service messages, reads the bound address from eppd's first stdout line, runs one script
-//! (greeting, login, hello, poll req/ack/req, logout, clTRID echo checks) and requires exit 0.
-//! eppd is killed when the test ends, whatever happens (Drop guard). Every wait is bounded.
+//! Each test makes a fresh data directory, adds one registrar and two service messages with
+//! eppd's administration commands (`registrar add`, `message add`), then starts
+//! `eppd --demo --data-dir D --listen 127.0.0.1:0`: TLS with the demo CA it generates in
+//! `D/ca.pem`, which the client trusts (`E2E_CA_FILE`). It reads the bound address from eppd's
+//! first stdout line, runs one script (greeting, login, hello, poll req/ack/req, logout, clTRID
+//! echo checks; Net::EPP::Simple and epptools also domain check, create, check, info and a
+//! second create against the demo's sandbox back end, `E2E_DOMAIN`) and requires exit 0. eppd is killed when the test ends, whatever happens (Drop
+//! guard). Every wait is bounded.
 //!
 //! The clients are installed by `tests/e2e/install-peers.sh`. When one is missing the test fails
 //! if `CI` is set, and prints a skip notice and passes otherwise.
@@ -21,6 +27,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -39,6 +46,9 @@ const MSG2: &str = "Renewal R&D <notice> for example.test";
 /// extension it does not offer refuses. eppd's greeting offers secDNS-1.1 and rgp-1.0, so the
 /// mirror path is taken. "none" = log in with no <svcExtension> at all.
 const EPPTOOLS_EXT_URIS: &str = "library";
+
+/// The domain the scripts that take one register in `eppd --demo`'s sandbox.
+const E2E_DOMAIN: &str = "e2e-domain.example";
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -136,21 +146,92 @@ fn run_with_timeout(mut cmd: Command, limit: Duration) -> std::io::Result<Outcom
 // ---------------------------------------------------------------------------------------------
 // eppd
 
+/// A fresh data directory, removed when dropped.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn new() -> DataDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let d = env::temp_dir().join(format!(
+            "eppd-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        DataDir(d)
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `eppd --data-dir DIR args...` (an administration command) must succeed.
+fn admin(dir: &Path, args: &[&str], stdin: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eppd"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run eppd {args:?}: {e}"));
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes());
+    let mut guard = KillOnDrop { child };
+    let out = Collector::start(guard.child.stdout.take().expect("piped stdout"));
+    let err = Collector::start(guard.child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    let status = loop {
+        match guard.child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            Ok(None) => panic!("eppd {args:?} did not finish in {STARTUP_TIMEOUT:?}"),
+            Err(e) => panic!("cannot wait for eppd: {e}"),
+        }
+    };
+    let (out, err) = (
+        out.finish(Duration::from_secs(2)),
+        err.finish(Duration::from_secs(2)),
+    );
+    assert!(
+        status.success(),
+        "eppd {args:?} failed ({status}):\n{out}\n{err}"
+    );
+}
+
 struct Eppd {
     guard: KillOnDrop,
     addr: SocketAddr,
     stderr: Collector,
+    /// The demo CA the clients trust.
+    ca: PathBuf,
+    _dir: DataDir,
 }
 
 impl Eppd {
-    /// eppd with the registrar `clid` (password `password`) holding MSG1 and MSG2.
+    /// `eppd --demo` (TLS) with the registrar `clid` (password `password`) holding MSG1 and
+    /// MSG2, both added through the store's administration commands.
     fn start(clid: &str, password: &str) -> Eppd {
+        let dir = DataDir::new();
+        admin(
+            &dir.0,
+            &["registrar", "add", clid, "--password-file", "-"],
+            &format!("{password}\n"),
+        );
+        for text in [MSG1, MSG2] {
+            admin(&dir.0, &["message", "add", clid, "--text", text], "");
+        }
         let exe = env!("CARGO_BIN_EXE_eppd");
         let mut cmd = Command::new(exe);
-        cmd.args(["--listen", "127.0.0.1:0", "--plain"])
-            .args(["--registrar", &format!("{clid}:{password}")])
-            .args(["--message", &format!("{clid}:{MSG1}")])
-            .args(["--message", &format!("{clid}:{MSG2}")])
+        cmd.args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir.0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -195,10 +276,14 @@ impl Eppd {
                 stderr.text()
             )
         });
+        let ca = dir.0.join("ca.pem");
+        assert!(ca.is_file(), "eppd --demo wrote no {}", ca.display());
         Eppd {
             guard,
             addr,
             stderr,
+            ca,
+            _dir: dir,
         }
     }
 
@@ -370,6 +455,8 @@ fn run_peer_as(
     cmd.arg(&path)
         .args(pre_args)
         .args(["127.0.0.1", port.as_str(), clid, password, MSG1, MSG2])
+        .env("E2E_CA_FILE", &eppd.ca)
+        .env("E2E_DOMAIN", E2E_DOMAIN)
         .env("E2E_TIMEOUT", "10")
         .env("E2E_TOTAL_TIMEOUT", "25");
     let started = Instant::now();

@@ -17,7 +17,9 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{code, domain_check, EppClient, Eppd, CONTACT, DOMAIN, HOST, IO_TIMEOUT, RGP, SECDNS};
+use common::{
+    code, domain_check, DataDir, EppClient, Eppd, CONTACT, DOMAIN, HOST, IO_TIMEOUT, RGP, SECDNS,
+};
 use epp::client::{
     parse_server_frame, ClientCloseReason, Command as EppCommand, Response, ServerFrame,
 };
@@ -545,16 +547,25 @@ async fn pipelined_commands_and_half_close() {
 }
 
 #[test]
-fn refuses_to_start_without_plain_or_demo() {
+fn refuses_to_start_without_a_certificate_plain_or_demo() {
+    let dir = DataDir::new();
     let out = Command::new(env!("CARGO_BIN_EXE_eppd"))
         .args(["--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(&dir.0)
         .stdin(Stdio::null())
         .output()
         .expect("run eppd");
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("TLS") && err.contains("--plain"), "{err}");
+    for part in ["TLS", "--tls-cert", "--tls-key", "--demo", "--plain"] {
+        assert!(err.contains(part), "{part} not in {err}");
+    }
+    assert!(
+        !dir.0.exists(),
+        "nothing is written before the settings are good"
+    );
 }
 
 #[test]
@@ -567,8 +578,11 @@ fn rejects_bad_flags() {
         // Server flags do not go with a subcommand.
         &["--plain", "client", "--connect", "127.0.0.1:1", "--plain"],
     ] {
+        let dir = DataDir::new();
         let out = Command::new(env!("CARGO_BIN_EXE_eppd"))
             .args(["--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(&dir.0)
             .args(args)
             .stdin(Stdio::null())
             .output()

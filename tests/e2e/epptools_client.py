@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
-"""End-to-end check of an EPP server with the `epptools` client (PyPI), over plain TCP.
+"""End-to-end check of an EPP server with the `epptools` client (PyPI), over TLS or plain TCP.
 
-usage: epptools_client.py [--ext-uris library|none] HOST PORT CLID PASSWORD MSG1 [MSG2]
+usage: [E2E_CA_FILE=ca.pem] [E2E_DOMAIN=name.example] epptools_client.py [--ext-uris library|none]
+       HOST PORT CLID PASSWORD MSG1 [MSG2]
 
-epptools only speaks TLS, but ``Client(config, connection=...)`` accepts any Transport; the
-PlainConnection below subclasses epptools' own ``Connection`` and only replaces ``open()`` with a
-plain socket, so the library's RFC 5734 framing and everything above it are used as shipped. It
-also records the last frame written and read, so that the clTRID that epptools generated can be
-checked against the raw response bytes (epptools' own check is lenient: it accepts a response
-without a clTRID and a truncated/padded one).
+With E2E_CA_FILE, epptools connects over TLS as shipped (``Config(ca_file=...)``: the server's
+certificate is verified against that CA, and its name against HOST). Without it, a plain TCP
+socket: ``Client(config, connection=...)`` accepts any Transport, and PlainConnection below only
+replaces ``open()`` of epptools' own ``Connection``, so the library's RFC 5734 framing and
+everything above it are used as shipped. Both record the last frame written and read, so that
+the clTRID that epptools generated can be checked against the raw response bytes (epptools' own
+check is lenient: it accepts a response without a clTRID and a truncated/padded one).
 
 --ext-uris library (default): log in exactly as epptools does out of the box. NOTE: when the
     greeting advertises no <extURI>, epptools announces its DEFAULT_EXT_URIS at login anyway:
     secDNS-1.1, rgp-1.0 and epp:fee-1.0. The server must tolerate that for this mode to pass.
 --ext-uris none: Config(ext_uris=[]), i.e. a login with no <svcExtension> at all.
 
-Session: greeting, login (1000), hello (greeting), poll req (1301, MSG1), poll ack (1000,
+Session: greeting, login (1000), hello (greeting), [with E2E_DOMAIN, a server with RFC 5731
+domains such as eppd --demo's sandbox: domain check (available), create (1000, creData), check
+(taken), info (every field back), create again (2302)], poll req (1301, MSG1), poll ack (1000,
 count-1), poll req (1301 MSG2, or 1300 when no MSG2), logout (1500), then the server must close.
 One line per step on stdout; on any mismatch a "FAIL ..." line and exit status 1; exit status 2
 for usage errors or epptools not installed. Socket timeouts (E2E_TIMEOUT seconds, default 10)
@@ -61,23 +65,18 @@ def step_ok(what: str) -> None:
     print("ok %d - %s" % (_step, what), flush=True)
 
 
-class PlainConnection(Connection):
-    """epptools' Connection with the TLS handshake left out: a plain TCP socket."""
+class RecordingConnection(Connection):
+    """epptools' Connection (TLS) as shipped, recording the last frame each way."""
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.last_sent: str | None = None
         self.last_received: str | None = None
 
-    def open(self) -> None:
-        cfg = self._config
-        self._fatal = None
-        try:
-            sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
-        except OSError as exc:
-            raise ConnectionException("Cannot connect to %s:%d - %s" % (cfg.host, cfg.port, exc))
-        sock.settimeout(max(1.0, float(cfg.read_timeout)))
-        self._sock = sock  # the base class only calls sendall/recv/close on it
+    def describe(self) -> str:
+        sock = self._sock
+        version = sock.version() if sock is not None else "?"
+        return "TLS %s, server verified against %s" % (version, self._config.ca_file)
 
     def write_frame(self, xml: str) -> None:
         self.last_sent = xml
@@ -103,6 +102,23 @@ class PlainConnection(Connection):
             return True  # reset by peer: closed too
 
 
+class PlainConnection(RecordingConnection):
+    """The same with the TLS handshake left out: a plain TCP socket."""
+
+    def describe(self) -> str:
+        return "plain TCP"
+
+    def open(self) -> None:
+        cfg = self._config
+        self._fatal = None
+        try:
+            sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
+        except OSError as exc:
+            raise ConnectionException("Cannot connect to %s:%d - %s" % (cfg.host, cfg.port, exc))
+        sock.settimeout(max(1.0, float(cfg.read_timeout)))
+        self._sock = sock  # the base class only calls sendall/recv/close on it
+
+
 _CLTRID_SENT = re.compile(r"<(?:[\w.-]+:)?clTRID>([^<]*)</(?:[\w.-]+:)?clTRID>")
 
 
@@ -113,7 +129,7 @@ def epp_child(root: ET.Element, *path: str) -> ET.Element | None:
     return el
 
 
-def check_trid(conn: PlainConnection, what: str) -> str:
+def check_trid(conn: RecordingConnection, what: str) -> str:
     """The clTRID epptools sent must come back verbatim, beside a non-empty svTRID."""
     sent, raw = conn.last_sent or "", conn.last_received or ""
     m = _CLTRID_SENT.search(sent)
@@ -154,22 +170,82 @@ def check_greeting(resp, what: str) -> str:
     return svid.text
 
 
+def domain_steps(client, conn: RecordingConnection, domain: str, clid: str) -> None:
+    """check, create, check, info and create again, with epptools' domain helpers."""
+    resp = client.domain.check([domain])
+    expect_code(resp, 1000, "domain check")
+    cl = check_trid(conn, "domain check")
+    if resp.availability() != {domain: True}:
+        fail("domain check: availability %r, expected {%r: True}: %s" % (resp.availability(), domain, resp.raw))
+    step_ok("domain check %s: 1000, available, clTRID %s echoed" % (domain, cl))
+
+    contacts = {"admin": "e2e-admin", "tech": ["e2e-tech1", "e2e-tech2"]}
+    nameservers = ["ns1.example.net", "ns2.example.net"]
+    resp = client.domain.create(domain, years=2, registrant="e2e-registrant", contacts=contacts,
+                                nameservers=nameservers, auth_info="e2e-Secret-1")
+    expect_code(resp, 1000, "domain create")
+    check_trid(conn, "domain create")
+    cr, ex = resp.created_date() or "", resp.expiry_date() or ""
+    if resp.object_name() != domain:
+        fail("domain create: creData name %r, expected %r" % (resp.object_name(), domain))
+    if not (re.match(r"\d{4}-\d\d-\d\dT", cr) and re.match(r"\d{4}-", ex) and int(ex[:4]) == int(cr[:4]) + 2):
+        fail("domain create: crDate %r / exDate %r not two years apart" % (cr, ex))
+    step_ok("domain create %s for 2 years: 1000, crDate %s exDate %s" % (domain, cr, ex))
+
+    resp = client.domain.check([domain])
+    if resp.availability() != {domain: False}:
+        fail("domain check again: availability %r, expected taken: %s" % (resp.availability(), resp.raw))
+    step_ok("domain check %s: taken now" % domain)
+
+    resp = client.domain.info(domain)
+    expect_code(resp, 1000, "domain info")
+    check_trid(conn, "domain info")
+    got = {
+        "name": resp.object_name(), "clID": resp.sponsor(), "crID": resp.created_by(),
+        "registrant": resp.registrant(), "crDate": resp.created_date(), "exDate": resp.expiry_date(),
+        "authInfo": resp.auth_info(), "ns": resp.nameservers(), "statuses": resp.statuses(),
+        "tech": resp.contacts_for("tech"), "admin": resp.contacts_for("admin"),
+    }
+    want = {
+        "name": domain, "clID": clid, "crID": clid, "registrant": "e2e-registrant", "crDate": cr,
+        "exDate": ex, "authInfo": "e2e-Secret-1", "ns": nameservers, "statuses": ["ok"],
+        "tech": ["e2e-tech1", "e2e-tech2"], "admin": ["e2e-admin"],
+    }
+    for key, value in want.items():
+        if got[key] != value:
+            fail("domain info: %s %r, expected %r: %s" % (key, got[key], value, resp.raw))
+    if not resp.roid():
+        fail("domain info: no roid: %s" % resp.raw)
+    step_ok("domain info %s: roid %s, clID %s, status ok, registrant, 3 contacts, 2 ns, authInfo"
+            % (domain, resp.roid(), resp.sponsor()))
+
+    client.throw_on_failure(False)
+    try:
+        resp = client.domain.create(domain, years=1, auth_info="e2e-Secret-2")
+    finally:
+        client.throw_on_failure(True)
+    expect_code(resp, 2302, "domain create again")
+    check_trid(conn, "domain create again")
+    step_ok("domain create %s again: 2302 (%s)" % (domain, resp.message()))
+
+
 def run(args: argparse.Namespace) -> None:
     expected = args.messages
     n_expected = len(expected)
+    ca_file = os.environ.get("E2E_CA_FILE") or None
     cfg = Config(
         host=args.host, port=args.port, clid=args.clid, password=args.password,
         connect_timeout=TIMEOUT, read_timeout=TIMEOUT, cltrid_prefix=CLTRID_PREFIX,
-        ext_uris=[] if args.ext_uris == "none" else None,
+        ext_uris=[] if args.ext_uris == "none" else None, ca_file=ca_file,
     )
-    conn = PlainConnection(cfg)
+    conn = RecordingConnection(cfg) if ca_file else PlainConnection(cfg)
     client = Client(cfg, connection=conn)
     try:
         # 1. greeting: Client.connect() opens the transport and reads the greeting.
         greeting = client.connect()
         svid = check_greeting(greeting, "greeting")
-        step_ok("greeting: svID %r, objURIs %s, extURIs %s"
-                % (svid, greeting.service_obj_uris(), greeting.service_ext_uris()))
+        step_ok("greeting over %s: svID %r, objURIs %s, extURIs %s"
+                % (conn.describe(), svid, greeting.service_obj_uris(), greeting.service_ext_uris()))
 
         # 2. login. epptools raises on a code other than 1000; the server's answer stays on conn.
         try:
@@ -195,6 +271,11 @@ def run(args: argparse.Namespace) -> None:
         # 3. hello -> greeting (epptools raises ConnectionException on anything else)
         svid2 = check_greeting(client.hello(), "hello")
         step_ok("hello: greeting again, svID %r" % svid2)
+
+        # 3b. domain commands, when the server has RFC 5731 domains
+        domain = os.environ.get("E2E_DOMAIN") or None
+        if domain:
+            domain_steps(client, conn, domain, args.clid)
 
         # 4. poll req -> 1301 + first message
         resp = client.poll.request()

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # End-to-end check of an EPP server with Net::EPP::Client (Debian: libnet-epp-perl),
-# over plain TCP (RFC 5734 framing, no TLS).
+# over TLS (RFC 5734) when E2E_CA_FILE names the CA file to trust (ssl => 1, SSL_ca_file,
+# the server's certificate verified), else over plain TCP.
 #
-# usage: net_epp_client.pl HOST PORT CLID PASSWORD MSG1 [MSG2]
+# usage: [E2E_CA_FILE=ca.pem] net_epp_client.pl HOST PORT CLID PASSWORD MSG1 [MSG2]
 #
 # MSG1 (and MSG2) are the service messages the server was started with for CLID, in queue
 # order. The session: greeting, login (1000), hello (greeting), poll req (1301, MSG1),
@@ -129,13 +130,18 @@ sub check_greeting {
 	return ($svid, $svdate, \@objs);
 }
 
-my $epp = Net::EPP::Client->new(host => $host, port => $port);    # no ssl => plain TCP
+# TLS with the CA to trust, or plain TCP. (Net::EPP::Client turns TLS on for any defined
+# "ssl" parameter, 0 included: the key is left out for plain TCP.)
+my $ca = $ENV{E2E_CA_FILE};
+my $epp = Net::EPP::Client->new(host => $host, port => $port, ($ca ? (ssl => 1) : ()));
+my %tls = $ca ? (SSL_ca_file => $ca, SSL_verify_mode => 1) : ();
 
 # 1. connect: Net::EPP::Client::connect() blocks until it has read the greeting frame.
-my $greeting = eval { $epp->connect(Timeout => 10) };
+my $greeting = eval { $epp->connect(Timeout => 10, %tls) };
 fail("connect/greeting: $@") if (!defined($greeting));
 my ($svid, $svdate, $objs) = check_greeting($greeting, 'greeting');
-step_ok("greeting: svID '$svid', svDate $svdate, objURIs @$objs");
+my $over = $ca ? ('TLS ' . $epp->{connection}->get_sslversion . ", server verified against $ca") : 'plain TCP';
+step_ok("greeting over $over: svID '$svid', svDate $svdate, objURIs @$objs");
 
 my $n = 0;
 sub next_cltrid {

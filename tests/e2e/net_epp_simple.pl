@@ -1,8 +1,10 @@
 #!/usr/bin/perl
 # End-to-end check of an EPP server with Net::EPP::Simple (Debian: libnet-epp-perl),
-# over plain TCP (no_ssl => 1).
+# over TLS when E2E_CA_FILE names the CA file to trust (verify => 1, ca_file), else over
+# plain TCP (no_ssl => 1).
 #
-# usage: net_epp_simple.pl HOST PORT CLID PASSWORD MSG1 [MSG2]
+# usage: [E2E_CA_FILE=ca.pem] [E2E_DOMAIN=name.example] net_epp_simple.pl HOST PORT CLID PASSWORD
+#        MSG1 [MSG2]
 #
 # The library is used as shipped: Net::EPP::Simple->new connects, reads the greeting and logs
 # in by itself (announcing the greeting's own objURIs/extURIs), and stamps every <command> with
@@ -11,7 +13,10 @@
 # it changes nothing that is sent. Net::EPP::Simple has no poll method, so poll req/ack are
 # sent through its request() with Net::EPP::Frame::Command::Poll::{Req,Ack} frames.
 #
-# Session: greeting, login (1000), hello via ping() (greeting), poll req (1301, MSG1),
+# Session: greeting, login (1000), hello via ping() (greeting), [with E2E_DOMAIN, a server with
+# RFC 5731 domains such as eppd --demo's sandbox: check_domain (available), create_domain (1000,
+# creData), check_domain (taken), domain_info (every field back), create_domain again (2302)],
+# poll req (1301, MSG1),
 # poll ack (1000, count-1), poll req (1301 MSG2, or 1300 when no MSG2), logout (1500).
 # One line per step on stdout; on any mismatch a "FAIL ..." line and exit status 1.
 # Exit status 2 for usage errors or a missing Perl module. Each read is bounded by the
@@ -64,6 +69,7 @@ binmode(STDERR, ':encoding(UTF-8)');
 $| = 1;
 
 my $EPP_NS = 'urn:ietf:params:xml:ns:epp-1.0';
+my $DOMAIN_NS = 'urn:ietf:params:xml:ns:domain-1.0';
 
 sub fail {
 	my ($msg) = @_;
@@ -92,6 +98,7 @@ sub ctx_of {
 	my ($doc) = @_;
 	my $ctx = XML::LibXML::XPathContext->new($doc);
 	$ctx->registerNs('e', $EPP_NS);
+	$ctx->registerNs('d', $DOMAIN_NS);
 	return $ctx;
 }
 
@@ -150,7 +157,9 @@ my $epp = E2E::Simple->new(
 	port        => $port,
 	user        => $clid,
 	pass        => $pw,
-	no_ssl      => 1,                          # plain TCP
+	($ENV{E2E_CA_FILE}                         # TLS, the server verified; or plain TCP
+		? (verify => 1, ca_file => $ENV{E2E_CA_FILE})
+		: (no_ssl => 1)),
 	load_config => 0,                          # ignore any ~/.net-epp-simple-rc
 	reconnect   => 0,                          # no hidden <hello> before each command
 	timeout     => ($ENV{E2E_TIMEOUT} || 10),  # per-frame read timeout (alarm)
@@ -161,7 +170,8 @@ if (!$epp) {
 		. ": $Net::EPP::Simple::Error");
 }
 my $svid = check_greeting($epp->greeting, 'greeting');
-step_ok("greeting: svID '$svid' (read by Net::EPP::Simple->new)");
+my $over = $ENV{E2E_CA_FILE} ? "TLS, server verified against $ENV{E2E_CA_FILE}" : 'plain TCP';
+step_ok("greeting over $over: svID '$svid' (read by Net::EPP::Simple->new)");
 
 my $x = $epp->{e2e_exchanges}[0];
 fail("login: no login exchange recorded") if (!$x || ref($x->{frame}) !~ /Login/);
@@ -178,6 +188,69 @@ fail("login: no login exchange recorded") if (!$x || ref($x->{frame}) !~ /Login/
 fail("hello: ping() failed: $Net::EPP::Simple::Error") if (!$epp->ping);
 my $svid2 = check_greeting(last_exchange($epp, 'hello')->{response}, 'hello');
 step_ok("hello (ping): greeting again, svID '$svid2'");
+
+# 3b. domain check, create, check, info, create again (Net::EPP::Simple's own helpers)
+if (my $domain = $ENV{E2E_DOMAIN}) {
+	my $avail = $epp->check_domain($domain);
+	fail("check_domain($domain): code " . ($Net::EPP::Simple::Code // '(none)')
+		. ": $Net::EPP::Simple::Error") if (!defined($avail));
+	my ($cctx, $ccl) = check_response($epp, 'domain check', 1000);
+	fail("check_domain($domain): avail '$avail', expected 1") if ($avail ne '1');
+	step_ok("domain check $domain: 1000, available, clTRID $ccl echoed");
+
+	my %spec = (
+		name       => $domain,
+		period     => 2,
+		registrant => 'e2e-registrant',
+		contacts   => {admin => 'e2e-admin', tech => 'e2e-tech'},
+		ns         => ['ns1.example.net', 'ns2.example.net'],
+		authInfo   => 'e2e-Secret-1',
+	);
+	fail("create_domain($domain): code " . ($Net::EPP::Simple::Code // '(none)')
+		. ": $Net::EPP::Simple::Error") if (!$epp->create_domain(\%spec));
+	($cctx, $ccl) = check_response($epp, 'domain create', 1000);
+	my $cname = xp_value($cctx, '//e:resData/d:creData/d:name') // '(none)';
+	my $crdate = xp_value($cctx, '//e:resData/d:creData/d:crDate') // '';
+	my $exdate = xp_value($cctx, '//e:resData/d:creData/d:exDate') // '';
+	fail("domain create: creData name '$cname', expected '$domain'") if ($cname ne $domain);
+	fail("domain create: crDate '$crdate' / exDate '$exdate' not two years apart")
+		if ($crdate !~ /^(\d{4})-\d\d-\d\dT/ || $exdate !~ /^(\d{4})-/ || $1 != substr($crdate, 0, 4) + 2);
+	step_ok("domain create $domain for 2 years: 1000, creData crDate $crdate exDate $exdate");
+
+	$avail = $epp->check_domain($domain);
+	fail("check_domain($domain) again: avail '" . ($avail // 'undef') . "', expected 0")
+		if (!defined($avail) || $avail ne '0');
+	step_ok("domain check $domain: taken now");
+
+	my $info = $epp->domain_info($domain);
+	fail("domain_info($domain): code " . ($Net::EPP::Simple::Code // '(none)')
+		. ": $Net::EPP::Simple::Error") if (ref($info) ne 'HASH');
+	check_response($epp, 'domain info', 1000);
+	my @want = (
+		[name => $domain], [clID => $clid], [crID => $clid], [registrant => 'e2e-registrant'],
+		[exDate => $exdate], [crDate => $crdate], [authInfo => 'e2e-Secret-1'],
+	);
+	foreach my $w (@want) {
+		my ($k, $v) = @$w;
+		fail("domain_info: $k '" . ($info->{$k} // '(none)') . "', expected '$v'")
+			if (($info->{$k} // '') ne $v);
+	}
+	fail("domain_info: no roid") if (($info->{roid} // '') eq '');
+	fail("domain_info: status [@{$info->{status} // []}], expected [ok]")
+		if (join(',', @{$info->{status} // []}) ne 'ok');
+	fail("domain_info: contacts " . join(',', %{$info->{contacts} // {}}))
+		if (($info->{contacts}{admin} // '') ne 'e2e-admin' || ($info->{contacts}{tech} // '') ne 'e2e-tech');
+	fail("domain_info: ns [@{$info->{ns} // []}]")
+		if (join(',', @{$info->{ns} // []}) ne 'ns1.example.net,ns2.example.net');
+	step_ok("domain info $domain: roid $info->{roid}, clID $info->{clID}, status ok, registrant, "
+		. "contacts, 2 ns, authInfo");
+
+	fail("create_domain($domain) again succeeded") if ($epp->create_domain(\%spec));
+	fail("create_domain($domain) again: code " . ($Net::EPP::Simple::Code // '(none)') . ", expected 2302")
+		if (($Net::EPP::Simple::Code // 0) != 2302);
+	check_response($epp, 'domain create again', 2302);
+	step_ok("domain create $domain again: 2302 ($Net::EPP::Simple::Error)");
+}
 
 # 4. poll req
 $epp->request(Net::EPP::Frame::Command::Poll::Req->new);

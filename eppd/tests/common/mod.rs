@@ -4,9 +4,14 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+/// The TLS, durability, administration and PostgreSQL tests' helpers.
+pub mod store;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -31,10 +36,33 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 // ---------------------------------------------------------------------------------------------
 // the server
 
+/// A fresh data directory (the store), removed when dropped.
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn new() -> DataDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let d = std::env::temp_dir().join(format!(
+            "eppd-server-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        DataDir(d)
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub struct Eppd {
     pub child: Child,
     pub addr: SocketAddr,
     stderr: Arc<Mutex<Vec<u8>>>,
+    _dir: DataDir,
 }
 
 impl Drop for Eppd {
@@ -45,10 +73,14 @@ impl Drop for Eppd {
 }
 
 impl Eppd {
-    /// Starts eppd on port 0 with `extra` flags after `--listen 127.0.0.1:0 --plain`.
+    /// Starts eppd on port 0 with `extra` flags after `--listen 127.0.0.1:0 --plain`, on a
+    /// fresh store.
     pub fn start(extra: &[&str]) -> Eppd {
+        let dir = DataDir::new();
         let mut child = Command::new(env!("CARGO_BIN_EXE_eppd"))
             .args(["--listen", "127.0.0.1:0", "--plain"])
+            .arg("--data-dir")
+            .arg(&dir.0)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -69,6 +101,7 @@ impl Eppd {
             child,
             addr: "127.0.0.1:1".parse().unwrap(),
             stderr,
+            _dir: dir,
         };
         let line = match rx.recv_timeout(STARTUP_TIMEOUT) {
             Ok(Ok(line)) => line,
