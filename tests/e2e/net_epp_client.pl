@@ -175,6 +175,32 @@ my $hello_raw = transact(Net::EPP::Frame::Hello->new, 'hello');
 my ($svid2) = check_greeting($hello_raw, 'hello');
 step_ok("hello: greeting again, svID '$svid2'");
 
+# 3b. with E2E_DOMAIN (a server with an RFC 5731 back end, eppd --demo's sandbox): domain check
+# (available), create (1000), info (1000, the name back), written as raw XML documents.
+if (my $domain = $ENV{E2E_DOMAIN}) {
+	my $dns = 'urn:ietf:params:xml:ns:domain-1.0';
+	my $doc = sub {
+		my ($inner, $cl) = @_;
+		return qq{<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">}
+			. qq{<command>$inner<clTRID>$cl</clTRID></command></epp>};
+	};
+	$cl = next_cltrid('check');
+	my ($d, $c) = check_response(transact($doc->(qq{<check><domain:check xmlns:domain="$dns"><domain:name>$domain</domain:name></domain:check></check>}, $cl), 'domain check'), 'domain check', 1000, $cl);
+	$c->registerNs('d', $dns);
+	my $avail = xp_value($c, '//d:chkData/d:cd/d:name/@avail') // '(none)';
+	fail("domain check: $domain avail='$avail', expected 1") if ($avail ne '1' && $avail ne 'true');
+	step_ok("domain check: $domain available");
+	$cl = next_cltrid('create');
+	check_response(transact($doc->(qq{<create><domain:create xmlns:domain="$dns"><domain:name>$domain</domain:name><domain:period unit="y">1</domain:period><domain:authInfo><domain:pw>2fooBAR</domain:pw></domain:authInfo></domain:create></create>}, $cl), 'domain create'), 'domain create', 1000, $cl);
+	step_ok("domain create: $domain 1000");
+	$cl = next_cltrid('info');
+	($d, $c) = check_response(transact($doc->(qq{<info><domain:info xmlns:domain="$dns"><domain:name>$domain</domain:name></domain:info></info>}, $cl), 'domain info'), 'domain info', 1000, $cl);
+	$c->registerNs('d', $dns);
+	my $name = xp_value($c, '//d:infData/d:name') // '(none)';
+	fail("domain info: name '$name', expected $domain") if (lc($name) ne lc($domain));
+	step_ok("domain info: $domain 1000");
+}
+
 # 4. poll req -> 1301 with the first message
 my $req = Net::EPP::Frame::Command::Poll::Req->new;
 $cl = next_cltrid('pollreq');
