@@ -865,25 +865,25 @@ enum epp_request_kind
    * answer with `epp_session_answer_login` (or
    * `epp_session_answer_login_with_events`). Getters: id, client id,
    * password, new password, lang, objURIs, extURIs, extension XML,
-   * clTRID, user agent (app, tech, os).
+   * clTRID, svTRID, user agent (app, tech, os).
    */
   EPP_REQUEST_KIND_LOGIN = 1,
   /**
    * `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
    * `epp_session_answer_poll_message`. Getters: id, client id, extension
-   * XML, clTRID.
+   * XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_POLL = 2,
   /**
    * `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
    * `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
-   * extension XML, clTRID.
+   * extension XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_POLL_ACK = 3,
   /**
    * An object command (check, info, create...): answer with
    * `epp_session_answer_command`. Getters: id, client id, verb, transfer
-   * op, object URI, object XML, extURIs, extension XML, clTRID.
+   * op, object URI, object XML, extURIs, extension XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_COMMAND = 4,
   /**
@@ -899,7 +899,7 @@ enum epp_request_kind
    * logged in with: answer with `epp_session_answer_command` (or
    * `epp_session_answer_failure`). Getters: id, client id, extURIs (the
    * namespace of each element, in order), extension XML (the elements,
-   * never absent). It has no EPP clTRID (a transaction id, if any, is
+   * never absent), svTRID. It has no EPP clTRID (a transaction id, if any, is
    * the extension's own): `epp_request_get_client_transaction_id` is
    * `EPP_RESULT_NOT_APPLICABLE`.
    */
@@ -3326,6 +3326,16 @@ epp_result epp_request_get_extension_xml(const epp_request *request,
  * extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
  */
 epp_result epp_request_get_client_transaction_id(const epp_request *request,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Login, poll, poll ack, command or extension: the svTRID the response to
+ * this request will carry (libepp sets it aside when it reads the frame),
+ * for the host's own transaction records. (A session end has none:
+ * `EPP_RESULT_NOT_APPLICABLE`.)
+ */
+epp_result epp_request_get_server_transaction_id(const epp_request *request,
                                                  const char **out_ptr,
                                                  size_t *out_len);
 

@@ -851,6 +851,7 @@ impl Session {
                     obj_mask,
                     ext_mask,
                 };
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(waiting, tr));
                 self.pipeline
                     .push_request(Request::Login(Box::new(LoginRequest {
@@ -868,20 +869,24 @@ impl Session {
                         extension_xml,
                         user_agent,
                         client_transaction_id,
+                        server_transaction_id,
                     })));
             }
             Ask::Poll => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Poll, tr));
                 self.pipeline.push_request(Request::Poll(PollRequest {
                     id,
                     client_id,
                     extension_xml,
                     client_transaction_id,
+                    server_transaction_id,
                 }));
             }
             Ask::Ack { msg_id } => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Ack { msg_id }, tr));
                 self.pipeline.push_request(Request::PollAck(PollAckRequest {
                     id,
@@ -889,6 +894,7 @@ impl Session {
                     message_id: msg_id,
                     extension_xml,
                     client_transaction_id,
+                    server_transaction_id,
                 }));
             }
             Ask::Command {
@@ -898,6 +904,7 @@ impl Session {
                 object_xml,
             } => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Command, tr));
                 self.pipeline
                     .push_request(Request::Command(Box::new(ObjectCommand {
@@ -910,10 +917,12 @@ impl Session {
                         extension_uris,
                         extension_xml,
                         client_transaction_id,
+                        server_transaction_id,
                     })));
             }
             Ask::Extension => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Extension, tr));
                 self.pipeline
                     .push_request(Request::Extension(Box::new(ExtensionCommand {
@@ -921,6 +930,7 @@ impl Session {
                         client_id,
                         extension_uris,
                         extension_xml: extension_xml.unwrap_or_default(),
+                        server_transaction_id,
                     })));
             }
         }

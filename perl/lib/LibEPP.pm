@@ -359,6 +359,7 @@ our %FUNCTIONS = (
     epp_request_get_ext_uri                => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_extension_xml          => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_client_transaction_id  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_request_get_server_transaction_id  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_message_id             => [['opaque', 'uint64*'] => 'uint32'],
     epp_request_get_command_verb           => [['opaque', 'uint32*'] => 'uint32'],
     epp_request_get_transfer_op            => [['opaque', 'uint32*'] => 'uint32'],

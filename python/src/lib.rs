@@ -2067,6 +2067,7 @@ fn wrap_request(
                     None => None,
                 },
                 client_transaction_id: cl(l.client_transaction_id),
+                server_transaction_id: l.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2077,6 +2078,7 @@ fn wrap_request(
                 client_id: p.client_id.to_string(),
                 extension_xml: p.extension_xml,
                 client_transaction_id: cl(p.client_transaction_id),
+                server_transaction_id: p.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2088,6 +2090,7 @@ fn wrap_request(
                 message_id: a.message_id,
                 extension_xml: a.extension_xml,
                 client_transaction_id: cl(a.client_transaction_id),
+                server_transaction_id: a.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2103,6 +2106,7 @@ fn wrap_request(
                 extension_uris: c.extension_uris,
                 extension_xml: c.extension_xml,
                 client_transaction_id: cl(c.client_transaction_id),
+                server_transaction_id: c.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2113,6 +2117,7 @@ fn wrap_request(
                 client_id: x.client_id.to_string(),
                 extension_uris: x.extension_uris,
                 extension_xml: x.extension_xml,
+                server_transaction_id: x.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2350,6 +2355,9 @@ struct LoginRequest {
     user_agent: Option<Py<UserAgent>>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 impl LoginRequest {
@@ -2458,6 +2466,9 @@ struct PollRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
@@ -2530,6 +2541,9 @@ struct PollAckRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
@@ -2586,6 +2600,9 @@ struct CommandRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
@@ -2631,6 +2648,9 @@ struct ExtensionRequest {
     /// The `<extension>` children, concatenated, each standing alone.
     #[pyo3(get)]
     extension_xml: String,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {

@@ -14,6 +14,7 @@ use crate::{CloseReason, CommandVerb, Request, TransferOp, UserAgent};
 pub struct epp_request {
     inner: Request,
     close_text: Option<String>,
+    sv_trid_text: Option<String>,
 }
 
 impl epp_request {
@@ -22,7 +23,19 @@ impl epp_request {
             Request::SessionEnd(e) => Some(e.reason.to_string()),
             _ => None,
         };
-        epp_request { inner, close_text }
+        let sv_trid_text = match &inner {
+            Request::Login(l) => Some(l.server_transaction_id.to_string()),
+            Request::Poll(p) => Some(p.server_transaction_id.to_string()),
+            Request::PollAck(a) => Some(a.server_transaction_id.to_string()),
+            Request::Command(c) => Some(c.server_transaction_id.to_string()),
+            Request::Extension(x) => Some(x.server_transaction_id.to_string()),
+            Request::SessionEnd(_) => None,
+        };
+        epp_request {
+            inner,
+            close_text,
+            sv_trid_text,
+        }
     }
 }
 
@@ -37,19 +50,19 @@ pub enum epp_request_kind {
     /// answer with `epp_session_answer_login` (or
     /// `epp_session_answer_login_with_events`). Getters: id, client id,
     /// password, new password, lang, objURIs, extURIs, extension XML,
-    /// clTRID, user agent (app, tech, os).
+    /// clTRID, svTRID, user agent (app, tech, os).
     Login = 1,
     /// `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
     /// `epp_session_answer_poll_message`. Getters: id, client id, extension
-    /// XML, clTRID.
+    /// XML, clTRID, svTRID.
     Poll = 2,
     /// `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
     /// `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
-    /// extension XML, clTRID.
+    /// extension XML, clTRID, svTRID.
     PollAck = 3,
     /// An object command (check, info, create...): answer with
     /// `epp_session_answer_command`. Getters: id, client id, verb, transfer
-    /// op, object URI, object XML, extURIs, extension XML, clTRID.
+    /// op, object URI, object XML, extURIs, extension XML, clTRID, svTRID.
     Command = 4,
     /// The session processes no more input. Needs no answer: write the
     /// remaining output and close the connection once
@@ -61,7 +74,7 @@ pub enum epp_request_kind {
     /// logged in with: answer with `epp_session_answer_command` (or
     /// `epp_session_answer_failure`). Getters: id, client id, extURIs (the
     /// namespace of each element, in order), extension XML (the elements,
-    /// never absent). It has no EPP clTRID (a transaction id, if any, is
+    /// never absent), svTRID. It has no EPP clTRID (a transaction id, if any, is
     /// the extension's own): `epp_request_get_client_transaction_id` is
     /// `EPP_RESULT_NOT_APPLICABLE`.
     Extension = 6,
@@ -442,6 +455,22 @@ pub unsafe extern "C" fn epp_request_get_client_transaction_id(
             Request::Extension(_) | Request::SessionEnd(_) => return Err(NA),
         };
         Ok(t.as_ref().map(|t| t.as_str()))
+    })
+}
+
+/// Login, poll, poll ack, command or extension: the svTRID the response to
+/// this request will carry (libepp sets it aside when it reads the frame),
+/// for the host's own transaction records. (A session end has none:
+/// `EPP_RESULT_NOT_APPLICABLE`.)
+#[no_mangle]
+pub unsafe extern "C" fn epp_request_get_server_transaction_id(
+    request: *const epp_request,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    string_getter(request, out_ptr, out_len, |r| match &r.sv_trid_text {
+        Some(t) => Ok(Some(t.as_str())),
+        None => Err(NA),
     })
 }
 

@@ -572,6 +572,11 @@ static void test_full_session(void) {
     CHECK(p == NULL);
     OK(epp_request_get_client_transaction_id(r, &p, &n));
     CHECK(str_is(p, n, "ABC-1"));
+    /* The svTRID its response will carry (checked against the frame below). */
+    char login_sv[96];
+    OK(epp_request_get_server_transaction_id(r, &p, &n));
+    CHECK(n > 9 && n < 64 && memcmp(p, "CTEST-42-", 9) == 0);
+    snprintf(login_sv, sizeof login_sv, "<clTRID>ABC-1</clTRID><svTRID>%.*s</svTRID>", (int)n, p);
     /* Getters of other kinds. */
     EXPECT(epp_request_get_message_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_object_xml(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
@@ -596,7 +601,7 @@ static void test_full_session(void) {
     OK(epp_session_get_last_error(s, &p, &n));
     CHECK(has(p, n, "already answered"));
     epp_request_free(r);
-    expect_frame(s, "<result code=\"1000\">", "<clTRID>ABC-1</clTRID><svTRID>CTEST-42-");
+    expect_frame(s, "<result code=\"1000\">", login_sv);
     OK(epp_session_get_state(s, &st));
     CHECK(st == EPP_SESSION_STATE_LOGGED_IN);
     OK(epp_session_get_client_id(s, &p, &n));
@@ -661,6 +666,7 @@ static void test_full_session(void) {
     CHECK(str_is(p, n, "client logged out"));
     EXPECT(epp_request_get_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_client_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_server_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_client_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
     epp_request_free(r);
