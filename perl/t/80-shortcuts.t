@@ -49,6 +49,8 @@ my $config = test_config();
     isa_ok($e, 'LibEPP::Error', 'Response->new(1234)');
     like("$e", qr/1234 is not an EPP result code/, '... says which value');
     like(LibEPP::last_error(), qr/^result_code: 1234 is not an EPP result code/, 'LibEPP::last_error');
+    $e = error_of(sub { LibEPP::Response->new(70000) });
+    like("$e", qr/result_code: 70000 is not an EPP result code/, 'Response->new(70000): its own value, not a stale text');
 }
 
 done_testing;
