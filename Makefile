@@ -45,12 +45,13 @@ MINOR     := $(word 2,$(subst ., ,$(VERSION)))
 SOVERSION := $(if $(filter 0,$(MAJOR)),0.$(MINOR),$(MAJOR))
 # Whether LIBDIR is a directory the run-time linker searches by itself
 # (ld.so.conf and its built-in directories, as `ldconfig -v -N` lists them):
-# then programs need no rpath and epp.pc's rpath_flags is empty.
-SYSTEM_LIBDIR := $(shell d=$$(realpath -m '$(LIBDIR)'); \
+# then programs need no rpath and epp.pc's rpath_flags is empty. Evaluated
+# only by the targets that use it.
+SYSTEM_LIBDIR = $(shell d=$$(realpath -m '$(LIBDIR)'); \
 	for s in $$($(LDCONFIG) -v -N 2>/dev/null | sed -n 's|^\(/[^:]*\):.*|\1|p') /lib /usr/lib /lib64 /usr/lib64; do \
 	  [ "$$(realpath -m "$$s")" = "$$d" ] && { echo yes; break; }; done)
 SIZEOF_VOID_P := $(shell echo $$(( $$(getconf LONG_BIT) / 8 )))
-RPATH_FLAGS := $(if $(SYSTEM_LIBDIR),,-Wl,-rpath,$${libdir})
+RPATH_FLAGS = $(if $(SYSTEM_LIBDIR),,-Wl,-rpath,$${libdir})
 
 # A target directory of its own: the soname link flag would otherwise make
 # the workspace's `cargo build --release` and this build rebuild each other.

@@ -159,7 +159,7 @@
  * epp.h to choose another marking.
  */
 #if !defined(EPP_NODISCARD)
-#if defined(__cplusplus) && __cplusplus >= 201703L
+#if defined(__cplusplus) && (__cplusplus >= 201703L || (defined(_MSVC_LANG) && _MSVC_LANG >= 201703L))
 #define EPP_NODISCARD [[nodiscard]]
 #elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
 #define EPP_NODISCARD [[nodiscard]]

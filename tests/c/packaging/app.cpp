@@ -134,6 +134,18 @@ int main() {
                    "epp::response(1234): the detail names the value");
         }
 
+        // A configuration libepp refuses: the builder's reason is the detail.
+        try {
+            epp::config_builder many("Too many objects");
+            for (int i = 0; i < 65; ++i)
+                many.add_object_uri("urn:example:obj-" + std::to_string(i));
+            (void)many.build();
+            expect(false, "65 object URIs are refused");
+        } catch (const epp::error &e) {
+            expect(e.code() == EPP_RESULT_INVALID_CONFIG && e.detail().find("64") != std::string::npos,
+                   "EPP_RESULT_INVALID_CONFIG with the builder's reason: " + e.detail());
+        }
+
         // Logout ends both sides.
         client.logout(now);
         pump(client, session);
