@@ -41,3 +41,6 @@ bash perl/t/run.sh
 
 step "C API (tests/c/run.sh)"
 bash tests/c/run.sh
+
+step "C/C++ packaging: make install, pkg-config and CMake, no LD_LIBRARY_PATH (tests/c/packaging.sh)"
+bash tests/c/packaging.sh

@@ -213,7 +213,7 @@ BEGIN {
         # The version of include/epp.h this binding was written against.
         version => {
             EPP_VERSION_MAJOR => 0,
-            EPP_VERSION_MINOR => 5,
+            EPP_VERSION_MINOR => 6,
             EPP_VERSION_PATCH => 0,
         },
     );
@@ -316,6 +316,7 @@ sub _find_library {
 our %FUNCTIONS = (
     epp_version         => [[] => 'string'],
     epp_result_describe => [['uint32', 'opaque', 'size_t', 'size_t*'] => 'uint32'],
+    epp_last_error      => [['opaque*', 'size_t*'] => 'uint32'],
 
     epp_config_builder_new                      => [['string', 'size_t', 'opaque*'] => 'uint32'],
     epp_config_builder_free                     => [['opaque'] => 'void'],
@@ -416,6 +417,8 @@ our %FUNCTIONS = (
     epp_session_answer_ack_unknown    => [['opaque', 'uint64'] => 'uint32'],
     epp_session_answer_command        => [['opaque', 'uint64', 'opaque'] => 'uint32'],
     epp_session_answer_failure        => [['opaque', 'uint64', 'string', 'size_t'] => 'uint32'],
+    epp_session_answer_code           => [['opaque', 'uint64', 'uint16'] => 'uint32'],
+    epp_session_answer_login_verdict  => [['opaque', 'uint64', 'bool', 'bool*'] => 'uint32'],
     epp_session_handle_eof            => [['opaque', 'uint64'] => 'uint32'],
     epp_session_close                 => [['opaque'] => 'uint32'],
     epp_session_get_next_timeout      => [['opaque', 'uint64*'] => 'uint32'],
@@ -598,6 +601,8 @@ sub _out {
 sub _check {
     my ($rc, $function, $detail) = @_;
     return if $rc == 0;
+    # Since 0.6 libepp names the argument and its value (epp_last_error).
+    $detail //= last_error();
     LibEPP::Error->throw(code => $rc, function => $function, detail => $detail);
 }
 
@@ -650,6 +655,14 @@ sub describe_result {
     my $text = $rc == 0 ? buffer_to_scalar($buf, $written) : undef;
     free($buf);
     return $text;
+}
+
+# The text of the latest failed libepp call on this thread (epp_last_error),
+# or undef.
+sub last_error {
+    my ($p, $n);
+    return undef if LibEPP::FFI::epp_last_error(\$p, \$n) != 0;
+    return _out($p, $n);
 }
 
 sub result_name {
@@ -825,7 +838,7 @@ C<make> at the repository root); the system, through L<FFI::CheckLib>
 (when installed) and then C<pkg-config --variable=libdir epp> (after
 C<make install>). It croaks with a clear message when none is found, or
 when the library's version is not of the ABI this binding was written for
-(0.5, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
+(0.6, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
 version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
@@ -842,6 +855,14 @@ The path of the loaded C<libepp.so>.
 
 The current time in milliseconds since the Unix epoch (L<Time::HiRes>).
 Exported on request.
+
+=head2 last_error
+
+The text of the latest libepp call on this thread that failed
+(C<epp_last_error>): for an argument error it names the argument and its
+value (C<"result_code: 1234 is not an EPP result code (RFC 5730 section
+3)">). C<undef> when none has failed. Errors thrown by this binding carry it
+as their detail.
 
 =head2 describe_result($code)
 

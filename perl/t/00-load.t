@@ -12,9 +12,9 @@ BEGIN {
 }
 
 my $v = LibEPP::version();
-like($v, qr/^0\.5\.\d+/, "libepp version $v (the 0.5 ABI)");
+like($v, qr/^0\.6\.\d+/, "libepp version $v (the 0.6 ABI)");
 is($LibEPP::VERSION, '0.5.0', 'LibEPP version 0.5.0');
-is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.5', 'written for the 0.5 header');
+is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.6', 'written for the 0.6 header');
 ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
 diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
 

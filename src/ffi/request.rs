@@ -200,7 +200,10 @@ pub(crate) fn close_detail_value(
     which: epp_close_detail,
 ) -> Result<u64, epp_result> {
     if !is_close_detail(which) {
-        return Err(epp_result::InvalidArgument);
+        return Err(super::boundary::invalid(format!(
+            "which: {} is not an EPP_CLOSE_DETAIL_* value",
+            which.0
+        )));
     }
     match (r, which) {
         (Some(CloseReason::BadFrameLength { length, .. }), EPP_CLOSE_DETAIL_FRAME_LENGTH) => {
@@ -249,6 +252,7 @@ pub unsafe extern "C" fn epp_request_free(request: *mut epp_request) {
 
 /// Writes the request's kind to `*out_kind`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_kind(
     request: *const epp_request,
     out_kind: *mut epp_request_kind,
@@ -270,6 +274,7 @@ pub unsafe extern "C" fn epp_request_get_kind(
 /// Writes to `*out_id` the id to answer the request with: unique within its
 /// session, never reused. Every kind but `EPP_REQUEST_KIND_SESSION_END`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_id(
     request: *const epp_request,
     out_id: *mut u64,
@@ -285,6 +290,7 @@ pub unsafe extern "C" fn epp_request_get_id(
 /// extension: the logged-in client (the `<clID>` of its login) the request
 /// comes from.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_client_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -302,6 +308,7 @@ pub unsafe extern "C" fn epp_request_get_client_id(
 
 /// Login: the `<pw>`. Never log it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -316,6 +323,7 @@ pub unsafe extern "C" fn epp_request_get_password(
 /// Login: the `<newPW>` to set if the login succeeds; (NULL, 0) when the
 /// client sent none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_new_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -329,6 +337,7 @@ pub unsafe extern "C" fn epp_request_get_new_password(
 
 /// Login: the `<options><lang>` (one the server offers).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_lang(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -342,6 +351,7 @@ pub unsafe extern "C" fn epp_request_get_lang(
 
 /// Login: how many `<svcs><objURI>` the client asked for.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_obj_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
@@ -358,6 +368,7 @@ pub unsafe extern "C" fn epp_request_get_obj_uri_count(
 
 /// Login: the `<objURI>` at `index` (below `epp_request_get_obj_uri_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_obj_uri(
     request: *const epp_request,
     index: usize,
@@ -387,6 +398,7 @@ fn ext_uris(r: &epp_request) -> Result<&[String], epp_result> {
 /// or extension: how many children its `<extension>` has (their namespace
 /// URIs, in order, each one the client logged in with).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_ext_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
@@ -401,6 +413,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri_count(
 /// Login, command or extension: the extension URI at `index` (below
 /// `epp_request_get_ext_uri_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_ext_uri(
     request: *const epp_request,
     index: usize,
@@ -422,6 +435,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri(
 /// offering RFC 8807, `<loginSec:loginSec>` is not among them: it is read
 /// into the password getters and the user agent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_extension_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -441,6 +455,7 @@ pub unsafe extern "C" fn epp_request_get_extension_xml(
 /// valid one; (NULL, 0) otherwise. libepp echoes it in the response. (An
 /// extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_client_transaction_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -487,6 +502,7 @@ fn user_agent(r: &epp_request) -> Result<Option<&UserAgent>, epp_result> {
 /// server offering RFC 8807 (`epp_config_builder_set_login_security`)
 /// reads it. A user agent has at least one of app, tech and os.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_app(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -501,6 +517,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_app(
 /// and its version, such as "Vendor Java 11.0.6"); (NULL, 0) when the
 /// client did not say.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_tech(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -514,6 +531,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_tech(
 /// Login: the `<loginSec:os>` of the RFC 8807 user agent (the operating
 /// system and its version); (NULL, 0) when the client did not say.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_os(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -527,6 +545,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_os(
 /// Poll ack: the `msgID` of the message to remove (message ids are
 /// numeric; libepp answers a non-numeric one itself).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_message_id(
     request: *const epp_request,
     out_id: *mut u64,
@@ -543,6 +562,7 @@ pub unsafe extern "C" fn epp_request_get_message_id(
 
 /// Command: the verb.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_command_verb(
     request: *const epp_request,
     out_verb: *mut epp_command_verb,
@@ -568,6 +588,7 @@ pub unsafe extern "C" fn epp_request_get_command_verb(
 /// Command: the transfer `op`; `EPP_TRANSFER_OP_NONE` unless the verb is
 /// `EPP_COMMAND_VERB_TRANSFER`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_transfer_op(
     request: *const epp_request,
     out_op: *mut epp_transfer_op,
@@ -592,6 +613,7 @@ pub unsafe extern "C" fn epp_request_get_transfer_op(
 /// Command: the namespace URI of the object element (for example
 /// "urn:ietf:params:xml:ns:domain-1.0"), one the client logged in with.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_object_uri(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -607,6 +629,7 @@ pub unsafe extern "C" fn epp_request_get_object_uri(
 /// `<domain:check ...>...</domain:check>`) with the namespace declarations
 /// it inherits added, so it parses alone.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_object_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -627,6 +650,7 @@ fn end_reason(r: &epp_request) -> Result<&CloseReason, epp_result> {
 
 /// Session end: why the session ended.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_reason(
     request: *const epp_request,
     out_reason: *mut epp_close_reason,
@@ -642,6 +666,7 @@ pub unsafe extern "C" fn epp_request_get_close_reason(
 /// `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` when this reason has no
 /// such number.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_detail(
     request: *const epp_request,
     which: epp_close_detail,
@@ -657,6 +682,7 @@ pub unsafe extern "C" fn epp_request_get_close_detail(
 /// Session end: the close reason as English text for logs (for example
 /// "frame length 9999999 outside 5..=262144").
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_reason_text(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
