@@ -7,6 +7,7 @@ use Socket qw(AF_UNIX SOCK_STREAM PF_UNSPEC);
 use POSIX ();
 use Data::Dumper ();
 use File::Temp ();
+use Time::HiRes ();
 use IO::Socket::INET;
 no warnings "once";    # $Event::DIED
 
@@ -132,7 +133,7 @@ sub backend {
     } elsif ($req->is_command) {
         my $ev = $session->event;
         my $w;
-        $w = $ev->timer(after => 0, cb => sub {    # a later turn of the loop
+        $w = $ev->timer(after => 0.05, cb => sub {
             $req->answer_command(LibEPP::Response->new(1000, message => 'from ' . $session->backend_url));
             $session->send_pending_replies;
             $w->cancel if $w;
@@ -311,6 +312,27 @@ for my $tls (1, 0) {
     is($got[2], 'EOF', 'SIGTERM: then the end of the connection');
     ok((grep { $_ eq 'info: shutting down session' } @{ $r->{log} }), 'SIGTERM: the session shut down');
     ok($r->{closed}, 'SIGTERM: closed, loop ended');
+}
+
+# A client that never closes: the drain ends after drain_timeout, and the
+# loop with it (Event.pm, a socket pair).
+{
+    socketpair(my $server, my $client, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "socketpair: $!";
+    $_->blocking(0) for $server, $client;
+    my $s = LibEPP::SRS->new(io => $server, event => 'Event', server => test_server(),
+                             on_request => sub { }, drain_timeout => 0.3);
+    $s->connected;
+    syswrite($client, "\0\0\0\2");    # a frame length below 5: libepp closes the session
+    my $t0 = Time::HiRes::time();
+    Event::loop(10);
+    my $took = Time::HiRes::time() - $t0;
+    ok($s->is_closed, 'a client that never closes: the drain ends anyway');
+    ok($took >= 0.25 && $took < 5, sprintf('... after drain_timeout (%.2f s)', $took));
+    is($s->close_reason_name, 'bad_frame_length', '... the session ended on the bad frame');
+    my $got = '';
+    while (sysread($client, my $buf, 65536)) { $got .= $buf }
+    ok(is_greeting((unframe($got))[0]), '... the greeting was written before');
+    is(sysread($client, my $more, 1), 0, '... and the server half-closed its end');
 }
 
 # ---------------------------------------------------------------------

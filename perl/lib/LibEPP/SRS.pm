@@ -22,6 +22,7 @@ our @ISA = ('LibEPP::Session');
 
 # What setup() gave, per class (subclasses inherit their parents').
 my %SETUP;
+my $EVENT_HIRES = 0;
 
 # SRS::EPP::Session's constructor options this class takes; then libepp's.
 my @SRS_OPTIONS = qw(io socket proxy event backend_url peerhost peer_cn timeout
@@ -87,6 +88,13 @@ sub new {
     croak "$class->new: timeout must be a positive integer"
         if defined $o{timeout} && ($o{timeout} !~ /^\d+\z/ || !$o{timeout});
 
+    # Event.pm hooks Time::HiRes into its clock only in its import(): loaded
+    # with `require`, its timers run on whole seconds (a 0.3 s timer set in a
+    # callback fires up to a second late). Hook it once, as `use Event` would.
+    if ($INC{'Event.pm'} && !$EVENT_HIRES++ && defined &Event::cache_time_api
+        && eval { require Time::HiRes; 1 }) {
+        Event::cache_time_api();
+    }
     my $self = $class->SUPER::new(
         server     => $o{server},
         io         => $o{io},
@@ -477,11 +485,16 @@ sub do_close {
     }
     delete $srs->{timer_at};
     $self->close if !$self->is_finished;
-    my $sock = $srs->{socket} // (blessed($self->io) && $self->io->can('shutdown') ? $self->io : undef);
+    my $sock = $srs->{socket};
+    if (!$sock) {
+        my $io = $self->io;    # a socket itself (not an SSL object over one)
+        $sock = $io if !(blessed($io) && $io->can('get_fd')) && defined eval { fileno($io) };
+    }
     $self->log_debug('shutting down Socket');
     if ($sock && eval { CORE::shutdown($sock, 1) }) {
         weaken(my $weak = $self);
         $srs->{drained} = 0;
+        $srs->{drain_fh} = $sock;
         $srs->{drain_watcher} = $self->event->io(
             desc    => 'drain',
             fd      => fileno($sock),
@@ -503,7 +516,7 @@ sub _drain_event {
     my ($self) = @_;
     my $srs = $self->{srs};
     local $!;
-    my $n = sysread($srs->{socket}, my $buf, 65536);
+    my $n = sysread($srs->{drain_fh}, my $buf, 65536);
     return if !defined $n && ($!{EAGAIN} || $!{EWOULDBLOCK} || $!{EINTR});
     $srs->{drained} += $n // 0;
     $self->_drain_done if !$n || $srs->{drained} >= $srs->{drain_bytes};
@@ -518,6 +531,7 @@ sub _drain_done {
         my $w = delete $srs->{$k} or next;
         $w->cancel;
     }
+    delete $srs->{drain_fh};
     $self->log_debug('connection closed');
     $self->event->unloop_all if $srs->{unloop_on_close} && $self->event->can('unloop_all');
     return;
@@ -619,7 +633,10 @@ Net::SSLeay::OO::SSL (C<read>/C<write>, C<get_fd>).
 =item event
 
 Required: an Event.pm-like class or object (C<"Event">, as SRS-EPP-Proxy
-passes), used for C<io>, C<timer> and C<unloop_all>.
+passes), used for C<io>, C<timer> and C<unloop_all>. When Event.pm is
+loaded, the first C<new> hooks Time::HiRes into its clock
+(C<Event::cache_time_api>, which only C<use Event> does otherwise: after a
+plain C<require Event> its timers run on whole seconds).
 
 =item socket
 
