@@ -516,6 +516,11 @@ our %FUNCTIONS = (
 sub _load {
     $LIBRARY = _find_library();
     $FFI = FFI::Platypus->new(api => 2, lib => [$LIBRARY]);
+    # The version first: a libepp of another ABI may lack functions, and
+    # "written for another ABI" says more than "lacks epp_...".
+    my $v = eval { $FFI->function(epp_version => [] => 'string')->call };
+    croak "LibEPP: $LIBRARY has no epp_version (not libepp?)" if !defined $v;
+    LibEPP::Library->check_version($LIBRARY, $v, EPP_VERSION_MAJOR, EPP_VERSION_MINOR, $VERSION);
     my @missing;
     for my $name (sort keys %FUNCTIONS) {
         my ($args, $ret) = @{$FUNCTIONS{$name}};
@@ -524,19 +529,6 @@ sub _load {
     }
     croak "LibEPP: $LIBRARY lacks " . join(', ', @missing)
         . " (not a libepp with the C ABI this binding was written for?)" if @missing;
-    my $v = LibEPP::FFI::epp_version();
-    my ($major, $minor) = $v =~ /^(\d+)\.(\d+)\./
-        or croak "LibEPP: $LIBRARY reports an unreadable version '$v'";
-    # The ABI this binding was written against is that of the header's
-    # version (EPP_VERSION_*): libepp's soname is libepp.so.0.MINOR while the
-    # major version is 0, so 0.x releases with another minor change the ABI.
-    if ($major != EPP_VERSION_MAJOR || ($major == 0 && $minor != EPP_VERSION_MINOR)) {
-        croak sprintf("LibEPP: %s is libepp %s, but this binding (LibEPP %s) was written for "
-                      . "the %d.%d ABI: install libepp %d.%d.x (`make install`), point LIBEPP_LIB "
-                      . "or PKG_CONFIG_PATH at it, or install the LibEPP of libepp %s",
-                      $LIBRARY, $v, $VERSION, EPP_VERSION_MAJOR, EPP_VERSION_MINOR,
-                      EPP_VERSION_MAJOR, EPP_VERSION_MINOR, $v);
-    }
     return;
 }
 _load();

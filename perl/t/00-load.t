@@ -126,6 +126,21 @@ is(EPP_KEEP_ALIVE_NEVER, 18446744073709551615, 'EPP_KEEP_ALIVE_NEVER is UINT64_M
     }
 }
 
+# The ABI check, on its own (a libepp of another version is refused before
+# any function is attached).
+{
+    ok(LibEPP::Library->check_version('/x/libepp.so', '0.5.7', 0, 5, '0.5.0'), '0.5.7 is of the 0.5 ABI');
+    for my $case (['0.4.0', '0.4 is not'], ['0.6.0', '0.6 is not'], ['1.5.0', '1.5 is not']) {
+        my ($v, $what) = @$case;
+        ok(!eval { LibEPP::Library->check_version('/x/libepp.so', $v, 0, 5, '0.5.0'); 1 }, "$what the 0.5 ABI");
+        like($@, qr{^LibEPP: /x/libepp\.so is libepp \Q$v\E, but this binding \(LibEPP 0\.5\.0\) was written for the 0\.5 ABI: install libepp 0\.5\.x \(`make install`\) and point LIBEPP_LIB or PKG_CONFIG_PATH at it, or install the LibEPP of libepp \Q$v\E at },
+             "... a message naming both versions and the fix");
+    }
+    ok(!eval { LibEPP::Library->check_version('/x/libepp.so', 'banana', 0, 5); 1 }, 'an unreadable version');
+    like($@, qr{reports an unreadable version 'banana'}, '... is refused');
+    ok(LibEPP::Library->check_version('/x/libepp.so', '1.2.0', 1, 0), 'from 1.0, the major version is the ABI');
+}
+
 # The exception class on its own.
 {
     my $e = LibEPP::Error->new(code => EPP_RESULT_WRONG_ANSWER, function => 'epp_x', detail => 'why');

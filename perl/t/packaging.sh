@@ -7,11 +7,13 @@
 #      naming what it tried and how to fix it (unless a libepp is installed
 #      system-wide);
 #   3. PKG_CONFIG_PATH=$tmp/prefix/lib/pkgconfig:
-#      `cd perl && perl Makefile.PL && make && make test`, `make distcheck`
-#      (MANIFEST complete), `make dist`; `cpanm --test-only ./perl`; and
-#      `cpanm --test-only LibEPP-VERSION.tar.gz` (cpanm unpacks it in its own
-#      directory, outside the repository: the tests that need the
-#      repository skip there, the others run). LIBEPP_TEST_QUICK=1 skips the
+#      `cd perl && perl Makefile.PL && make && make test && make install`
+#      (INSTALL_BASE in $tmp; the installed module loads libepp from
+#      elsewhere through pkg-config), `make distcheck`
+#      (MANIFEST complete), `make dist`; then `cpanm --test-only ./perl`
+#      where ./perl is that tarball unpacked outside the repository (cpanm
+#      builds a directory in place): the tests that need the repository
+#      skip there, the others run. LIBEPP_TEST_QUICK=1 skips the
 #      memory-under-load tests, which perl/t/run.sh runs;
 #   4. the README's Quickstart Perl snippet, as written (the port aside),
 #      against `eppd --demo` (TLS with its demo CA), with Debian's Net::EPP.
@@ -81,11 +83,21 @@ step "Perl packaging: perl Makefile.PL && make && make test (PKG_CONFIG_PATH, no
 (
     cd perl
     [ ! -f Makefile ] || make realclean >/dev/null
-    perl Makefile.PL
+    # INSTALL_BASE: `make install` goes to $tmp, never into the system's perl.
+    perl Makefile.PL INSTALL_BASE="$tmp/perl5"
     make >/dev/null
     make test
     perl -Mblib -MLibEPP -e 'print "loaded ", LibEPP::library_path(), "\n"' | tee "$tmp/loaded"
     grep -q "^loaded $tmp/prefix/lib/libepp" "$tmp/loaded" || fail "LibEPP did not load the installed libepp"
+    step "Perl packaging: make install (INSTALL_BASE=$tmp/perl5), then use LibEPP from elsewhere"
+    make install >/dev/null
+    [ -f "$tmp/perl5/lib/perl5/LibEPP/SRS.pm" ] || fail "make install did not install into INSTALL_BASE"
+    # The installed module alone: PERL5LIB cleared, run from outside the repository.
+    (cd "$tmp" && PERL5LIB= perl -I"$tmp/perl5/lib/perl5" -MLibEPP -MLibEPP::SRS \
+        -e 'print "installed ", $INC{"LibEPP.pm"}, " loads ", LibEPP::library_path(), " (libepp ", LibEPP::version(), ")\n"') \
+        | tee "$tmp/installed"
+    grep -q "^installed $tmp/perl5/lib/perl5/LibEPP.pm loads $tmp/prefix/lib/libepp" "$tmp/installed" \
+        || fail "the installed LibEPP did not load the installed libepp through pkg-config"
     step "Perl packaging: make distcheck (MANIFEST lists every file), make dist"
     out=$(make distcheck 2>&1)
     echo "$out" | tail -3
@@ -95,24 +107,21 @@ step "Perl packaging: perl Makefile.PL && make && make test (PKG_CONFIG_PATH, no
     make realclean >/dev/null
 )
 
+step "Perl packaging: cpanm --test-only ./perl, outside the repository (the make dist tarball, unpacked)"
+# cpanm builds a local directory in place: ./perl here is the distribution
+# unpacked in $tmp, so what MANIFEST leaves out is missing, and the tests
+# that need the repository skip.
 export PERL_CPANM_HOME="$tmp/cpanm"
-cpanm_test() {
-    local what=$1 log=$2
-    if ! cpanm --test-only --verbose "$what" >"$log" 2>&1; then
-        cat "$log"
-        fail "cpanm --test-only $what"
-    fi
-    grep -E '^(t/.*(ok|skipped)|All tests|Files=|Result)' "$log" || true
-}
-
-step "Perl packaging: cpanm --test-only ./perl"
-cpanm_test ./perl "$tmp/cpanm-dir.log"
-(cd perl && [ ! -f Makefile ] || make realclean >/dev/null)
-
-step "Perl packaging: cpanm --test-only LibEPP-*.tar.gz (the CPAN tarball, built outside the repository)"
-cpanm_test "$(ls "$tmp"/LibEPP-*.tar.gz)" "$tmp/cpanm-dist.log"
-grep -q 'skipped: no .*(not a checkout of the libepp repository)' "$tmp/cpanm-dist.log" \
-    || fail "the tarball's tests did not skip those that need the repository"
+mkdir "$tmp/outside"
+tar -xzf "$tmp"/LibEPP-*.tar.gz -C "$tmp/outside"
+mv "$tmp"/outside/LibEPP-* "$tmp/outside/perl"
+if ! (cd "$tmp/outside" && cpanm --test-only --verbose ./perl) >"$tmp/cpanm.log" 2>&1; then
+    cat "$tmp/cpanm.log"
+    fail "cpanm --test-only ./perl"
+fi
+grep -E '^(t/.*(ok|skipped)|All tests|Files=|Result)' "$tmp/cpanm.log" || true
+grep -q 'skipped: no .*(not a checkout of the libepp repository)' "$tmp/cpanm.log" \
+    || fail "the repository's tests did not skip outside the repository"
 
 step "README Quickstart: the Net::EPP snippet against eppd --demo"
 eppd=${EPPD:-$root/target/debug/eppd}

@@ -87,6 +87,19 @@ sub find {
         . "PKG_CONFIG_PATH=PREFIX/lib/pkgconfig), or set LIBEPP_LIB to the path of libepp.so";
 }
 
+sub check_version {
+    my ($class, $path, $v, $major, $minor, $binding) = @_;
+    my ($lmajor, $lminor) = ($v // '') =~ /^(\d+)\.(\d+)\./
+        or croak "LibEPP: $path reports an unreadable version '" . ($v // '') . "'";
+    # The ABI is the header's version (EPP_VERSION_*): libepp's soname is
+    # libepp.so.0.MINOR while the major version is 0, so each 0.x changes it.
+    return 1 if $lmajor == $major && ($major != 0 || $lminor == $minor);
+    croak sprintf("LibEPP: %s is libepp %s, but this binding (LibEPP %s) was written for "
+                  . "the %d.%d ABI: install libepp %d.%d.x (`make install`) and point LIBEPP_LIB "
+                  . "or PKG_CONFIG_PATH at it, or install the LibEPP of libepp %s",
+                  $path, $v, $binding // '?', $major, $minor, $major, $minor, $v);
+}
+
 1;
 
 __END__
@@ -135,6 +148,13 @@ C<target/c/release/libepp.so> of the libepp repository this module sits in.
 =back
 
 Croaks, naming everything it tried and how to fix it, when none is found.
+
+=head2 LibEPP::Library->check_version($path, $version, $major, $minor, [$binding])
+
+Returns true when C<$version> (C<epp_version> of the library at C<$path>)
+is of the C<$major>.C<$minor> ABI (while C<$major> is 0, each minor
+version is its own ABI); croaks naming both versions and what to install
+otherwise.
 
 =head2 LibEPP::Library->pkg_config_libdir([\@tried])
 
