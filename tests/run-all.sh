@@ -39,6 +39,9 @@ bash python/tests/run.sh
 step "Perl binding (perl/t/run.sh)"
 bash perl/t/run.sh
 
+step "Perl distribution: make install, Makefile.PL, cpanm, README Quickstart (perl/t/packaging.sh)"
+bash perl/t/packaging.sh
+
 step "C API (tests/c/run.sh)"
 bash tests/c/run.sh
 
