@@ -678,7 +678,7 @@ async fn login_brute_force_locks_the_address_out() {
     // The window passes: served again.
     let wait = Duration::from_secs(4).saturating_sub(first.elapsed()) + Duration::from_millis(300);
     tokio::time::sleep(wait).await;
-    t.check("login brute force", 64 * MIB).await;
+    t.check("login brute force", 32 * MIB).await;
 }
 
 #[tokio::test]
