@@ -19,7 +19,8 @@
 //!   allocated (a per-thread counting allocator) stay under a bound.
 //!
 //! The client engine ([`epp::client::ClientSession`]): any chunking of the
-//! server's bytes gives the same events; no panic. The ETP engine
+//! server's bytes gives the same events (waits between them let the
+//! response deadline and the keep-alive fire); no panic. The ETP engine
 //! ([`epp::etp::Session`]): no panic, and the messages it sends do not depend
 //! on when the host takes output and answers (eagerly, or only when the
 //! session stops reading).
@@ -848,6 +849,9 @@ enum ServerStep {
     BadFrame(u8),
     Garbage(Vec<u8>),
     BadLength(u32),
+    /// Nothing for this many seconds (the response deadline, 60 s, and the
+    /// keep-alive, 300 s, may pass).
+    Wait(u16),
 }
 
 fn server_step() -> impl Strategy<Value = ServerStep> {
@@ -859,6 +863,7 @@ fn server_step() -> impl Strategy<Value = ServerStep> {
         1 => (0u8..4).prop_map(ServerStep::BadFrame),
         1 => prop::collection::vec(any::<u8>(), 0..20).prop_map(ServerStep::Garbage),
         1 => prop_oneof![Just(0u32), Just(3), Just(4), Just(u32::MAX), 5u32..40].prop_map(ServerStep::BadLength),
+        1 => prop_oneof![Just(30u16), Just(61), Just(301)].prop_map(ServerStep::Wait),
     ]
 }
 
@@ -906,8 +911,9 @@ fn client_commands(c: &mut ClientSession, n: u8, now: SystemTime) {
     }
 }
 
-fn server_bytes(steps: &[ServerStep], n: u8) -> Vec<u8> {
-    let mut v = Vec::new();
+/// The server's bytes after the greeting, cut at the waits.
+fn server_bytes(steps: &[ServerStep], n: u8) -> Vec<Segment> {
+    let mut segs: Vec<Segment> = vec![(Vec::new(), None)];
     let trid = |to: u8| {
         let k = to % (n + 1);
         if k == 0 {
@@ -917,7 +923,14 @@ fn server_bytes(steps: &[ServerStep], n: u8) -> Vec<u8> {
         }
     };
     for s in steps {
+        if let ServerStep::Wait(secs) = s {
+            segs.last_mut().unwrap().1 = Some(Duration::from_secs(u64::from(*secs)));
+            segs.push((Vec::new(), None));
+            continue;
+        }
+        let v = &mut segs.last_mut().unwrap().0;
         match s {
+            ServerStep::Wait(_) => {}
             ServerStep::Response { to, code, known } => {
                 let t = if *known { trid(*to) } else { "other".into() };
                 v.extend(frame(&response_xml(*code, &t, false)));
@@ -937,19 +950,19 @@ fn server_bytes(steps: &[ServerStep], n: u8) -> Vec<u8> {
             }
         }
     }
-    v
+    segs
 }
 
 /// Feeds the greeting then the rest, each cut after `cuts` (cycled; whole
 /// when empty); events in order, and the output the client wrote.
 fn run_client(
     greeting_cut: usize,
-    rest: &[u8],
+    rest: &[Segment],
     n: u8,
     cuts: &[usize],
     eof: bool,
 ) -> (Vec<Event>, Vec<u8>) {
-    let now = t0();
+    let mut now = t0();
     let mut c = ClientSession::new(client_config(), now);
     let mut events = Vec::new();
     let mut written = Vec::new();
@@ -962,21 +975,27 @@ fn run_client(
         events.extend(c.drain_queue());
     }
     client_commands(&mut c, n, now);
-    let mut pos = 0;
     let mut ci = 0;
-    while pos < rest.len() && c.wants_input() {
-        events.extend(c.drain_queue());
-        written.extend(c.take_output().unwrap_or_default());
-        let m = if cuts.is_empty() {
-            rest.len() - pos
-        } else {
-            ci += 1;
-            cuts[(ci - 1) % cuts.len()].clamp(1, rest.len() - pos)
-        };
-        if c.feed_input(&rest[pos..pos + m], now).is_err() {
-            break;
+    'segments: for (bytes, wait) in rest {
+        let mut pos = 0;
+        while pos < bytes.len() && c.wants_input() {
+            events.extend(c.drain_queue());
+            written.extend(c.take_output().unwrap_or_default());
+            let m = if cuts.is_empty() {
+                bytes.len() - pos
+            } else {
+                ci += 1;
+                cuts[(ci - 1) % cuts.len()].clamp(1, bytes.len() - pos)
+            };
+            if c.feed_input(&bytes[pos..pos + m], now).is_err() {
+                break 'segments;
+            }
+            pos += m;
         }
-        pos += m;
+        if let Some(w) = wait {
+            now += *w;
+            c.handle_timeout(now);
+        }
     }
     if eof {
         c.handle_eof(now);
