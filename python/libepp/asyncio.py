@@ -164,7 +164,7 @@ class Handler(Protocol):
     protocol; :func:`serve` checks them when it starts: a public method whose name is close to
     one of them (``comand``, ``on_closed``) is refused as a likely typo."""
 
-    def authenticate(self, client_id: str, password: str, new_password: Optional[str]
+    def authenticate(self, client_id: str, password: str, new_password: Optional[str], /
                      ) -> Union[LoginResult, Awaitable[LoginResult]]: ...
 
 
@@ -208,8 +208,8 @@ def check_handler(handler: Any) -> None:
         try:
             sig.bind(*params)
         except TypeError:
-            raise TypeError("handler %s: %s%s cannot be called as %s(%s)"
-                            % (name, method, sig, method, ", ".join(params))) from None
+            raise TypeError("handler %s: %s(%s) cannot be called as %s(%s)"
+                            % (name, method, ", ".join(sig.parameters), method, ", ".join(params))) from None
     known = list(HANDLER_METHODS) + list(_KNOWN_ATTRIBUTES)
     for attr in dir(handler):
         if attr.startswith("_") or attr in known:
