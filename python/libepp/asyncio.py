@@ -31,7 +31,10 @@ connection's loop is read, feed, poll, answer, write, plus the session's timer, 
 while the session wants input. Handler methods may be plain functions or coroutines; each is
 called with the request's connection available through :func:`current_connection`.
 
-The handler (every method optional except ``authenticate``):
+The handler (every method optional except ``authenticate``; :class:`Handler` is the protocol, and
+:func:`serve` refuses, with a :class:`TypeError`, a handler without ``authenticate``, a method
+that cannot take the arguments it would be given, and a public method whose name looks like a
+misspelt handler method, ``comand``: see :func:`check_handler`):
 
 ``authenticate(client_id, password, new_password)``
     ``True`` (or ``"accept"``) logs the client in; ``False`` or ``None`` (or ``"reject"``) is 2200
@@ -71,7 +74,13 @@ The handler (every method optional except ``authenticate``):
     log (``Config(transaction_log=True)``).
 
 A handler method that raises is logged and its request answered 2400 (command failed); the
-connection goes on. (``on_connect`` is the exception: see above; ``on_close`` and
+connection goes on.
+
+Logging: one INFO record per response on the ``libepp.server`` logger (peer, client, command,
+clTRID, svTRID, result code, duration; also as record attributes ``epp_*``), DEBUG records of the
+bytes read (counts only) and of the frames written. The records come from the transaction log,
+which :func:`serve` turns on for a :class:`libepp.Config` (``on_transaction`` is still called
+only when the configuration asked for the log). (``on_connect`` is the exception: see above; ``on_close`` and
 ``on_transaction`` failures are only logged.)
 
 Timeouts: the configuration's ``login_deadline`` and ``idle_timeout`` end the session whenever
