@@ -78,3 +78,61 @@ macro_rules! seq_arg {
     };
 }
 pub(crate) use seq_arg;
+
+/// `obj` as a `T` (an integer or a string argument): a `TypeError` says which argument, what it
+/// expects and what it got (`count must be an int, not str`); an integer out of range is an
+/// `OverflowError` saying the same (`count must be an int from 0 to 18446744073709551615, not
+/// -1`).
+pub(crate) fn scalar<'py, T>(
+    obj: &Bound<'py, PyAny>,
+    name: &str,
+    what: &str,
+    range: Option<(i128, i128)>,
+) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py>,
+{
+    let got: PyResult<T> = obj.extract::<T>().map_err(Into::into);
+    got.map_err(|e| {
+        let py = obj.py();
+        if e.is_instance_of::<PyTypeError>(py) {
+            PyTypeError::new_err(format!("{name} must be {what}, not {}", type_name(obj)))
+        } else if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) {
+            let (lo, hi) = range.unwrap_or((0, 0));
+            let shown = obj
+                .repr()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|_| "?".to_owned());
+            pyo3::exceptions::PyOverflowError::new_err(format!(
+                "{name} must be {what} from {lo} to {hi}, not {shown}"
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+/// Defines an extractor for `#[pyo3(from_py_with = ...)]` of an unsigned or signed integer
+/// (`int_arg!(fn_name, "arg", u64)`) or of a string (`str_arg!(fn_name, "arg")`) argument.
+macro_rules! int_arg {
+    ($f:ident, $name:literal, $t:ty) => {
+        fn $f(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<$t> {
+            $crate::args::scalar(
+                obj,
+                $name,
+                "an int",
+                Some((<$t>::MIN as i128, <$t>::MAX as i128)),
+            )
+        }
+    };
+}
+pub(crate) use int_arg;
+
+macro_rules! str_arg {
+    ($f:ident, $name:literal) => {
+        fn $f(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<String> {
+            $crate::args::scalar(obj, $name, "a str", None)
+        }
+    };
+}
+pub(crate) use str_arg;

@@ -905,6 +905,13 @@ args::seq_arg!(opt opt_more_results, "more_results", Py<ResultItem>, "libepp.Res
 args::seq_arg!(purposes_arg, "purposes", String, "str");
 args::seq_arg!(opt opt_statements, "statements", Py<DcpStatement>, "libepp.DcpStatement");
 
+args::str_arg!(server_id_arg, "server_id");
+args::str_arg!(text_arg, "text");
+args::int_arg!(msg_id_arg, "id", u64);
+args::int_arg!(count_arg, "count", u64);
+args::int_arg!(code_arg, "code", i64);
+args::int_arg!(remaining_arg, "remaining", u64);
+
 fn recipients_arg<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
     args::seq(obj, "recipients", "recipient (a str or a (str, str) pair)")
 }
@@ -987,7 +994,7 @@ impl Config {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        server_id: String,
+        #[pyo3(from_py_with = server_id_arg)] server_id: String,
         #[pyo3(from_py_with = opt_object_uris)] object_uris: Option<Vec<String>>,
         #[pyo3(from_py_with = opt_extension_uris)] extension_uris: Option<Vec<String>>,
         #[pyo3(from_py_with = opt_languages)] languages: Option<Vec<String>>,
@@ -1466,10 +1473,10 @@ impl PollMessage {
     #[pyo3(signature = (id, count, queued_at, text, *, lang = None, msg_xml = None, res_data = None, extension = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        id: u64,
-        count: u64,
+        #[pyo3(from_py_with = msg_id_arg)] id: u64,
+        #[pyo3(from_py_with = count_arg)] count: u64,
         queued_at: &Bound<'_, PyAny>,
-        text: String,
+        #[pyo3(from_py_with = text_arg)] text: String,
         lang: Option<String>,
         msg_xml: Option<String>,
         res_data: Option<String>,
@@ -1568,7 +1575,7 @@ impl ResultItem {
     #[pyo3(signature = (code, message = None, *, lang = None, values = None, ext_values = None))]
     fn new(
         py: Python<'_>,
-        code: i64,
+        #[pyo3(from_py_with = code_arg)] code: i64,
         message: Option<String>,
         lang: Option<String>,
         #[pyo3(from_py_with = opt_values)] values: Option<Vec<String>>,
@@ -1621,7 +1628,7 @@ impl Response {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        code: i64,
+        #[pyo3(from_py_with = code_arg)] code: i64,
         message: Option<String>,
         lang: Option<String>,
         res_data: Option<String>,
@@ -2515,10 +2522,10 @@ request_pymethods! {
         fn message(
             &self,
             py: Python<'_>,
-            id: u64,
-            count: u64,
+            #[pyo3(from_py_with = msg_id_arg)] id: u64,
+            #[pyo3(from_py_with = count_arg)] count: u64,
             queued_at: &Bound<'_, PyAny>,
-            text: String,
+            #[pyo3(from_py_with = text_arg)] text: String,
             lang: Option<String>,
             msg_xml: Option<String>,
             res_data: Option<String>,
@@ -2582,7 +2589,7 @@ struct PollAckRequest {
 request_pymethods! {
     PollAckRequest "poll_ack" {
         /// The message was removed: 1000 with `<msgQ count=remaining>`.
-        fn acked(&self, py: Python<'_>, remaining: u64) -> PyResult<()> {
+        fn acked(&self, py: Python<'_>, #[pyo3(from_py_with = remaining_arg)] remaining: u64) -> PyResult<()> {
             self.req
                 .answer(py, |s, id| s.answer_ack(id, AckAnswer::Acked { remaining }))
         }

@@ -150,6 +150,21 @@ def test_sequence_arguments_say_which_and_what(call: Any, message: str) -> None:
     assert str(ei.value) == message
 
 
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda: libepp.PollMessage("1", 2, T0, "text"), TypeError, "id must be an int, not str"),
+    (lambda: libepp.PollMessage(1, -2, T0, "text"), OverflowError,
+     "count must be an int from 0 to 18446744073709551615, not -2"),
+    (lambda: libepp.PollMessage(1, 1, T0, b"text"), TypeError, "text must be a str, not bytes"),
+    (lambda: libepp.Response("1000"), TypeError, "code must be an int, not str"),
+    (lambda: libepp.Result(None), TypeError, "code must be an int, not NoneType"),
+    (lambda: libepp.Config(5, object_uris=[DOMAIN]), TypeError, "server_id must be a str, not int"),
+])
+def test_scalar_arguments_say_which_and_what(call: Any, exc: type, message: str) -> None:
+    with pytest.raises(exc) as ei:
+        call()
+    assert type(ei.value) is exc and str(ei.value) == message
+
+
 def test_sequences_still_take_lists_tuples_and_iterables() -> None:
     c = libepp.Config("Example server", object_uris=(DOMAIN,), languages=iter(["en", "fr"]))
     assert c.object_uris == [DOMAIN] and c.languages == ["en", "fr"]
