@@ -2,7 +2,8 @@
 
 A block that is not meant to be checked says so on the line before it, with the reason:
 ``<!-- mypy: skip (reason) -->``. There is none today; the counts below make adding a block, or
-skipping one, a visible change of this test.
+skipping one, a visible change of this test. The same mypy run checks that the
+libepp.asyncio.Handler protocol refuses, statically, handlers serve() would refuse at run time.
 """
 
 from __future__ import annotations
@@ -57,8 +58,48 @@ def test_readme_examples_pass_mypy_strict(tmp_path: Path) -> None:
             (tmp_path / name).write_text(code)
             files.append(name)
     assert counts == EXPECTED
+    # And the handler protocol, statically: mypy refuses a handler without authenticate, or with
+    # one of the wrong shape, and takes one whose parameters have other names (they are passed
+    # by position).
+    (tmp_path / "handlers.py").write_text(HANDLERS)
+    files.append("handlers.py")
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                        "--cache-dir", os.devnull, *files],
+                        "--cache-dir", os.devnull, "--hide-error-context", "--no-error-summary", *files],
                        capture_output=True, text=True, cwd=str(tmp_path))
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "Success: no issues found in %d source files" % len(files) in r.stdout, r.stdout
+    errors = [line for line in r.stdout.splitlines() if ": error: " in line]
+    assert errors == [
+        'handlers.py:23: error: Argument 1 to "serve" has incompatible type "NoAuthenticate"; '
+        'expected "Handler"  [arg-type]',
+        'handlers.py:24: error: Argument 1 to "serve" has incompatible type "WrongAuthenticate"; '
+        'expected "Handler"  [arg-type]',
+    ], r.stdout + r.stderr
+    assert r.returncode == 1, r.stdout + r.stderr
+
+
+HANDLERS = """\
+from typing import Optional
+
+import libepp
+from libepp.asyncio import serve
+
+
+class NoAuthenticate:
+    def command(self, client_id: str, request: libepp.CommandRequest) -> int:
+        return 1000
+
+
+class WrongAuthenticate:
+    def authenticate(self, client_id: str, password: str) -> bool:
+        return True
+
+
+class OtherNames:
+    async def authenticate(self, clid: str, pw: str, new_pw: Optional[str]) -> bool:
+        return True
+
+
+async def main() -> None:
+    await serve(NoAuthenticate(), "127.0.0.1", 0)
+    await serve(WrongAuthenticate(), "127.0.0.1", 0)
+    await serve(OtherNames(), "127.0.0.1", 0)
+"""
