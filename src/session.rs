@@ -527,6 +527,14 @@ impl Session {
                 })
             }
             PollAnswer::Message(m) => {
+                if m.count == 0 {
+                    // msgQ@count counts the queue with this message in it.
+                    return Err(SessionError::InvalidAnswer(
+                        "a poll message's count is at least 1 (it counts this message); \
+                         answer an empty queue with PollAnswer::Empty"
+                            .into(),
+                    ));
+                }
                 check_lang(m.lang.as_deref())?;
                 let pass = self.passthrough(HostXml {
                     msg: m.msg_xml.as_deref(),

@@ -123,6 +123,9 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
 
     # A message, given as arguments.
     $r = feed_all($s, poll_req_xml('POLL-2'));
+    error_is(error_of(sub { $r->answer_poll_message(id => 17, count => 0, queued_at => NOW, text => 'x') }),
+             EPP_RESULT_INVALID_ANSWER, 'a message with count 0 (it counts itself) is refused');
+    ok(!$r->answered, '... and the poll is still to answer') if $r->can('answered');
     $r->answer_poll_message(id => 17, count => 3, queued_at => NOW - 86_400_000, text => "Transfer \x{e9}t\x{e9}");
     $rs = response_of($s);
     is(result_code($rs), 1301, 'a message: 1301');

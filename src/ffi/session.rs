@@ -493,8 +493,9 @@ pub unsafe extern "C" fn epp_session_answer_poll_empty(
 /// Answers a poll request (`EPP_REQUEST_KIND_POLL`) with the oldest
 /// message of the client's queue (1301 with `<msgQ>`). The message is only
 /// read: the caller still frees it. `EPP_RESULT_INVALID_XML` or
-/// `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable; the
-/// request is then still outstanding.
+/// `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable (a count
+/// of 0 among them: the count includes this message); the request is then
+/// still outstanding.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn epp_session_answer_poll_message(
