@@ -30,28 +30,9 @@ SRC=$ROOT/tests/c/packaging
 VERSION=$(sed -n '/^\[package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 MINOR=$(echo "$VERSION" | cut -d. -f2)
 
-passed=0
-failed=0
-failures=()
-t_start=$(date +%s)
-
-step() {
-    local name=$1
-    shift
-    local log="$OUT/${name//[^A-Za-z0-9]/_}.log" t0 t1
-    t0=$(date +%s)
-    if "$@" >"$log" 2>&1; then
-        t1=$(date +%s)
-        printf 'ok   %-62s %4ss\n' "$name" "$((t1 - t0))"
-        passed=$((passed + 1))
-    else
-        t1=$(date +%s)
-        printf 'FAIL %-62s %4ss\n' "$name" "$((t1 - t0))"
-        sed 's/^/    | /' "$log" | tail -n 60
-        failed=$((failed + 1))
-        failures+=("$name")
-    fi
-}
+STEP_WIDTH=62
+# shellcheck source=tests/c/steps.sh
+source "$ROOT/tests/c/steps.sh"
 
 install_deps() {
     local need=()
@@ -191,7 +172,6 @@ step "CMake refuses an incompatible version" cmake_version_check
 t_end=$(date +%s)
 echo
 echo "$passed passed, $failed failed ($((t_end - t_start))s)"
-if [ "$failed" -gt 0 ]; then
-    printf 'failed: %s\n' "${failures[@]}"
+if steps_failed; then
     exit 1
 fi

@@ -45,30 +45,9 @@ CSTD=(-std=c11 -Wall -Wextra -Werror -pedantic -g)
 LIBS=(-lpthread -ldl -lm)
 mkdir -p "$OUT"
 
-passed=0
-failed=0
-failures=()
-t_start=$(date +%s)
-
-# step NAME COMMAND...: runs a step, its output in $OUT/NAME.log (shown on
-# failure), and records the outcome.
-step() {
-    local name=$1
-    shift
-    local log="$OUT/${name//[^A-Za-z0-9]/_}.log" t0 t1
-    t0=$(date +%s)
-    if "$@" >"$log" 2>&1; then
-        t1=$(date +%s)
-        printf 'ok   %-58s %4ss\n' "$name" "$((t1 - t0))"
-        passed=$((passed + 1))
-    else
-        t1=$(date +%s)
-        printf 'FAIL %-58s %4ss\n' "$name" "$((t1 - t0))"
-        sed 's/^/    | /' "$log" | tail -n 60
-        failed=$((failed + 1))
-        failures+=("$name")
-    fi
-}
+STEP_WIDTH=58
+# shellcheck source=tests/c/steps.sh
+source "$ROOT/tests/c/steps.sh"
 
 # ---------------------------------------------------------------------------
 install_deps() {
@@ -323,8 +302,6 @@ step "Net::EPP::Client drives the C example server (3 sessions)" e2e_example
 [ -n "$INSTALL_PREFIX" ] && rm -rf "$INSTALL_PREFIX"
 
 echo "C tests: $(grep -cE '^ok ' "$OUT/C_tests_under_valgrind.log" 2>/dev/null || echo 0) EPP and $(grep -cE '^ok ' "$OUT/ETP_C_tests_under_valgrind.log" 2>/dev/null || echo 0) ETP test cases under valgrind; ETP scripts: $(grep -E '^[0-9]+ passed' "$OUT/ETP_script_transcripts_via_the_C_API__ASan__valgrind_.log" 2>/dev/null | tail -n 1); total time $(($(date +%s) - t_start))s"
-if [ "$failed" -gt 0 ]; then
-    printf 'failed: %s\n' "${failures[@]}"
-fi
+steps_failed || true
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
