@@ -7,9 +7,9 @@
   binding, with the bare quick-xml scan of the same XML (the parsing floor);
 - docs/perf-eppd.svg: eppd's responses per second per pattern, plain and TLS, against the
   transport floor;
-- docs/perf-memory.svg: eppd's resident set per logged-in session against the number of
-  sessions (from the eppd runs), and with target/bench-results/soak.json, eppd's resident set
-  over the 10-minute soak.
+- docs/perf-memory.svg: eppd's resident set against the number of logged-in sessions (from
+  the eppd runs, one eppd per mode running the patterns in turn), and with
+  target/bench-results/soak.json, eppd's resident set over the 10-minute soak.
 
 Needs matplotlib (benches/run.sh installs it in target/bench-venv).
 """
@@ -106,19 +106,20 @@ def main():
             ax = axes[0]
             for mode in ["plain", "tls"]:
                 pts = sorted(
-                    (r["eppd"]["logged_in"], r["eppd"]["rss_kib"]["logged_in"] / r["eppd"]["logged_in"])
+                    (r["eppd"]["logged_in"], r["eppd"]["rss_kib"]["logged_in"] / 1024)
                     for r in eppd["runs"]
-                    if r["mode"] == mode and r["eppd"]["rss_kib"]["logged_in"] and r["eppd"]["logged_in"] > 1
+                    if r["mode"] == mode and r["eppd"]["rss_kib"]["logged_in"]
                 )
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"eppd {mode}")
             if soak and soak["rss_kib"]["logged_in"]:
-                ax.plot([soak["logged_in"]], [soak["rss_kib"]["logged_in"] / soak["logged_in"]], marker="s",
-                        linestyle="none", label="soak (TLS)")
+                ax.plot([soak["logged_in"]], [soak["rss_kib"]["logged_in"] / 1024], marker="s",
+                        linestyle="none", label="soak (TLS), all logged in")
             ax.set_xscale("log")
             ax.set_xlabel("logged-in sessions")
-            ax.set_ylabel("eppd RSS / sessions (KiB)")
-            ax.set_title("eppd memory per session (whole RSS)")
+            ax.set_ylabel("eppd RSS (MiB)")
+            ax.set_title("eppd resident set against sessions")
+            ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
             ax.legend()
         if soak:

@@ -11,8 +11,8 @@
 #               connections, one command in flight each
 #   mix-N       the same over N connections (10,000; 1,000 with --quick)
 # Each run writes target/bench-results/eppd-{eppd,floor}-{plain,tls}-PATTERN.json; the summary
-# (eppd's throughput as a fraction of the floor's, latency, eppd's RSS) goes to stdout and to
-# target/bench-results/eppd.json.
+# (eppd's throughput as a fraction of the floor's, latency, the server CPU per response of each
+# and their ratio, eppd's RSS) goes to stdout and to target/bench-results/eppd.json.
 #
 # Needs about N + 1000 open files in each process (loadgen and eppd raise their own limits up
 # to the hard limit).
@@ -123,18 +123,24 @@ patterns = ["hello-1", "mix-100", f"mix-{sessions}"]
 rows = []
 print(f"\neppd against the transport floor ({duration:g} s per run{', quick' if quick else ''}):")
 print(f"{'pattern':<12} {'mode':<6} {'eppd ops/s':>11} {'floor ops/s':>12} {'ratio':>6} "
-      f"{'p50 us':>7} {'p99 us':>8} {'RSS MiB':>8} {'KiB/session':>12}")
+      f"{'p50 us':>7} {'p99 us':>8} {'CPU us/op':>10} {'floor':>6} {'CPU ratio':>9} "
+      f"{'RSS MiB':>8} {'KiB/session':>12}")
 for mode in ["plain", "tls"]:
     for p in patterns:
         e = json.load(open(os.path.join(out, f"eppd-{mode}-{p}.json")))
         f = json.load(open(os.path.join(out, f"floor-{mode}-{p}.json")))
         ratio = e["ops_per_s"] / f["ops_per_s"] if f["ops_per_s"] else 0.0
+        # Server CPU per response: what eppd spends against what the floor spends, whoever
+        # (client, other processes) limits the throughput.
+        ecpu, fcpu = e["cpu"]["server_us_per_op"] or 0.0, f["cpu"]["server_us_per_op"] or 0.0
+        cpu_ratio = fcpu / ecpu if ecpu else 0.0
         rss = e["rss_kib"]
         row = {"pattern": p, "mode": mode, "sessions": e["sessions"], "pipeline": e["pipeline"],
-               "eppd": e, "floor": f, "ratio": ratio}
+               "eppd": e, "floor": f, "ratio": ratio, "cpu_ratio": cpu_ratio}
         rows.append(row)
         print(f"{p:<12} {mode:<6} {e['ops_per_s']:>11.0f} {f['ops_per_s']:>12.0f} {ratio:>6.2f} "
               f"{e['latency_us']['p50']:>7} {e['latency_us']['p99']:>8} "
+              f"{ecpu:>10.1f} {fcpu:>6.1f} {cpu_ratio:>9.2f} "
               f"{(rss['logged_in'] or 0) / 1024:>8.1f} "
               f"{rss['per_session_logged_in'] or 0:>12.1f}")
 json.dump({"duration_s": duration, "sessions": sessions, "quick": quick, "runs": rows},
