@@ -236,6 +236,7 @@ impl Schema {
     /// Asserts that every document validates; the message names `what`
     /// ("responses") and lists each document that does not, with xmllint's
     /// messages. The batch is removed when all validate and kept otherwise.
+    #[track_caller]
     pub fn assert_valid<S: AsRef<str>>(&self, docs: &[S], what: &str) {
         let (batch, verdicts) = self.run(docs);
         let failures: Vec<String> = docs
