@@ -15,10 +15,10 @@
 //!   missing xmllint fails the tests.
 
 mod common;
+#[path = "common/xsd.rs"]
+mod xsd;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -29,7 +29,6 @@ use epp::{
     SessionError, SessionState, UserAgent, LOGIN_SECURITY_NS, LOGIN_SECURITY_PASSWORD,
 };
 
-const EPP_NS: &str = "urn:ietf:params:xml:ns:epp-1.0";
 /// The services of the RFC's examples.
 const OBJ1: &str = "urn:ietf:params:xml:ns:obj1";
 const OBJ2: &str = "urn:ietf:params:xml:ns:obj2";
@@ -416,99 +415,30 @@ fn canon_ignores_only_printing() {
 // Schema validation: epp-1.0.xsd plus loginSec-1.0.xsd
 // ---------------------------------------------------------------------------
 
-struct Schema {
-    dir: PathBuf,
-    driver: PathBuf,
-}
+static SCHEMA: OnceLock<Option<xsd::Schema>> = OnceLock::new();
 
-static SCHEMA: OnceLock<Option<Schema>> = OnceLock::new();
-static BATCH: AtomicUsize = AtomicUsize::new(0);
-
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn schema() -> Option<&'static Schema> {
+fn schema() -> Option<&'static xsd::Schema> {
     SCHEMA
         .get_or_init(|| {
-            let have = Command::new("xmllint")
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if !have {
-                if in_ci() {
-                    panic!("xmllint is required in CI (Debian package libxml2-utils)");
-                }
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stderr(),
-                    b"NOTICE: xmllint not found; RFC 8807 frames are NOT schema-validated\n",
-                );
-                return None;
-            }
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let epp = root.join("../shared/schemas/epp-1.0.xsd");
-            let sec = root.join("tests/schemas/loginSec-1.0.xsd");
-            let (epp, sec) = (
-                epp.canonicalize()
-                    .unwrap_or_else(|e| panic!("{}: {e}", epp.display())),
-                sec.canonicalize()
-                    .unwrap_or_else(|e| panic!("{}: {e}", sec.display())),
-            );
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("login-security-schema-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let driver = dir.join("driver.xsd");
-            std::fs::write(
-                &driver,
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                     <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:libepp:test:loginsec\">\n\
-                     <import namespace=\"{EPP_NS}\" schemaLocation=\"{}\"/>\n\
-                     <import namespace=\"{LOGIN_SECURITY_NS}\" schemaLocation=\"{}\"/>\n\
-                     </schema>\n",
-                    epp.display(),
-                    sec.display()
-                ),
+            xsd::xmllint_available("RFC 8807 frames against epp-1.0.xsd + loginSec-1.0.xsd").then(
+                || {
+                    xsd::Schema::new(
+                        "login-security-schema",
+                        &xsd::epp_xsd(),
+                        &[(LOGIN_SECURITY_NS, xsd::test_xsd("loginSec-1.0.xsd"))],
+                        &[],
+                    )
+                },
             )
-            .unwrap();
-            Some(Schema { dir, driver })
         })
         .as_ref()
 }
 
 /// Validates documents against epp-1.0.xsd plus loginSec-1.0.xsd.
 fn validate(docs: &[String]) {
-    let Some(schema) = schema() else { return };
-    if docs.is_empty() {
-        return;
+    if let Some(schema) = schema() {
+        schema.assert_valid(docs, "documents");
     }
-    let batch = schema
-        .dir
-        .join(format!("batch-{}", BATCH.fetch_add(1, Ordering::Relaxed)));
-    std::fs::create_dir_all(&batch).unwrap();
-    let files: Vec<PathBuf> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let p = batch.join(format!("doc-{i:03}.xml"));
-            std::fs::write(&p, d).unwrap();
-            p
-        })
-        .collect();
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&schema.driver)
-        .args(&files)
-        .output()
-        .expect("run xmllint");
-    assert!(
-        out.status.success(),
-        "not valid against epp-1.0.xsd + loginSec-1.0.xsd:\n{}\n{docs:#?}\n(kept in {})",
-        String::from_utf8_lossy(&out.stderr),
-        batch.display()
-    );
-    let _ = std::fs::remove_dir_all(&batch);
 }
 
 #[test]
@@ -546,17 +476,9 @@ fn the_schema_refuses_what_the_rfc_forbids() {
         response.replace("exDate=\"2020-03-24T00:00:00Z\"", "exDate=\"yesterday\""),
         response.replace("exDate=", "duration=\"1 day\" exDate="),
     ];
-    for (i, doc) in bad.iter().enumerate() {
+    for (doc, (ok, _)) in bad.iter().zip(schema.verdicts(&bad)) {
         assert_ne!(doc, &login);
-        let p = schema.dir.join(format!("bad-{i}.xml"));
-        std::fs::write(&p, doc).unwrap();
-        let out = Command::new("xmllint")
-            .args(["--noout", "--schema"])
-            .arg(&schema.driver)
-            .arg(&p)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "should not validate:\n{doc}");
+        assert!(!ok, "should not validate:\n{doc}");
     }
 }
 
@@ -1462,7 +1384,7 @@ fn epptools_live() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
-        if in_ci() {
+        if xsd::in_ci() {
             panic!("epptools is required in CI (tests/e2e/install-peers.sh)");
         }
         let _ = std::io::Write::write_all(

@@ -30,12 +30,12 @@
 //! long run).
 
 mod common;
+#[path = "common/xsd.rs"]
+mod xsd;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -718,111 +718,19 @@ fn lazy_host(segs: &[Segment], limits: Limits, kind: u8, read: usize) -> Held {
 // xmllint over the output frames
 // ---------------------------------------------------------------------------
 
-fn have_xmllint() -> bool {
-    let ok = Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "xmllint is required in CI (Debian package libxml2-utils): the output \
-                 frames cannot be validated without it"
-            );
-        }
-        eprintln!(
-            "NOTICE: xmllint not found; output frames NOT validated against epp-1.0.xsd \
-             (apt-get install -y libxml2-utils)"
-        );
-    }
-    ok
-}
-
 /// Every frame must validate against epp-1.0.xsd (the result values the
 /// host gives and the object namespaces are declared by stub schemas, as
 /// `anyType`, beside a driver that imports the unmodified epp-1.0.xsd).
 fn validate(frames: &[String]) {
-    if !have_xmllint() {
+    if !xsd::xmllint_available("output frames against epp-1.0.xsd") {
         return;
     }
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/epp-1.0.xsd");
-    let xsd = xsd
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("{}: {e}", xsd.display()));
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("properties-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut driver = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-         targetNamespace=\"urn:libepp:test:driver\">\n<import namespace=\"urn:ietf:params:xml:ns:epp-1.0\" \
-         schemaLocation=\"{}\"/>\n",
-        xsd.display()
-    );
-    for (i, (ns, name)) in [(DOMAIN, "name")].iter().enumerate() {
-        let stub = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-             targetNamespace=\"{ns}\" elementFormDefault=\"qualified\">\n<element name=\"{name}\" \
-             type=\"anyType\"/>\n</schema>\n"
-        );
-        std::fs::write(dir.join(format!("stub-{i}.xsd")), stub).unwrap();
-        driver.push_str(&format!(
-            "<import namespace=\"{ns}\" schemaLocation=\"stub-{i}.xsd\"/>\n"
-        ));
-    }
-    driver.push_str("</schema>\n");
-    let driver_path = dir.join("driver.xsd");
-    std::fs::write(&driver_path, driver).unwrap();
-    let files: Vec<_> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let p = dir.join(format!("f{i:05}.xml"));
-            std::fs::write(&p, f).unwrap();
-            p
-        })
-        .collect();
-    let failures: Vec<String> = std::thread::scope(|sc| {
-        let handles: Vec<_> = files
-            .chunks(files.len().div_ceil(2).max(1))
-            .map(|chunk| {
-                let driver = &driver_path;
-                sc.spawn(move || {
-                    let out = Command::new("xmllint")
-                        .args(["--noout", "--nonet", "--schema"])
-                        .arg(driver)
-                        .args(chunk)
-                        .output()
-                        .expect("run xmllint");
-                    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-                    let ok = err.lines().filter(|l| l.ends_with(" validates")).count();
-                    if ok == chunk.len() {
-                        Vec::new()
-                    } else {
-                        err.lines()
-                            .filter(|l| !l.ends_with(" validates"))
-                            .map(str::to_string)
-                            .collect()
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "output frames that do not validate against epp-1.0.xsd (in {}):\n{}",
-        dir.display(),
-        failures.join("\n")
-    );
+    let schema = xsd::Schema::new("properties", &xsd::epp_xsd(), &[], &[(DOMAIN, &["name"])]);
+    schema.assert_valid(frames, "output frames");
     eprintln!(
         "{} distinct output frames validate against epp-1.0.xsd",
         frames.len()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---------------------------------------------------------------------------

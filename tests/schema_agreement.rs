@@ -25,10 +25,10 @@
 //! element may hold is its own schema's business, not libepp's.
 
 mod common;
+#[path = "common/xsd.rs"]
+mod xsd;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
@@ -1433,145 +1433,24 @@ fn run(server: &Arc<Server>, kind: Sess, xml: &str) -> (Outcome, String) {
 }
 
 // ---------------------------------------------------------------------------
-// xmllint's verdict
-// ---------------------------------------------------------------------------
-
-/// epp-1.0.xsd, beside the repository (`../shared/schemas`); it imports
-/// eppcom-1.0.xsd from its own directory.
-fn schema_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/epp-1.0.xsd")
-}
-
-fn have_xmllint() -> bool {
-    let ok = Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "xmllint is required in CI (Debian package libxml2-utils): \
-                 the schema agreement test cannot run without it"
-            );
-        }
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"NOTICE: xmllint not found; schema agreement NOT checked \
-              (apt-get install -y libxml2-utils)\n",
-        );
-    }
-    ok
-}
-
-/// A driver schema importing epp-1.0.xsd and stubs for the extension
-/// namespaces the frames use.
-fn write_driver(dir: &Path) -> PathBuf {
-    let xsd = schema_path()
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("{}: {e}", schema_path().display()));
-    let mut driver = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:libepp:test:driver\">\n\
-         <import namespace=\"{EPP_NS}\" schemaLocation=\"{}\"/>\n",
-        xsd.display()
-    );
-    for (i, (ns, name)) in [(SECDNS, "update"), (EXT_X, "data")].iter().enumerate() {
-        let stub = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-             <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"{ns}\" \
-             elementFormDefault=\"qualified\">\n<element name=\"{name}\" type=\"anyType\"/>\n</schema>\n"
-        );
-        let file = format!("stub-{i}.xsd");
-        std::fs::write(dir.join(&file), stub).unwrap();
-        driver.push_str(&format!(
-            "<import namespace=\"{ns}\" schemaLocation=\"{file}\"/>\n"
-        ));
-    }
-    driver.push_str("</schema>\n");
-    let path = dir.join("driver.xsd");
-    std::fs::write(&path, driver).unwrap();
-    path
-}
-
-/// xmllint's verdict on each frame (true: valid) and its messages, from a
-/// few xmllint processes run side by side.
-fn xmllint(dir: &Path, frames: &[&str]) -> Vec<(bool, String)> {
-    let driver = write_driver(dir);
-    let files: Vec<PathBuf> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let p = dir.join(format!("f{i:05}.xml"));
-            std::fs::write(&p, f).unwrap();
-            p
-        })
-        .collect();
-    let outputs: Vec<String> = std::thread::scope(|sc| {
-        let handles: Vec<_> = files
-            .chunks(files.len().div_ceil(8).max(1))
-            .map(|chunk| {
-                let driver = &driver;
-                sc.spawn(move || {
-                    let out = Command::new("xmllint")
-                        .arg("--noout")
-                        .arg("--nonet")
-                        .arg("--schema")
-                        .arg(driver)
-                        .args(chunk)
-                        .output()
-                        .expect("run xmllint");
-                    String::from_utf8_lossy(&out.stderr).into_owned()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    // "<file> validates", "<file> fails to validate", "<file>:1: ...error...";
-    // the lines that quote a parser error's context do not start with a file.
-    let prefix = dir.to_str().unwrap();
-    let mut verdicts: BTreeMap<String, (bool, String)> = BTreeMap::new();
-    for line in outputs.iter().flat_map(|o| o.lines()) {
-        let Some(rest) = line.strip_prefix(prefix) else {
-            continue;
-        };
-        let Some(end) = rest.find(".xml") else {
-            continue;
-        };
-        let file = format!("{prefix}{}", &rest[..end + 4]);
-        let tail = &rest[end + 4..];
-        let v = verdicts.entry(file).or_insert((false, String::new()));
-        if tail.trim() == "validates" {
-            v.0 = true;
-        } else {
-            v.1.push_str(tail);
-            v.1.push('\n');
-        }
-    }
-    files
-        .iter()
-        .map(|p| {
-            verdicts
-                .remove(p.to_str().unwrap())
-                .unwrap_or((false, "(no output)".into()))
-        })
-        .collect()
-}
-
-// ---------------------------------------------------------------------------
 // The test
 // ---------------------------------------------------------------------------
 
 #[test]
 fn libepp_accepts_exactly_what_the_schema_accepts() {
-    if !have_xmllint() {
+    if !xsd::xmllint_available("schema agreement") {
         return;
     }
     let cases = corpus();
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("schema-agreement-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // The extension elements the frames carry, declared as `anyType`.
+    let xsd = xsd::Schema::new(
+        "schema-agreement",
+        &xsd::epp_xsd(),
+        &[],
+        &[(SECDNS, &["update"]), (EXT_X, &["data"])],
+    );
     let frames: Vec<&str> = cases.iter().map(|c| c.xml.as_str()).collect();
-    let schema = xmllint(&dir, &frames);
+    let schema = xsd.verdicts(&frames);
     let server = server();
 
     let mut agree = 0;
@@ -1641,5 +1520,4 @@ fn libepp_accepts_exactly_what_the_schema_accepts() {
     for (row, ..) in SEMANTIC.iter().chain(OVERRIDES) {
         assert!(rows.contains_key(row), "no frame exercised table row {row}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,10 +13,9 @@
 //! `<fred:lowCreditData>`, `<domain:impendingExpData>`).
 
 mod common;
+#[path = "common/xsd.rs"]
+mod xsd;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,7 +25,6 @@ use epp::{
     ServerConfigBuilder, Session, SessionError, UNHANDLED_NAMESPACES_URI,
 };
 
-const EPP_NS: &str = "urn:ietf:params:xml:ns:epp-1.0";
 const CHANGE_POLL: &str = "urn:ietf:params:xml:ns:changePoll-1.0";
 const RGP: &str = "urn:ietf:params:xml:ns:rgp-1.0";
 const FRED: &str = "http://www.nic.cz/xml/epp/fred-1.5";
@@ -772,104 +770,17 @@ const STUBS: &[(&str, &[&str])] = &[
     ("urn:example:ext-1.0", &["data"]),
 ];
 
-struct SchemaEnv {
-    dir: PathBuf,
-    driver: PathBuf,
-}
+static SCHEMA: OnceLock<Option<xsd::Schema>> = OnceLock::new();
 
-static SCHEMA: OnceLock<Option<SchemaEnv>> = OnceLock::new();
-static BATCH: AtomicUsize = AtomicUsize::new(0);
-
-fn schema_env() -> Option<&'static SchemaEnv> {
-    SCHEMA
-        .get_or_init(|| {
-            let ok = Command::new("xmllint")
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if !ok {
-                if std::env::var_os("CI").is_some() {
-                    panic!("xmllint is required in CI (Debian package libxml2-utils)");
-                }
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stderr(),
-                    b"NOTICE: xmllint not found; responses are NOT validated against \
-                      epp-1.0.xsd (apt-get install -y libxml2-utils)\n",
-                );
-                return None;
-            }
-            let xsd = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/schemas/epp-1.0.xsd")
-                .canonicalize()
-                .expect("../shared/schemas/epp-1.0.xsd");
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("unhandled-namespaces-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let mut driver = format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                 <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-                 targetNamespace=\"urn:libepp:test:driver\">\n\
-                 <import namespace=\"{EPP_NS}\" schemaLocation=\"{}\"/>\n",
-                xsd.display()
-            );
-            for (i, (ns, elements)) in STUBS.iter().enumerate() {
-                let mut stub = format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                     <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-                     targetNamespace=\"{ns}\" elementFormDefault=\"qualified\">\n"
-                );
-                for e in *elements {
-                    stub.push_str(&format!("<element name=\"{e}\" type=\"anyType\"/>\n"));
-                }
-                stub.push_str("</schema>\n");
-                let file = format!("stub-{i}.xsd");
-                std::fs::write(dir.join(&file), stub).unwrap();
-                driver.push_str(&format!(
-                    "<import namespace=\"{ns}\" schemaLocation=\"{file}\"/>\n"
-                ));
-            }
-            driver.push_str("</schema>\n");
-            let path = dir.join("driver.xsd");
-            std::fs::write(&path, driver).unwrap();
-            Some(SchemaEnv { dir, driver: path })
-        })
-        .as_ref()
-}
-
-/// Validates frames against epp-1.0.xsd (one xmllint run).
+/// Validates frames against epp-1.0.xsd (and the stubs of [`STUBS`]).
 fn validate(frames: &[String]) {
-    let Some(env) = schema_env() else { return };
-    if frames.is_empty() {
-        return;
+    let schema = SCHEMA.get_or_init(|| {
+        xsd::xmllint_available("responses against epp-1.0.xsd")
+            .then(|| xsd::Schema::new("unhandled-namespaces", &xsd::epp_xsd(), &[], STUBS))
+    });
+    if let Some(schema) = schema {
+        schema.assert_valid(frames, "responses");
     }
-    let batch = env
-        .dir
-        .join(format!("batch-{}", BATCH.fetch_add(1, Ordering::Relaxed)));
-    std::fs::create_dir_all(&batch).unwrap();
-    let files: Vec<PathBuf> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let p = batch.join(format!("frame-{i:03}.xml"));
-            std::fs::write(&p, f).unwrap();
-            p
-        })
-        .collect();
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--nonet")
-        .arg("--schema")
-        .arg(&env.driver)
-        .args(&files)
-        .output()
-        .expect("run xmllint");
-    assert!(
-        out.status.success(),
-        "responses do not validate against epp-1.0.xsd:\n{}\n(kept in {})",
-        String::from_utf8_lossy(&out.stderr),
-        batch.display()
-    );
-    let _ = std::fs::remove_dir_all(&batch);
 }
 
 // ---------------------------------------------------------------------------
