@@ -152,7 +152,10 @@ impl Run {
             0 => self.s.finish(id),
             1 => {
                 let flags = [0, FLAG_MULTI_PART, FLAG_MULTI_PART | FLAG_FINAL_PART][body.len() % 3];
-                let r = self.s.respond(id, 1 + (kind >> 2) as i32, flags, body);
+                // Types 100 to 163: never a Core type the output check decodes
+                // (the host's bodies are its own business; a RenewToken is
+                // a Core request).
+                let r = self.s.respond(id, 100 + (kind >> 2) as i32, flags, body);
                 if r.is_ok() && flags == FLAG_MULTI_PART {
                     // A part that is not the last: still outstanding.
                     self.pending.push(id);
