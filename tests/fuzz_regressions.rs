@@ -69,9 +69,125 @@ fn wire(lines: &[String], keyword: &str) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------
-// Inputs the fuzzers found (none has broken libepp so far; see
-// docs/robustness.md, "Fuzzing").
+// Inputs the fuzzers found (docs/robustness.md, "Fuzzing")
 // ---------------------------------------------------------------------------
+
+const NOW_S: u64 = 1_800_000_000;
+
+fn now() -> std::time::SystemTime {
+    std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(NOW_S)
+}
+
+fn server_session() -> epp::Session {
+    let config = epp::ServerConfig::builder("libepp fuzz server")
+        .object_uri("urn:ietf:params:xml:ns:domain-1.0")
+        .sv_trid_epoch(7)
+        .build()
+        .unwrap();
+    let mut s = epp::Session::new(epp::Server::new(config, now()), now());
+    s.take_output().unwrap();
+    s
+}
+
+/// server_frames, 2026-11-25: a frame starting with two byte order marks
+/// panicked in the XML cursor (slicing inside the second one: quick-xml
+/// skipped it as a BOM without counting its three bytes). Now the second
+/// U+FEFF is text outside the root element: 2001, and the session goes on.
+#[test]
+fn two_byte_order_marks_are_text_outside_the_root() {
+    let mut s = server_session();
+    let hello = "\u{feff}\u{feff}<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><hello/></epp>";
+    s.feed_input(&frame(hello), now()).unwrap();
+    let out = s.take_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out[4..]),
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#,
+            r#"<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response>"#,
+            r#"<result code="2001"><msg>Command syntax error</msg>"#,
+            r#"<extValue><value><epp></epp></value><reason>text outside the root element</reason></extValue>"#,
+            r#"</result><trID><svTRID>libeppfuzzserver-7-1</svTRID></trID></response></epp>"#
+        )
+    );
+    assert_eq!(s.state(), epp::SessionState::AwaitingLogin);
+    // One BOM is fine.
+    let hello = "\u{feff}<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><hello/></epp>";
+    s.feed_input(&frame(hello), now()).unwrap();
+    let out = s.take_output().unwrap();
+    assert!(String::from_utf8_lossy(&out).contains("<greeting>"));
+}
+
+/// The input server_frames found, as it was (it picks frames from
+/// tests/scripts, so it reproduces while those stay as they were).
+const SERVER_FRAMES_BOM: [u8; 144] = [
+    0xb3, 0xd6, 0xbb, 0x84, 0x94, 0x5f, 0x08, 0x4b, 0x73, 0x5f, 0x42, 0x24, 0x6d, 0x96, 0x47, 0x47,
+    0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0x47, 0xc9, 0xc9, 0xc9, 0xc9,
+    0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xc9, 0xd7, 0xd7, 0xd7, 0xd7,
+    0xd7, 0xd7, 0xd7, 0xd7, 0xd7, 0xbd, 0xd7, 0xd7, 0xd7, 0x8e, 0x0a, 0xd2, 0xf8, 0x63, 0xd7, 0xd7,
+    0xd7, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b,
+    0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b,
+    0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x84, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b,
+    0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b,
+    0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0xd7, 0xd7,
+];
+
+/// The same input through the harness, with the bytes the fuzzer found
+/// (minimised).
+#[test]
+fn two_byte_order_marks_through_the_harness() {
+    let mut input = vec![0u8, 0, 0];
+    input.extend(frame(
+        "\u{feff}\u{feff}<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><hello/></epp>",
+    ));
+    harness::server::server_bytes(&input);
+    let base = harness::server::script_frames(&tests_dir("scripts"));
+    harness::server::server_frames(&SERVER_FRAMES_BOM, &base);
+}
+
+/// The client engine and host-given XML go through the same cursor.
+#[test]
+fn two_byte_order_marks_elsewhere_are_refused_not_panics() {
+    let config = epp::client::ClientConfig::builder("ClientX", "foo-BAR2")
+        .object_uri("urn:ietf:params:xml:ns:domain-1.0")
+        .build()
+        .unwrap();
+    let mut c = epp::client::ClientSession::new(config, now());
+    let greeting =
+        "\u{feff}\u{feff}<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><greeting/></epp>";
+    c.feed_input(&frame(greeting), now()).unwrap();
+    assert_eq!(c.state(), epp::client::ClientState::Closed);
+    assert_eq!(
+        c.close_reason(),
+        Some(&epp::client::ClientCloseReason::Protocol(
+            epp::client::ProtocolError::Malformed {
+                reason: "<epp>: text outside the root element".into()
+            }
+        ))
+    );
+
+    let mut s = server_session();
+    let login = r#"<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><login><clID>registrar1</clID><pw>secret-pw1</pw><options><version>1.0</version><lang>en</lang></options><svcs><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI></svcs></login><clTRID>L-1</clTRID></command></epp>"#;
+    s.feed_input(&frame(login), now()).unwrap();
+    let Some(epp::Request::Login(l)) = s.poll_queue() else {
+        panic!()
+    };
+    s.answer_login(l.id, epp::LoginAnswer::Accepted).unwrap();
+    let check = r#"<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><check><domain:check xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>a.example</domain:name></domain:check></check><clTRID>C-1</clTRID></command></epp>"#;
+    s.feed_input(&frame(check), now()).unwrap();
+    let Some(epp::Request::Command(c)) = s.poll_queue() else {
+        panic!()
+    };
+    let bad = epp::Response::success().with_res_data(
+        "\u{feff}\u{feff}<domain:chkData xmlns:domain=\"urn:ietf:params:xml:ns:domain-1.0\"/>",
+    );
+    assert_eq!(
+        s.answer_command(c.id, bad),
+        Err(epp::SessionError::InvalidXml {
+            field: "resData",
+            reason: "text outside an element".into()
+        })
+    );
+}
 
 // ---------------------------------------------------------------------------
 // Replays of the seeds

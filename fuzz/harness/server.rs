@@ -713,6 +713,9 @@ fn mutate(u: &mut Unstructured<'_>, toks: &mut Vec<Tok>) -> arbitrary::Result<()
                 1
             };
             let piece: Vec<Tok> = toks[i..=end].to_vec();
+            // At most about 1 MB of copies: the frame limit is 256 KiB.
+            let size: usize = piece.iter().map(|t| t.raw.len()).sum();
+            let copies = copies.min(1 + (1 << 20) / size.max(1));
             let mut all = Vec::with_capacity(piece.len() * copies);
             for _ in 0..copies {
                 all.extend(piece.iter().cloned());
