@@ -270,9 +270,11 @@ pub fn etp(data: &[u8]) {
     run.s.handle_eof();
     run.eof = true;
     for _ in 0..100_000 {
-        run.poll();
+        // Taking output makes room for held messages, which may queue
+        // more requests: poll after taking.
         while run.take() {}
-        if run.pending.is_empty() {
+        run.poll();
+        if run.pending.is_empty() && run.s.peek_output().is_none() {
             break;
         }
         run.answer(0, 0, &[]);
