@@ -2,7 +2,9 @@
  * epp.h: the C API of libepp, a sans-IO EPP (RFC 5730/5734) session
  * engine: the server's side (epp_session) and the registrar's, the client
  * (epp_client_session); with an ETP 1.1 server session engine beside them
- * (epp_etp_*). Link with `pkg-config --cflags --libs epp`.
+ * (epp_etp_*). Link with `pkg-config --cflags --libs epp` (or
+ * find_package(epp) in CMake: epp::epp); include/epp.hpp wraps it for
+ * C++17.
  *
  * OVERVIEW
  *   libepp does no I/O. The host owns sockets, TLS, storage and business
@@ -15,7 +17,10 @@
  *     epp_session_take_output   bytes to write (then
  *                               epp_session_consume_output);
  *     epp_session_poll_queue    the next epp_request to decide, answered
- *                               with an epp_session_answer_* call;
+ *                               with an epp_session_answer_* call (one
+ *                               call for the common answers:
+ *                               epp_session_answer_login_verdict,
+ *                               epp_session_answer_code);
  *   until epp_session_is_finished, then close the socket and
  *   epp_session_free. Call epp_session_handle_eof when the peer closes and
  *   epp_session_handle_timeout when epp_session_get_next_timeout passes.
@@ -69,9 +74,12 @@
  *     hands out are borrowed from it. Builders passed to a call (epp_response,
  *     epp_poll_message, epp_security_event) are only read by it: still free
  *     them afterwards.
- *   - Every function that can fail returns an epp_result. EPP_RESULT_OK is
+ *   - Every function that can fail returns an epp_result, marked
+ *     EPP_NODISCARD (compilers warn when it is ignored). EPP_RESULT_OK is
  *     0. Out-parameters are written only when the result is EPP_RESULT_OK.
- *     epp_result values are explicit and never reused.
+ *     epp_result values are explicit and never reused. epp_last_error
+ *     gives the text of the latest failed call on the calling thread (for
+ *     an argument error, the argument and its value).
  *   - Every pointer is checked: a NULL handle, input or out-parameter is
  *     EPP_RESULT_NULL_PARAMETER (even with a length of 0), except where a
  *     parameter is documented as optional. A length above PTRDIFF_MAX is
@@ -140,6 +148,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * EPP_NODISCARD marks every function that returns an epp_result, so that
+ * compilers warn when a caller ignores it: [[nodiscard]] in C++17 and C23,
+ * __attribute__((warn_unused_result)) in GCC and Clang otherwise, nothing
+ * elsewhere. Note that GCC does not let a (void) cast silence
+ * warn_unused_result in C before C23: check the result, or define
+ * EPP_NODISCARD (for example empty: -DEPP_NODISCARD=) before including
+ * epp.h to choose another marking.
+ */
+#if !defined(EPP_NODISCARD)
+#if defined(__cplusplus) && (__cplusplus >= 201703L || (defined(_MSVC_LANG) && _MSVC_LANG >= 201703L))
+#define EPP_NODISCARD [[nodiscard]]
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#define EPP_NODISCARD [[nodiscard]]
+#elif defined(__GNUC__) || defined(__clang__)
+#define EPP_NODISCARD __attribute__((warn_unused_result))
+#else
+#define EPP_NODISCARD
+#endif
+#endif
+
 
 /**
  * `epp_client_config_builder_set_keep_alive_ms` with this value: never
@@ -265,7 +295,7 @@
 /**
  * The minor version of the libepp this header belongs to.
  */
-#define EPP_VERSION_MINOR 5
+#define EPP_VERSION_MINOR 6
 
 /**
  * The patch version of the libepp this header belongs to.
@@ -865,25 +895,25 @@ enum epp_request_kind
    * answer with `epp_session_answer_login` (or
    * `epp_session_answer_login_with_events`). Getters: id, client id,
    * password, new password, lang, objURIs, extURIs, extension XML,
-   * clTRID, user agent (app, tech, os).
+   * clTRID, svTRID, user agent (app, tech, os).
    */
   EPP_REQUEST_KIND_LOGIN = 1,
   /**
    * `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
    * `epp_session_answer_poll_message`. Getters: id, client id, extension
-   * XML, clTRID.
+   * XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_POLL = 2,
   /**
    * `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
    * `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
-   * extension XML, clTRID.
+   * extension XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_POLL_ACK = 3,
   /**
    * An object command (check, info, create...): answer with
    * `epp_session_answer_command`. Getters: id, client id, verb, transfer
-   * op, object URI, object XML, extURIs, extension XML, clTRID.
+   * op, object URI, object XML, extURIs, extension XML, clTRID, svTRID.
    */
   EPP_REQUEST_KIND_COMMAND = 4,
   /**
@@ -899,7 +929,7 @@ enum epp_request_kind
    * logged in with: answer with `epp_session_answer_command` (or
    * `epp_session_answer_failure`). Getters: id, client id, extURIs (the
    * namespace of each element, in order), extension XML (the elements,
-   * never absent). It has no EPP clTRID (a transaction id, if any, is
+   * never absent), svTRID. It has no EPP clTRID (a transaction id, if any, is
    * the extension's own): `epp_request_get_client_transaction_id` is
    * `EPP_RESULT_NOT_APPLICABLE`.
    */
@@ -1703,6 +1733,7 @@ extern "C" {
  * added. On success `*out_builder` receives a builder to free with
  * `epp_client_config_builder_free`.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_new(const char *client_id,
                                          size_t client_id_len,
                                          const char *password,
@@ -1718,6 +1749,7 @@ void epp_client_config_builder_free(epp_client_config_builder *builder);
  * Sets a new password (`<newPW>`) for the login; it is in force once a
  * login answered 1000.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_new_password(epp_client_config_builder *builder,
                                                       const char *password,
                                                       size_t password_len);
@@ -1726,6 +1758,7 @@ epp_result epp_client_config_builder_set_new_password(epp_client_config_builder 
  * Sets the response language (`<options><lang>`, default "en"); the
  * greeting must offer it.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_lang(epp_client_config_builder *builder,
                                               const char *lang,
                                               size_t lang_len);
@@ -1735,6 +1768,7 @@ epp_result epp_client_config_builder_set_lang(epp_client_config_builder *builder
  * to a server whose greeting does not offer it is refused
  * (`EPP_RESULT_SERVICE_NOT_OFFERED`); otherwise it is used when offered.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_add_object_uri(epp_client_config_builder *builder,
                                                     const char *uri,
                                                     size_t uri_len,
@@ -1744,6 +1778,7 @@ epp_result epp_client_config_builder_add_object_uri(epp_client_config_builder *b
  * Wants an extension service (extURI), in order; `required` as for
  * `epp_client_config_builder_add_object_uri`.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_add_extension_uri(epp_client_config_builder *builder,
                                                        const char *uri,
                                                        size_t uri_len,
@@ -1754,6 +1789,7 @@ epp_result epp_client_config_builder_add_extension_uri(epp_client_config_builder
  * 1; at least 1). Commands given beyond it wait in the session and go out
  * as responses come back.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_max_in_flight(epp_client_config_builder *builder,
                                                        size_t max_in_flight);
 
@@ -1762,6 +1798,7 @@ epp_result epp_client_config_builder_set_max_in_flight(epp_client_config_builder
  * nothing in flight sends a `<hello>` of its own (default 300000; more
  * than 0); `EPP_KEEP_ALIVE_NEVER` for never.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_keep_alive_ms(epp_client_config_builder *builder,
                                                        uint64_t interval_ms);
 
@@ -1771,6 +1808,7 @@ epp_result epp_client_config_builder_set_keep_alive_ms(epp_client_config_builder
  * later of its command's writing and the previous response, and for
  * closing the connection after 1500 or 25xx.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_response_deadline_ms(epp_client_config_builder *builder,
                                                               uint64_t deadline_ms);
 
@@ -1779,6 +1817,7 @@ epp_result epp_client_config_builder_set_response_deadline_ms(epp_client_config_
  * a sequence number from 1 (2 to 44 characters without white space;
  * default: the clID and "-").
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_cl_trid_prefix(epp_client_config_builder *builder,
                                                         const char *prefix,
                                                         size_t prefix_len);
@@ -1787,6 +1826,7 @@ epp_result epp_client_config_builder_set_cl_trid_prefix(epp_client_config_builde
  * Sets the largest frame accepted from the server, header included
  * (default 16777216; at least 1024).
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_set_max_frame_size(epp_client_config_builder *builder,
                                                         uint32_t max_frame_size);
 
@@ -1796,6 +1836,7 @@ epp_result epp_client_config_builder_set_max_frame_size(epp_client_config_builde
  * not acceptable: `epp_client_config_builder_get_last_error` says why. The
  * builder stays usable.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_build(epp_client_config_builder *builder,
                                            epp_client_config **out_config);
 
@@ -1804,6 +1845,7 @@ epp_result epp_client_config_builder_build(epp_client_config_builder *builder,
  * (NULL, 0) when it succeeded or was never called. Valid until the next
  * call given this builder.
  */
+EPP_NODISCARD
 epp_result epp_client_config_builder_get_last_error(const epp_client_config_builder *builder,
                                                     const char **out_ptr,
                                                     size_t *out_len);
@@ -1820,6 +1862,7 @@ void epp_client_config_free(epp_client_config *config);
  * the greeting has come. On success `*out_session` receives a session to
  * free with `epp_client_session_free`.
  */
+EPP_NODISCARD
 epp_result epp_client_session_new(const epp_client_config *config,
                                   uint64_t now_ms,
                                   epp_client_session **out_session);
@@ -1838,6 +1881,7 @@ void epp_client_session_free(epp_client_session *session);
  * poll the queue. `EPP_RESULT_SESSION_CLOSED` once the session is closed
  * (sticky; nothing was taken).
  */
+EPP_NODISCARD
 epp_result epp_client_session_feed_input(epp_client_session *session,
                                          const uint8_t *data,
                                          size_t len,
@@ -1848,12 +1892,15 @@ epp_result epp_client_session_feed_input(epp_client_session *session,
  * true until the session is closed (while closing, input is read only to
  * see the connection end).
  */
-epp_result epp_client_session_wants_input(const epp_client_session *session, bool *out_wants);
+EPP_NODISCARD
+epp_result epp_client_session_wants_input(const epp_client_session *session,
+                                          bool *out_wants);
 
 /**
  * Writes to `*out_len` how many bytes of an unfinished frame the session
  * holds.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_buffered_input(const epp_client_session *session,
                                                  size_t *out_len);
 
@@ -1863,14 +1910,16 @@ epp_result epp_client_session_get_buffered_input(const epp_client_session *sessi
  * (`EPP_CLIENT_CLOSE_REASON_PEER_CLOSED`, or `_PEER_CLOSED_MID_FRAME`
  * inside a frame); while closing it is the expected end.
  */
-epp_result epp_client_session_handle_eof(epp_client_session *session, uint64_t now_ms);
+EPP_NODISCARD
+epp_result epp_client_session_handle_eof(epp_client_session *session,
+                                         uint64_t now_ms);
 
 /**
  * Ends the session at the host's wish (`EPP_CLIENT_CLOSE_REASON_HOST`):
  * output not yet consumed is dropped; a closed event lists the commands
  * left unanswered.
  */
-epp_result epp_client_session_close(epp_client_session *session);
+EPP_NODISCARD epp_result epp_client_session_close(epp_client_session *session);
 
 /**
  * take-output: writes to `*out_ptr` and `*out_len` the bytes to write to
@@ -1879,6 +1928,7 @@ epp_result epp_client_session_close(epp_client_session *session);
  * the next call given this session. Write some or all, then call
  * `epp_client_session_consume_output` with the number written.
  */
+EPP_NODISCARD
 epp_result epp_client_session_take_output(epp_client_session *session,
                                           const uint8_t **out_ptr,
                                           size_t *out_len);
@@ -1887,7 +1937,7 @@ epp_result epp_client_session_take_output(epp_client_session *session,
  * Marks the first `n` bytes of the pending output as written.
  * `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
  */
-epp_result epp_client_session_consume_output(epp_client_session *session, size_t n);
+EPP_NODISCARD epp_result epp_client_session_consume_output(epp_client_session *session, size_t n);
 
 /**
  * poll-queue: takes the next event, in the order things happened, and
@@ -1895,7 +1945,9 @@ epp_result epp_client_session_consume_output(epp_client_session *session, size_t
  * `EPP_RESULT_OK`). Free each event with `epp_client_event_free`. Poll
  * after every feed, command, timeout and close.
  */
-epp_result epp_client_session_poll_queue(epp_client_session *session, epp_client_event **out_event);
+EPP_NODISCARD
+epp_result epp_client_session_poll_queue(epp_client_session *session,
+                                         epp_client_event **out_event);
 
 /**
  * Writes to `*out_at_ms` when `epp_client_session_handle_timeout` should
@@ -1904,6 +1956,7 @@ epp_result epp_client_session_poll_queue(epp_client_session *session, epp_client
  * idle, or the end of waiting for the server to close the connection. Ask
  * again after every call that changes the session.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_next_timeout(const epp_client_session *session,
                                                uint64_t *out_at_ms);
 
@@ -1913,6 +1966,7 @@ epp_result epp_client_session_get_next_timeout(const epp_client_session *session
  * response (a response-overdue event, then a closed event). Writes to
  * `*out_due` whether a deadline had passed.
  */
+EPP_NODISCARD
 epp_result epp_client_session_handle_timeout(epp_client_session *session,
                                              uint64_t now_ms,
                                              bool *out_due);
@@ -1952,6 +2006,7 @@ epp_result epp_client_session_handle_timeout(epp_client_session *session,
  * `EPP_RESULT_INVALID_COMMAND` for the command's content.
  * `epp_client_session_get_last_error` says why.
  */
+EPP_NODISCARD
 epp_result epp_client_session_send(epp_client_session *session,
                                    uint32_t kind,
                                    const char *argument,
@@ -1970,6 +2025,7 @@ epp_result epp_client_session_send(epp_client_session *session,
  * greeting event. `out_command` is optional, as for
  * `epp_client_session_send`.
  */
+EPP_NODISCARD
 epp_result epp_client_session_hello(epp_client_session *session,
                                     uint64_t now_ms,
                                     epp_client_command **out_command);
@@ -1981,6 +2037,7 @@ epp_result epp_client_session_hello(epp_client_session *session,
  * extension when the greeting offers it. Answered by a login event.
  * `out_command` is optional. Errors as for `epp_client_session_send`.
  */
+EPP_NODISCARD
 epp_result epp_client_session_login(epp_client_session *session,
                                     uint64_t now_ms,
                                     epp_client_command **out_command);
@@ -1989,6 +2046,7 @@ epp_result epp_client_session_login(epp_client_session *session,
  * Sends `<logout>`; a 1500 answer ends the session (closing, then closed
  * when the server closes the connection). `out_command` is optional.
  */
+EPP_NODISCARD
 epp_result epp_client_session_logout(epp_client_session *session,
                                      uint64_t now_ms,
                                      epp_client_command **out_command);
@@ -1996,6 +2054,7 @@ epp_result epp_client_session_logout(epp_client_session *session,
 /**
  * Sends `<poll op="req">`. `out_command` is optional.
  */
+EPP_NODISCARD
 epp_result epp_client_session_poll_request(epp_client_session *session,
                                            uint64_t now_ms,
                                            epp_client_command **out_command);
@@ -2004,6 +2063,7 @@ epp_result epp_client_session_poll_request(epp_client_session *session,
  * Sends `<poll op="ack" msgID>` for the message `message_id` (the id of
  * a poll response's message queue). `out_command` is optional.
  */
+EPP_NODISCARD
 epp_result epp_client_session_poll_ack(epp_client_session *session,
                                        const char *message_id,
                                        size_t message_id_len,
@@ -2018,6 +2078,7 @@ epp_result epp_client_session_poll_ack(epp_client_session *session,
  * needs its op: use `epp_client_session_send`. `out_command` is
  * optional. Errors as for `epp_client_session_send`.
  */
+EPP_NODISCARD
 epp_result epp_client_session_object(epp_client_session *session,
                                      uint32_t verb,
                                      const char *object_xml,
@@ -2031,6 +2092,7 @@ epp_result epp_client_session_object(epp_client_session *session,
 /**
  * Writes the session's state to `*out_state`.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_state(const epp_client_session *session,
                                         epp_client_state *out_state);
 
@@ -2038,22 +2100,29 @@ epp_result epp_client_session_get_state(const epp_client_session *session,
  * Writes to `*out_finished` whether the connection should be closed now
  * (the session is closed).
  */
-epp_result epp_client_session_is_finished(const epp_client_session *session, bool *out_finished);
+EPP_NODISCARD
+epp_result epp_client_session_is_finished(const epp_client_session *session,
+                                          bool *out_finished);
 
 /**
  * Writes to `*out_count` how many commands are written and unanswered.
  */
-epp_result epp_client_session_get_in_flight(const epp_client_session *session, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_client_session_get_in_flight(const epp_client_session *session,
+                                            size_t *out_count);
 
 /**
  * Writes to `*out_count` how many commands wait for room to be written.
  */
-epp_result epp_client_session_get_queued(const epp_client_session *session, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_client_session_get_queued(const epp_client_session *session,
+                                         size_t *out_count);
 
 /**
  * Writes to `*out_reason` why the session ended or is ending;
  * `EPP_CLIENT_CLOSE_REASON_NONE` while it is open.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_close_reason(const epp_client_session *session,
                                                epp_client_close_reason *out_reason);
 
@@ -2062,6 +2131,7 @@ epp_result epp_client_session_get_close_reason(const epp_client_session *session
  * session closed for a protocol error; `EPP_CLIENT_PROTOCOL_ERROR_NONE`
  * otherwise.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_protocol_error(const epp_client_session *session,
                                                  epp_client_protocol_error *out_error);
 
@@ -2071,6 +2141,7 @@ epp_result epp_client_session_get_protocol_error(const epp_client_session *sessi
  * `EPP_RESULT_NOT_APPLICABLE` while the session is open or when its
  * reason has no such number.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_close_detail(const epp_client_session *session,
                                                epp_close_detail which,
                                                uint64_t *out_value);
@@ -2079,6 +2150,7 @@ epp_result epp_client_session_get_close_detail(const epp_client_session *session
  * The close reason as English text for logs; (NULL, 0) while the session
  * is open. Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_close_reason_text(const epp_client_session *session,
                                                     const char **out_ptr,
                                                     size_t *out_len);
@@ -2089,6 +2161,7 @@ epp_result epp_client_session_get_close_reason_text(const epp_client_session *se
  * (NULL, 0) when that call succeeded. Works on a poisoned session (the
  * panic's text). Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_client_session_get_last_error(const epp_client_session *session,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -2104,11 +2177,14 @@ void epp_client_command_free(epp_client_command *command);
  * reused, increasing in the order commands were given (keep-alive hellos
  * included).
  */
-epp_result epp_client_command_get_id(const epp_client_command *command, uint64_t *out_id);
+EPP_NODISCARD
+epp_result epp_client_command_get_id(const epp_client_command *command,
+                                     uint64_t *out_id);
 
 /**
  * Writes the command's kind to `*out_kind`.
  */
+EPP_NODISCARD
 epp_result epp_client_command_get_kind(const epp_client_command *command,
                                        epp_client_command_kind *out_kind);
 
@@ -2116,12 +2192,15 @@ epp_result epp_client_command_get_kind(const epp_client_command *command,
  * Writes to `*out_tag` the caller's tag; `EPP_RESULT_NOT_APPLICABLE` when
  * the command was given without one.
  */
-epp_result epp_client_command_get_tag(const epp_client_command *command, uint64_t *out_tag);
+EPP_NODISCARD
+epp_result epp_client_command_get_tag(const epp_client_command *command,
+                                      uint64_t *out_tag);
 
 /**
  * The command's clTRID; (NULL, 0) for a `<hello>`. Valid as long as the
  * command handle.
  */
+EPP_NODISCARD
 epp_result epp_client_command_get_cl_trid(const epp_client_command *command,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -2131,12 +2210,15 @@ epp_result epp_client_command_get_cl_trid(const epp_client_command *command,
  * `EPP_RESULT_NOT_APPLICABLE` while it waits for room (and for a command
  * that never went out).
  */
-epp_result epp_client_command_get_sent_at(const epp_client_command *command, uint64_t *out_at_ms);
+EPP_NODISCARD
+epp_result epp_client_command_get_sent_at(const epp_client_command *command,
+                                          uint64_t *out_at_ms);
 
 /**
  * Writes to `*out_keep_alive` whether the command is a `<hello>` the
  * session sent on its own to keep the connection alive.
  */
+EPP_NODISCARD
 epp_result epp_client_command_is_keep_alive(const epp_client_command *command,
                                             bool *out_keep_alive);
 
@@ -2149,6 +2231,7 @@ void epp_client_event_free(epp_client_event *event);
 /**
  * Writes the event's kind to `*out_kind`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_kind(const epp_client_event *event,
                                      epp_client_event_kind *out_kind);
 
@@ -2160,6 +2243,7 @@ epp_result epp_client_event_get_kind(const epp_client_event *event,
  * greeting. `EPP_RESULT_NOT_APPLICABLE` for a closed event (see
  * `epp_client_event_get_unanswered`).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_command(const epp_client_event *event,
                                         const epp_client_command **out_command);
 
@@ -2167,18 +2251,23 @@ epp_result epp_client_event_get_command(const epp_client_event *event,
  * Login or response event: writes to `*out_code` the result code of the
  * response (its first result).
  */
-epp_result epp_client_event_get_code(const epp_client_event *event, uint16_t *out_code);
+EPP_NODISCARD
+epp_result epp_client_event_get_code(const epp_client_event *event,
+                                     uint16_t *out_code);
 
 /**
  * Login or response event: writes to `*out_count` the number of
  * `<result>`s (at least 1).
  */
-epp_result epp_client_event_get_result_count(const epp_client_event *event, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_client_event_get_result_count(const epp_client_event *event,
+                                             size_t *out_count);
 
 /**
  * Login or response event: writes to `*out_code` the code of the result
  * at `index` (below `epp_client_event_get_result_count`).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_code(const epp_client_event *event,
                                             size_t index,
                                             uint16_t *out_code);
@@ -2186,6 +2275,7 @@ epp_result epp_client_event_get_result_code(const epp_client_event *event,
 /**
  * Login or response event: the `<msg>` text of the result at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_message(const epp_client_event *event,
                                                size_t index,
                                                const char **out_ptr,
@@ -2195,6 +2285,7 @@ epp_result epp_client_event_get_result_message(const epp_client_event *event,
  * Login or response event: the `lang` of the `<msg>` of the result at
  * `index`; (NULL, 0) when absent (meaning "en").
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_lang(const epp_client_event *event,
                                             size_t index,
                                             const char **out_ptr,
@@ -2204,6 +2295,7 @@ epp_result epp_client_event_get_result_lang(const epp_client_event *event,
  * Login or response event: writes to `*out_count` how many `<value>` and
  * `<extValue>` elements the result at `index` has.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_value_count(const epp_client_event *event,
                                                    size_t index,
                                                    size_t *out_count);
@@ -2213,6 +2305,7 @@ epp_result epp_client_event_get_result_value_count(const epp_client_event *event
  * `<extValue><value>`) number `value` of the result at `index`, standing
  * alone (the namespace declarations it inherits copied in).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_value(const epp_client_event *event,
                                              size_t index,
                                              size_t value_index,
@@ -2223,6 +2316,7 @@ epp_result epp_client_event_get_result_value(const epp_client_event *event,
  * Login or response event: the `<reason>` of the `<extValue>` number
  * `value` of the result at `index`; (NULL, 0) for a plain `<value>`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_result_value_reason(const epp_client_event *event,
                                                     size_t index,
                                                     size_t value_index,
@@ -2234,6 +2328,7 @@ epp_result epp_client_event_get_result_value_reason(const epp_client_event *even
  * server sent none (a response with another command's clTRID closes the
  * session instead).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_response_cl_trid(const epp_client_event *event,
                                                  const char **out_ptr,
                                                  size_t *out_len);
@@ -2242,6 +2337,7 @@ epp_result epp_client_event_get_response_cl_trid(const epp_client_event *event,
  * Login or response event: the response's `<svTRID>`; (NULL, 0) when the
  * server sent none.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_sv_trid(const epp_client_event *event,
                                         const char **out_ptr,
                                         size_t *out_len);
@@ -2250,6 +2346,7 @@ epp_result epp_client_event_get_sv_trid(const epp_client_event *event,
  * Login or response event: the children of `<resData>`, each standing
  * alone, concatenated; (NULL, 0) when there is none.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_res_data(const epp_client_event *event,
                                          const char **out_ptr,
                                          size_t *out_len);
@@ -2259,6 +2356,7 @@ epp_result epp_client_event_get_res_data(const epp_client_event *event,
  * alone, concatenated (an RFC 8807 `<loginSec:loginSecData>` of a login
  * response included); (NULL, 0) when there is none.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_extension(const epp_client_event *event,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -2268,19 +2366,22 @@ epp_result epp_client_event_get_extension(const epp_client_event *event,
  * a `<msgQ>` (the `epp_client_event_get_msgq_*` getters are
  * `EPP_RESULT_NOT_APPLICABLE` without one).
  */
-epp_result epp_client_event_has_msgq(const epp_client_event *event, bool *out_has);
+EPP_NODISCARD epp_result epp_client_event_has_msgq(const epp_client_event *event, bool *out_has);
 
 /**
  * Login or response event with a `<msgQ>`: writes its `count` (messages
  * queued) to `*out_count`.
  */
-epp_result epp_client_event_get_msgq_count(const epp_client_event *event, uint64_t *out_count);
+EPP_NODISCARD
+epp_result epp_client_event_get_msgq_count(const epp_client_event *event,
+                                           uint64_t *out_count);
 
 /**
  * Login or response event with a `<msgQ>`: its `id` (for a poll
  * response, the message to acknowledge with
  * `epp_client_session_poll_ack`).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_msgq_id(const epp_client_event *event,
                                         const char **out_ptr,
                                         size_t *out_len);
@@ -2289,6 +2390,7 @@ epp_result epp_client_event_get_msgq_id(const epp_client_event *event,
  * Login or response event with a `<msgQ>`: its `<qDate>` as sent;
  * (NULL, 0) when absent.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_msgq_date(const epp_client_event *event,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -2298,12 +2400,15 @@ epp_result epp_client_event_get_msgq_date(const epp_client_event *event,
  * milliseconds to `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when there is no
  * `<qDate>` or it is not an xs:dateTime with a time zone.
  */
-epp_result epp_client_event_get_msgq_date_ms(const epp_client_event *event, uint64_t *out_ms);
+EPP_NODISCARD
+epp_result epp_client_event_get_msgq_date_ms(const epp_client_event *event,
+                                             uint64_t *out_ms);
 
 /**
  * Login or response event with a `<msgQ>`: the text of its `<msg>` (the
  * character data of any markup in it included); (NULL, 0) when absent.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_msgq_message(const epp_client_event *event,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -2312,6 +2417,7 @@ epp_result epp_client_event_get_msgq_message(const epp_client_event *event,
  * Login or response event with a `<msgQ>`: the `lang` of its `<msg>`;
  * (NULL, 0) when absent (meaning "en").
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_msgq_lang(const epp_client_event *event,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -2322,18 +2428,22 @@ epp_result epp_client_event_get_msgq_lang(const epp_client_event *event,
  * `epp_client_event_get_service_*` getters are
  * `EPP_RESULT_NOT_APPLICABLE`.
  */
-epp_result epp_client_event_has_services(const epp_client_event *event, bool *out_has);
+EPP_NODISCARD
+epp_result epp_client_event_has_services(const epp_client_event *event,
+                                         bool *out_has);
 
 /**
  * Successful login event: writes to `*out_count` how many objURIs the
  * session logged in with.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_obj_uri_count(const epp_client_event *event,
                                                       size_t *out_count);
 
 /**
  * Successful login event: the objURI at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_obj_uri(const epp_client_event *event,
                                                 size_t index,
                                                 const char **out_ptr,
@@ -2343,12 +2453,14 @@ epp_result epp_client_event_get_service_obj_uri(const epp_client_event *event,
  * Successful login event: writes to `*out_count` how many extURIs the
  * session logged in with (RFC 8807's included when it was used).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_ext_uri_count(const epp_client_event *event,
                                                       size_t *out_count);
 
 /**
  * Successful login event: the extURI at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_ext_uri(const epp_client_event *event,
                                                 size_t index,
                                                 const char **out_ptr,
@@ -2357,6 +2469,7 @@ epp_result epp_client_event_get_service_ext_uri(const epp_client_event *event,
 /**
  * Successful login event: the language of the session.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_lang(const epp_client_event *event,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -2365,12 +2478,14 @@ epp_result epp_client_event_get_service_lang(const epp_client_event *event,
  * Successful login event: writes to `*out_used` whether the login used
  * RFC 8807 login security (a password longer than 16 characters).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_service_login_security(const epp_client_event *event,
                                                        bool *out_used);
 
 /**
  * Greeting event: the `<svID>`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_sv_id(const epp_client_event *event,
                                                const char **out_ptr,
                                                size_t *out_len);
@@ -2378,6 +2493,7 @@ epp_result epp_client_event_get_greeting_sv_id(const epp_client_event *event,
 /**
  * Greeting event: the `<svDate>` as sent.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_sv_date(const epp_client_event *event,
                                                  const char **out_ptr,
                                                  size_t *out_len);
@@ -2387,18 +2503,21 @@ epp_result epp_client_event_get_greeting_sv_date(const epp_client_event *event,
  * `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when it is not an xs:dateTime
  * with a time zone (or before 1970).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_sv_date_ms(const epp_client_event *event,
                                                     uint64_t *out_ms);
 
 /**
  * Greeting event: writes to `*out_count` how many `<version>`s it has.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_version_count(const epp_client_event *event,
                                                        size_t *out_count);
 
 /**
  * Greeting event: the `<version>` at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_version(const epp_client_event *event,
                                                  size_t index,
                                                  const char **out_ptr,
@@ -2407,12 +2526,14 @@ epp_result epp_client_event_get_greeting_version(const epp_client_event *event,
 /**
  * Greeting event: writes to `*out_count` how many `<lang>`s it has.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_lang_count(const epp_client_event *event,
                                                     size_t *out_count);
 
 /**
  * Greeting event: the `<lang>` at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_lang(const epp_client_event *event,
                                               size_t index,
                                               const char **out_ptr,
@@ -2421,12 +2542,14 @@ epp_result epp_client_event_get_greeting_lang(const epp_client_event *event,
 /**
  * Greeting event: writes to `*out_count` how many `<objURI>`s it offers.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_obj_uri_count(const epp_client_event *event,
                                                        size_t *out_count);
 
 /**
  * Greeting event: the `<objURI>` at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_obj_uri(const epp_client_event *event,
                                                  size_t index,
                                                  const char **out_ptr,
@@ -2435,12 +2558,14 @@ epp_result epp_client_event_get_greeting_obj_uri(const epp_client_event *event,
 /**
  * Greeting event: writes to `*out_count` how many `<extURI>`s it offers.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_ext_uri_count(const epp_client_event *event,
                                                        size_t *out_count);
 
 /**
  * Greeting event: the `<extURI>` at `index`.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_ext_uri(const epp_client_event *event,
                                                  size_t index,
                                                  const char **out_ptr,
@@ -2451,6 +2576,7 @@ epp_result epp_client_event_get_greeting_ext_uri(const epp_client_event *event,
  * declarations it inherits copied in); (NULL, 0) when the server sent
  * none.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_greeting_dcp(const epp_client_event *event,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -2458,6 +2584,7 @@ epp_result epp_client_event_get_greeting_dcp(const epp_client_event *event,
 /**
  * Closed event: writes to `*out_reason` why the session ended.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_close_reason(const epp_client_event *event,
                                              epp_client_close_reason *out_reason);
 
@@ -2466,6 +2593,7 @@ epp_result epp_client_event_get_close_reason(const epp_client_event *event,
  * input (`EPP_CLIENT_PROTOCOL_ERROR_NONE` unless the reason is
  * `EPP_CLIENT_CLOSE_REASON_PROTOCOL`).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_protocol_error(const epp_client_event *event,
                                                epp_client_protocol_error *out_error);
 
@@ -2474,6 +2602,7 @@ epp_result epp_client_event_get_protocol_error(const epp_client_event *event,
  * close reason (`EPP_CLOSE_DETAIL_*`); `EPP_RESULT_NOT_APPLICABLE` when
  * this reason has no such number.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_close_detail(const epp_client_event *event,
                                              epp_close_detail which,
                                              uint64_t *out_value);
@@ -2482,6 +2611,7 @@ epp_result epp_client_event_get_close_detail(const epp_client_event *event,
  * Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
  * clTRID of the command the response should have answered.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_close_expected_cl_trid(const epp_client_event *event,
                                                        const char **out_ptr,
                                                        size_t *out_len);
@@ -2490,6 +2620,7 @@ epp_result epp_client_event_get_close_expected_cl_trid(const epp_client_event *e
  * Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
  * clTRID the response carried.
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_close_received_cl_trid(const epp_client_event *event,
                                                        const char **out_ptr,
                                                        size_t *out_len);
@@ -2498,6 +2629,7 @@ epp_result epp_client_event_get_close_received_cl_trid(const epp_client_event *e
  * Closed event: the close reason as English text for logs (for a
  * malformed frame, what is wrong with it).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_close_reason_text(const epp_client_event *event,
                                                   const char **out_ptr,
                                                   size_t *out_len);
@@ -2506,13 +2638,16 @@ epp_result epp_client_event_get_close_reason_text(const epp_client_event *event,
  * Closed event: writes to `*out_count` how many commands were given and
  * never answered (written or still waiting).
  */
-epp_result epp_client_event_get_unanswered_count(const epp_client_event *event, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_client_event_get_unanswered_count(const epp_client_event *event,
+                                                 size_t *out_count);
 
 /**
  * Closed event: writes to `*out_command` the unanswered command at
  * `index` (oldest first), borrowed from the event (valid until the event
  * is freed; never free it).
  */
+EPP_NODISCARD
 epp_result epp_client_event_get_unanswered(const epp_client_event *event,
                                            size_t index,
                                            const epp_client_command **out_command);
@@ -2527,6 +2662,7 @@ epp_result epp_client_event_get_unanswered(const epp_client_event *event,
  * On success `*out_builder` receives a builder to free with
  * `epp_config_builder_free`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_new(const char *server_id,
                                   size_t server_id_len,
                                   epp_config_builder **out_builder);
@@ -2541,6 +2677,7 @@ void epp_config_builder_free(epp_config_builder *builder);
  * Offers a protocol version. The first call replaces the default list
  * (1.0); later calls add to it. Only "1.0" exists.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_version(epp_config_builder *builder,
                                           const char *version,
                                           size_t version_len);
@@ -2549,6 +2686,7 @@ epp_result epp_config_builder_add_version(epp_config_builder *builder,
  * Offers a language (an RFC 5646 tag such as "en"); "en" alone is offered
  * if none is added.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_language(epp_config_builder *builder,
                                            const char *lang,
                                            size_t lang_len);
@@ -2558,6 +2696,7 @@ epp_result epp_config_builder_add_language(epp_config_builder *builder,
  * "urn:ietf:params:xml:ns:domain-1.0"). At least one is required; at most
  * 64 are supported.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_object_uri(epp_config_builder *builder,
                                              const char *uri,
                                              size_t uri_len);
@@ -2565,6 +2704,7 @@ epp_result epp_config_builder_add_object_uri(epp_config_builder *builder,
 /**
  * Offers an extension URI (`<extURI>`); at most 64 are supported.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_extension_uri(epp_config_builder *builder,
                                                 const char *uri,
                                                 size_t uri_len);
@@ -2577,6 +2717,7 @@ epp_result epp_config_builder_add_extension_uri(epp_config_builder *builder,
  * bits); whether the values make sense together is checked by
  * `epp_config_builder_build`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_set_limit(epp_config_builder *builder,
                                         epp_limit limit,
                                         uint64_t value);
@@ -2584,7 +2725,9 @@ epp_result epp_config_builder_set_limit(epp_config_builder *builder,
 /**
  * Sets the DCP `<access>` (default `EPP_DCP_ACCESS_ALL`).
  */
-epp_result epp_config_builder_set_dcp_access(epp_config_builder *builder, epp_dcp_access access);
+EPP_NODISCARD
+epp_result epp_config_builder_set_dcp_access(epp_config_builder *builder,
+                                             epp_dcp_access access);
 
 /**
  * Adds a DCP `<statement>`. The first call replaces the default
@@ -2592,6 +2735,7 @@ epp_result epp_config_builder_set_dcp_access(epp_config_builder *builder, epp_dc
  * of flags (unknown bits are `EPP_RESULT_INVALID_ARGUMENT`); a statement
  * needs at least one of each, checked by `epp_config_builder_build`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_dcp_statement(epp_config_builder *builder,
                                                 epp_dcp_purposes purposes,
                                                 epp_dcp_recipients recipients,
@@ -2603,6 +2747,7 @@ epp_result epp_config_builder_add_dcp_statement(epp_config_builder *builder,
  * (`EPP_RESULT_NOT_APPLICABLE` when none was added). The description is
  * 1 to 255 characters, checked by `epp_config_builder_build`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_add_dcp_ours_description(epp_config_builder *builder,
                                                        const char *description,
                                                        size_t description_len);
@@ -2611,13 +2756,16 @@ epp_result epp_config_builder_add_dcp_ours_description(epp_config_builder *build
  * Sets the DCP `<expiry><absolute>`: the policy expires at `at_ms` (Unix
  * time in milliseconds). Replaces any expiry set before.
  */
-epp_result epp_config_builder_set_dcp_expiry_absolute(epp_config_builder *builder, uint64_t at_ms);
+EPP_NODISCARD
+epp_result epp_config_builder_set_dcp_expiry_absolute(epp_config_builder *builder,
+                                                      uint64_t at_ms);
 
 /**
  * Sets the DCP `<expiry><relative>`: the policy expires `after_ms`
  * milliseconds after the greeting (sent in whole seconds, rounded down).
  * Replaces any expiry set before.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_set_dcp_expiry_relative(epp_config_builder *builder,
                                                       uint64_t after_ms);
 
@@ -2626,6 +2774,7 @@ epp_result epp_config_builder_set_dcp_expiry_relative(epp_config_builder *builde
  * first such characters of the server id). svTRIDs are
  * `prefix-epoch-sequence`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_set_sv_trid_prefix(epp_config_builder *builder,
                                                  const char *prefix,
                                                  size_t prefix_len);
@@ -2637,14 +2786,18 @@ epp_result epp_config_builder_set_sv_trid_prefix(epp_config_builder *builder,
  * process modulo 1000 (so that two servers started in the same
  * millisecond differ).
  */
-epp_result epp_config_builder_set_sv_trid_epoch(epp_config_builder *builder, uint64_t epoch);
+EPP_NODISCARD
+epp_result epp_config_builder_set_sv_trid_epoch(epp_config_builder *builder,
+                                                uint64_t epoch);
 
 /**
  * Keeps a record of every response for the host to read with
  * `epp_session_poll_transaction`, for per-command log lines (default
  * off).
  */
-epp_result epp_config_builder_set_transaction_log(epp_config_builder *builder, bool on);
+EPP_NODISCARD
+epp_result epp_config_builder_set_transaction_log(epp_config_builder *builder,
+                                                  bool on);
 
 /**
  * Offers RFC 9038 (unhandled namespaces) when `on` (default off): the
@@ -2654,7 +2807,9 @@ epp_result epp_config_builder_set_transaction_log(epp_config_builder *builder, b
  * `<resData>`, `<extension>`, a poll message's `<msg>`, security events)
  * is moved into `<extValue>` either way.
  */
-epp_result epp_config_builder_set_unhandled_namespaces(epp_config_builder *builder, bool on);
+EPP_NODISCARD
+epp_result epp_config_builder_set_unhandled_namespaces(epp_config_builder *builder,
+                                                       bool on);
 
 /**
  * Offers RFC 8807 (login security): the greeting lists
@@ -2678,6 +2833,7 @@ epp_result epp_config_builder_set_unhandled_namespaces(epp_config_builder *build
  * Adding the RFC 8807 URI with `epp_config_builder_add_extension_uri`
  * instead is refused by `epp_config_builder_build`.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_set_login_security(epp_config_builder *builder,
                                                  size_t min_password_len,
                                                  size_t max_password_len);
@@ -2688,13 +2844,16 @@ epp_result epp_config_builder_set_login_security(epp_config_builder *builder,
  * may build again. `EPP_RESULT_INVALID_CONFIG` when a setting is not
  * acceptable: `epp_config_builder_get_last_error` says which and why.
  */
-epp_result epp_config_builder_build(epp_config_builder *builder, epp_config **out_config);
+EPP_NODISCARD
+epp_result epp_config_builder_build(epp_config_builder *builder,
+                                    epp_config **out_config);
 
 /**
  * Why the last `epp_config_builder_build` on this builder failed, as
  * UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
  * never called. Valid until the next call given this builder.
  */
+EPP_NODISCARD
 epp_result epp_config_builder_get_last_error(const epp_config_builder *builder,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -2711,7 +2870,9 @@ void epp_config_free(epp_config *config);
  * 2502 and its session closes. On success `*out_sessions` receives a counter to
  * free with `epp_registrar_sessions_free`.
  */
-epp_result epp_registrar_sessions_new(size_t max_per_client, epp_registrar_sessions **out_sessions);
+EPP_NODISCARD
+epp_result epp_registrar_sessions_new(size_t max_per_client,
+                                      epp_registrar_sessions **out_sessions);
 
 /**
  * Frees a counter (NULL is ignored). Servers it is attached to keep their
@@ -2723,6 +2884,7 @@ void epp_registrar_sessions_free(epp_registrar_sessions *sessions);
  * Writes to `*out_count` how many logged-in sessions the registrar `client_id`
  * has now. Safe to call from any thread at any time.
  */
+EPP_NODISCARD
 epp_result epp_registrar_sessions_count(const epp_registrar_sessions *sessions,
                                         const char *client_id,
                                         size_t client_id_len,
@@ -2731,6 +2893,7 @@ epp_result epp_registrar_sessions_count(const epp_registrar_sessions *sessions,
 /**
  * Writes to `*out_max` the limit per registrar the counter was made with.
  */
+EPP_NODISCARD
 epp_result epp_registrar_sessions_get_max_per_client(const epp_registrar_sessions *sessions,
                                                      size_t *out_max);
 
@@ -2743,6 +2906,7 @@ epp_result epp_registrar_sessions_get_max_per_client(const epp_registrar_session
  * `sessions`: both may be freed afterwards. On success `*out_server`
  * receives a server to free with `epp_server_free`.
  */
+EPP_NODISCARD
 epp_result epp_server_new(const epp_config *config,
                           uint64_t now_ms,
                           const epp_registrar_sessions *sessions,
@@ -2761,7 +2925,7 @@ void epp_server_free(epp_server *server);
  * supported objects, the default limits. On success `*out_builder`
  * receives a builder to free with `epp_etp_config_builder_free`.
  */
-epp_result epp_etp_config_builder_new(epp_etp_config_builder **out_builder);
+EPP_NODISCARD epp_result epp_etp_config_builder_new(epp_etp_config_builder **out_builder);
 
 /**
  * Frees a builder (NULL is ignored). Configs built from it are not
@@ -2772,6 +2936,7 @@ void epp_etp_config_builder_free(epp_etp_config_builder *builder);
 /**
  * Sets the `applicationName` sent in OpenSession.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_set_application_name(epp_etp_config_builder *builder,
                                                        const char *name,
                                                        size_t name_len);
@@ -2779,6 +2944,7 @@ epp_result epp_etp_config_builder_set_application_name(epp_etp_config_builder *b
 /**
  * Sets the `applicationVersion` sent in OpenSession.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_set_application_version(epp_etp_config_builder *builder,
                                                           const char *version,
                                                           size_t version_len);
@@ -2794,6 +2960,7 @@ epp_result epp_etp_config_builder_set_application_version(epp_etp_config_builder
  * `epp_etp_config_builder_build`: 1 to 64 protocols, none Core (0) or
  * negative, none twice, no empty role.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_protocol(epp_etp_config_builder *builder,
                                                int32_t protocol,
                                                int32_t major,
@@ -2809,6 +2976,7 @@ epp_result epp_etp_config_builder_add_protocol(epp_etp_config_builder *builder,
  * (`EPP_RESULT_NOT_APPLICABLE` when none was added). Capabilities are
  * sent in OpenSession's `protocolCapabilities` in the order added.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_null(epp_etp_config_builder *builder,
                                                       const char *name,
                                                       size_t name_len);
@@ -2817,6 +2985,7 @@ epp_result epp_etp_config_builder_add_capability_null(epp_etp_config_builder *bu
  * Adds the capability `name` with a boolean value to the protocol added
  * last (as `epp_etp_config_builder_add_capability_null`).
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_boolean(epp_etp_config_builder *builder,
                                                          const char *name,
                                                          size_t name_len,
@@ -2826,6 +2995,7 @@ epp_result epp_etp_config_builder_add_capability_boolean(epp_etp_config_builder 
  * Adds the capability `name` with an int (32-bit) value to the protocol
  * added last (as `epp_etp_config_builder_add_capability_null`).
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_int(epp_etp_config_builder *builder,
                                                      const char *name,
                                                      size_t name_len,
@@ -2835,6 +3005,7 @@ epp_result epp_etp_config_builder_add_capability_int(epp_etp_config_builder *bui
  * Adds the capability `name` with a long (64-bit) value to the protocol
  * added last (as `epp_etp_config_builder_add_capability_null`).
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_long(epp_etp_config_builder *builder,
                                                       const char *name,
                                                       size_t name_len,
@@ -2844,6 +3015,7 @@ epp_result epp_etp_config_builder_add_capability_long(epp_etp_config_builder *bu
  * Adds the capability `name` with a double value to the protocol added
  * last (as `epp_etp_config_builder_add_capability_null`).
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_double(epp_etp_config_builder *builder,
                                                         const char *name,
                                                         size_t name_len,
@@ -2853,6 +3025,7 @@ epp_result epp_etp_config_builder_add_capability_double(epp_etp_config_builder *
  * Adds the capability `name` with a string value to the protocol added
  * last (as `epp_etp_config_builder_add_capability_null`).
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_capability_string(epp_etp_config_builder *builder,
                                                         const char *name,
                                                         size_t name_len,
@@ -2863,6 +3036,7 @@ epp_result epp_etp_config_builder_add_capability_string(epp_etp_config_builder *
  * Adds a data object (for example "witsml14.well") to the
  * `supportedObjects` sent in OpenSession, after those already added.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_add_supported_object(epp_etp_config_builder *builder,
                                                        const char *object,
                                                        size_t object_len);
@@ -2873,6 +3047,7 @@ epp_result epp_etp_config_builder_add_supported_object(epp_etp_config_builder *b
  * does not fit in a `size_t`; a limit of 0 is refused by
  * `epp_etp_config_builder_build`.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_set_limit(epp_etp_config_builder *builder,
                                             epp_etp_limit limit,
                                             uint64_t value);
@@ -2884,6 +3059,7 @@ epp_result epp_etp_config_builder_set_limit(epp_etp_config_builder *builder,
  * setting is not acceptable: `epp_etp_config_builder_get_last_error` says
  * which and why.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_build(epp_etp_config_builder *builder,
                                         epp_etp_config **out_config);
 
@@ -2892,6 +3068,7 @@ epp_result epp_etp_config_builder_build(epp_etp_config_builder *builder,
  * UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
  * never called. Valid until the next call given this builder.
  */
+EPP_NODISCARD
 epp_result epp_etp_config_builder_get_last_error(const epp_etp_config_builder *builder,
                                                  const char **out_ptr,
                                                  size_t *out_len);
@@ -2913,6 +3090,7 @@ void epp_etp_config_free(epp_etp_config *config);
  * message. On success `*out_session` receives a session to free with
  * `epp_etp_session_free`.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_new(const epp_etp_config *config,
                                const uint8_t *session_id,
                                epp_etp_session **out_session);
@@ -2943,7 +3121,10 @@ void epp_etp_session_free(epp_etp_session *session);
  *   `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT` (the host read on although
  *   `epp_etp_session_wants_input` said false).
  */
-epp_result epp_etp_session_feed_message(epp_etp_session *session, const uint8_t *data, size_t len);
+EPP_NODISCARD
+epp_result epp_etp_session_feed_message(epp_etp_session *session,
+                                        const uint8_t *data,
+                                        size_t len);
 
 /**
  * Writes to `*out_wants` whether the host should read more from the
@@ -2954,14 +3135,18 @@ epp_result epp_etp_session_feed_message(epp_etp_session *session, const uint8_t 
  * again after every call that changes the session (answers and consumed
  * output make room).
  */
-epp_result epp_etp_session_wants_input(const epp_etp_session *session, bool *out_wants);
+EPP_NODISCARD
+epp_result epp_etp_session_wants_input(const epp_etp_session *session,
+                                       bool *out_wants);
 
 /**
  * Writes to `*out_len` how many bytes of messages fed with
  * `epp_etp_session_feed_message` the session holds and has not handled
  * yet.
  */
-epp_result epp_etp_session_get_buffered_input(const epp_etp_session *session, size_t *out_len);
+EPP_NODISCARD
+epp_result epp_etp_session_get_buffered_input(const epp_etp_session *session,
+                                              size_t *out_len);
 
 /**
  * Tells the session the WebSocket closed (or the client went away). It
@@ -2971,7 +3156,7 @@ epp_result epp_etp_session_get_buffered_input(const epp_etp_session *session, si
  * `EPP_RESULT_INPUT_AFTER_EOF`. Nothing happens once the session has
  * ended.
  */
-epp_result epp_etp_session_handle_eof(epp_etp_session *session);
+EPP_NODISCARD epp_result epp_etp_session_handle_eof(epp_etp_session *session);
 
 /**
  * take-output: writes to `*out_ptr` and `*out_len` the next message to
@@ -2981,6 +3166,7 @@ epp_result epp_etp_session_handle_eof(epp_etp_session *session);
  * `epp_etp_session_consume_output`. Peeking again without consuming gives
  * the same message.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_peek_output(const epp_etp_session *session,
                                        const uint8_t **out_ptr,
                                        size_t *out_len);
@@ -2990,12 +3176,14 @@ epp_result epp_etp_session_peek_output(const epp_etp_session *session,
  * which may let the session handle input it holds: poll the queue again.
  * `EPP_RESULT_NOT_APPLICABLE` when no message is pending.
  */
-epp_result epp_etp_session_consume_output(epp_etp_session *session);
+EPP_NODISCARD epp_result epp_etp_session_consume_output(epp_etp_session *session);
 
 /**
  * Writes to `*out_count` how many messages wait to be sent.
  */
-epp_result epp_etp_session_get_pending_output(const epp_etp_session *session, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_etp_session_get_pending_output(const epp_etp_session *session,
+                                              size_t *out_count);
 
 /**
  * poll-queue: takes the next request or news for the host, in the order
@@ -3004,7 +3192,9 @@ epp_result epp_etp_session_get_pending_output(const epp_etp_session *session, si
  * `epp_etp_request_free`; answer those with an id through this session.
  * Poll after every feed, answer and consumed message.
  */
-epp_result epp_etp_session_poll_queue(epp_etp_session *session, epp_etp_request **out_request);
+EPP_NODISCARD
+epp_result epp_etp_session_poll_queue(epp_etp_session *session,
+                                      epp_etp_request **out_request);
 
 /**
  * Sends a message answering request `request_id` (an
@@ -3019,6 +3209,7 @@ epp_result epp_etp_session_poll_queue(epp_etp_session *session, epp_etp_request 
  * `EPP_RESULT_ALREADY_ANSWERED` (finished) or `EPP_RESULT_SESSION_CLOSED`
  * (the session has ended).
  */
+EPP_NODISCARD
 epp_result epp_etp_session_respond(epp_etp_session *session,
                                    uint64_t request_id,
                                    int32_t message_type,
@@ -3033,6 +3224,7 @@ epp_result epp_etp_session_respond(epp_etp_session *session,
  * it; finishes the request. For a RenewSecurityToken this refuses the
  * token. Fails as `epp_etp_session_respond` does.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_raise(epp_etp_session *session,
                                  uint64_t request_id,
                                  int32_t error_code,
@@ -3045,7 +3237,7 @@ epp_result epp_etp_session_raise(epp_etp_session *session,
  * the end of the parts already sent. Fails as `epp_etp_session_respond`
  * does.
  */
-epp_result epp_etp_session_finish(epp_etp_session *session, uint64_t request_id);
+EPP_NODISCARD epp_result epp_etp_session_finish(epp_etp_session *session, uint64_t request_id);
 
 /**
  * Ends the session with CloseSession, sent after the messages already
@@ -3055,6 +3247,7 @@ epp_result epp_etp_session_finish(epp_etp_session *session, uint64_t request_id)
  * item follows; the session is closed once every message is consumed.
  * `EPP_RESULT_SESSION_CLOSED` once the session has ended.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_close_session(epp_etp_session *session,
                                          const char *reason,
                                          size_t reason_len);
@@ -3065,11 +3258,12 @@ epp_result epp_etp_session_close_session(epp_etp_session *session,
  * `epp_etp_session_is_finished` becomes true. Nothing happens once the
  * session is closed.
  */
-epp_result epp_etp_session_close(epp_etp_session *session);
+EPP_NODISCARD epp_result epp_etp_session_close(epp_etp_session *session);
 
 /**
  * Writes the session's state to `*out_state`.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_get_state(const epp_etp_session *session,
                                      epp_etp_session_state *out_state);
 
@@ -3077,18 +3271,23 @@ epp_result epp_etp_session_get_state(const epp_etp_session *session,
  * Writes to `*out_finished` whether the WebSocket should be closed now:
  * the session has ended and every message it sent has been consumed.
  */
-epp_result epp_etp_session_is_finished(const epp_etp_session *session, bool *out_finished);
+EPP_NODISCARD
+epp_result epp_etp_session_is_finished(const epp_etp_session *session,
+                                       bool *out_finished);
 
 /**
  * Writes to `*out_count` how many requests were handed out (or are
  * queued) and not yet finished.
  */
-epp_result epp_etp_session_get_outstanding(const epp_etp_session *session, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_etp_session_get_outstanding(const epp_etp_session *session,
+                                           size_t *out_count);
 
 /**
  * Writes to `*out_reason` why the session ended or is ending;
  * `EPP_ETP_CLOSE_REASON_NONE` while it is open.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_get_close_reason(const epp_etp_session *session,
                                             epp_etp_close_reason *out_reason);
 
@@ -3096,6 +3295,7 @@ epp_result epp_etp_session_get_close_reason(const epp_etp_session *session,
  * The close reason as English text for logs; (NULL, 0) while the session
  * is open. Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_get_close_reason_text(const epp_etp_session *session,
                                                  const char **out_ptr,
                                                  size_t *out_len);
@@ -3108,6 +3308,7 @@ epp_result epp_etp_session_get_close_reason_text(const epp_etp_session *session,
  * Works on a poisoned session (the panic's text). Valid until the next
  * call given this session.
  */
+EPP_NODISCARD
 epp_result epp_etp_session_get_last_error(const epp_etp_session *session,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -3121,18 +3322,21 @@ void epp_etp_request_free(epp_etp_request *request);
 /**
  * Writes the item's kind to `*out_kind`.
  */
-epp_result epp_etp_request_get_kind(const epp_etp_request *request, epp_etp_request_kind *out_kind);
+EPP_NODISCARD
+epp_result epp_etp_request_get_kind(const epp_etp_request *request,
+                                    epp_etp_request_kind *out_kind);
 
 /**
  * Message or renew-token: writes to `*out_id` the id to answer with
  * (unique within its session, never reused).
  */
-epp_result epp_etp_request_get_id(const epp_etp_request *request, uint64_t *out_id);
+EPP_NODISCARD epp_result epp_etp_request_get_id(const epp_etp_request *request, uint64_t *out_id);
 
 /**
  * Every kind but session end: writes to `*out_header` the header of the
  * client's message (for opened, its RequestSession).
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_header(const epp_etp_request *request,
                                       epp_etp_message_header *out_header);
 
@@ -3141,6 +3345,7 @@ epp_result epp_etp_request_get_header(const epp_etp_request *request,
  * type name, not decoded by libepp; possibly empty (length 0, with a
  * non-NULL pointer).
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_body(const epp_etp_request *request,
                                     const uint8_t **out_ptr,
                                     size_t *out_len);
@@ -3148,6 +3353,7 @@ epp_result epp_etp_request_get_body(const epp_etp_request *request,
 /**
  * Renew-token: the new security token (never log it).
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_token(const epp_etp_request *request,
                                      const char **out_ptr,
                                      size_t *out_len);
@@ -3155,6 +3361,7 @@ epp_result epp_etp_request_get_token(const epp_etp_request *request,
 /**
  * Opened: the client's `applicationName`.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_application_name(const epp_etp_request *request,
                                                 const char **out_ptr,
                                                 size_t *out_len);
@@ -3162,6 +3369,7 @@ epp_result epp_etp_request_get_application_name(const epp_etp_request *request,
 /**
  * Opened: the client's `applicationVersion`.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_application_version(const epp_etp_request *request,
                                                    const char **out_ptr,
                                                    size_t *out_len);
@@ -3169,7 +3377,9 @@ epp_result epp_etp_request_get_application_version(const epp_etp_request *reques
 /**
  * Opened: how many protocols were negotiated (at least one).
  */
-epp_result epp_etp_request_get_protocol_count(const epp_etp_request *request, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_etp_request_get_protocol_count(const epp_etp_request *request,
+                                              size_t *out_count);
 
 /**
  * Opened: the negotiated protocol at `index` (below
@@ -3178,6 +3388,7 @@ epp_result epp_etp_request_get_protocol_count(const epp_etp_request *request, si
  * `*out_version`, the role the server plays to `(*out_role,
  * *out_role_len)`.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_protocol(const epp_etp_request *request,
                                         size_t index,
                                         int32_t *out_protocol,
@@ -3188,6 +3399,7 @@ epp_result epp_etp_request_get_protocol(const epp_etp_request *request,
 /**
  * Opened: how many `supportedObjects` the client listed.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_supported_object_count(const epp_etp_request *request,
                                                       size_t *out_count);
 
@@ -3195,6 +3407,7 @@ epp_result epp_etp_request_get_supported_object_count(const epp_etp_request *req
  * Opened: the client's supported object at `index` (below
  * `epp_etp_request_get_supported_object_count`).
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_supported_object(const epp_etp_request *request,
                                                 size_t index,
                                                 const char **out_ptr,
@@ -3203,11 +3416,14 @@ epp_result epp_etp_request_get_supported_object(const epp_etp_request *request,
 /**
  * Peer exception: writes the client's `errorCode` to `*out_code`.
  */
-epp_result epp_etp_request_get_error_code(const epp_etp_request *request, int32_t *out_code);
+EPP_NODISCARD
+epp_result epp_etp_request_get_error_code(const epp_etp_request *request,
+                                          int32_t *out_code);
 
 /**
  * Peer exception: the client's `errorMessage`.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_error_message(const epp_etp_request *request,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -3215,6 +3431,7 @@ epp_result epp_etp_request_get_error_message(const epp_etp_request *request,
 /**
  * Session end: writes why the session ended to `*out_reason`.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_close_reason(const epp_etp_request *request,
                                             epp_etp_close_reason *out_reason);
 
@@ -3222,6 +3439,7 @@ epp_result epp_etp_request_get_close_reason(const epp_etp_request *request,
  * Session end: the reason the client gave in its CloseSession; (NULL, 0)
  * when it gave none or the session ended otherwise.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_close_message(const epp_etp_request *request,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -3229,6 +3447,7 @@ epp_result epp_etp_request_get_close_message(const epp_etp_request *request,
 /**
  * Session end: the close reason as English text for logs.
  */
+EPP_NODISCARD
 epp_result epp_etp_request_get_close_reason_text(const epp_etp_request *request,
                                                  const char **out_ptr,
                                                  size_t *out_len);
@@ -3242,19 +3461,22 @@ void epp_request_free(epp_request *request);
 /**
  * Writes the request's kind to `*out_kind`.
  */
-epp_result epp_request_get_kind(const epp_request *request, epp_request_kind *out_kind);
+EPP_NODISCARD
+epp_result epp_request_get_kind(const epp_request *request,
+                                epp_request_kind *out_kind);
 
 /**
  * Writes to `*out_id` the id to answer the request with: unique within its
  * session, never reused. Every kind but `EPP_REQUEST_KIND_SESSION_END`.
  */
-epp_result epp_request_get_id(const epp_request *request, uint64_t *out_id);
+EPP_NODISCARD epp_result epp_request_get_id(const epp_request *request, uint64_t *out_id);
 
 /**
  * Login: the `<clID>` to authenticate. Poll, poll ack, command or
  * extension: the logged-in client (the `<clID>` of its login) the request
  * comes from.
  */
+EPP_NODISCARD
 epp_result epp_request_get_client_id(const epp_request *request,
                                      const char **out_ptr,
                                      size_t *out_len);
@@ -3262,6 +3484,7 @@ epp_result epp_request_get_client_id(const epp_request *request,
 /**
  * Login: the `<pw>`. Never log it.
  */
+EPP_NODISCARD
 epp_result epp_request_get_password(const epp_request *request,
                                     const char **out_ptr,
                                     size_t *out_len);
@@ -3270,6 +3493,7 @@ epp_result epp_request_get_password(const epp_request *request,
  * Login: the `<newPW>` to set if the login succeeds; (NULL, 0) when the
  * client sent none.
  */
+EPP_NODISCARD
 epp_result epp_request_get_new_password(const epp_request *request,
                                         const char **out_ptr,
                                         size_t *out_len);
@@ -3277,16 +3501,22 @@ epp_result epp_request_get_new_password(const epp_request *request,
 /**
  * Login: the `<options><lang>` (one the server offers).
  */
-epp_result epp_request_get_lang(const epp_request *request, const char **out_ptr, size_t *out_len);
+EPP_NODISCARD
+epp_result epp_request_get_lang(const epp_request *request,
+                                const char **out_ptr,
+                                size_t *out_len);
 
 /**
  * Login: how many `<svcs><objURI>` the client asked for.
  */
-epp_result epp_request_get_obj_uri_count(const epp_request *request, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_request_get_obj_uri_count(const epp_request *request,
+                                         size_t *out_count);
 
 /**
  * Login: the `<objURI>` at `index` (below `epp_request_get_obj_uri_count`).
  */
+EPP_NODISCARD
 epp_result epp_request_get_obj_uri(const epp_request *request,
                                    size_t index,
                                    const char **out_ptr,
@@ -3297,12 +3527,15 @@ epp_result epp_request_get_obj_uri(const epp_request *request,
  * or extension: how many children its `<extension>` has (their namespace
  * URIs, in order, each one the client logged in with).
  */
-epp_result epp_request_get_ext_uri_count(const epp_request *request, size_t *out_count);
+EPP_NODISCARD
+epp_result epp_request_get_ext_uri_count(const epp_request *request,
+                                         size_t *out_count);
 
 /**
  * Login, command or extension: the extension URI at `index` (below
  * `epp_request_get_ext_uri_count`).
  */
+EPP_NODISCARD
 epp_result epp_request_get_ext_uri(const epp_request *request,
                                    size_t index,
                                    const char **out_ptr,
@@ -3316,6 +3549,7 @@ epp_result epp_request_get_ext_uri(const epp_request *request,
  * offering RFC 8807, `<loginSec:loginSec>` is not among them: it is read
  * into the password getters and the user agent.
  */
+EPP_NODISCARD
 epp_result epp_request_get_extension_xml(const epp_request *request,
                                          const char **out_ptr,
                                          size_t *out_len);
@@ -3325,7 +3559,18 @@ epp_result epp_request_get_extension_xml(const epp_request *request,
  * valid one; (NULL, 0) otherwise. libepp echoes it in the response. (An
  * extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
  */
+EPP_NODISCARD
 epp_result epp_request_get_client_transaction_id(const epp_request *request,
+                                                 const char **out_ptr,
+                                                 size_t *out_len);
+
+/**
+ * Login, poll, poll ack, command or extension: the svTRID the response to
+ * this request will carry (libepp sets it aside when it reads the frame),
+ * for the host's own transaction records. (A session end has none:
+ * `EPP_RESULT_NOT_APPLICABLE`.)
+ */
+epp_result epp_request_get_server_transaction_id(const epp_request *request,
                                                  const char **out_ptr,
                                                  size_t *out_len);
 
@@ -3336,6 +3581,7 @@ epp_result epp_request_get_client_transaction_id(const epp_request *request,
  * server offering RFC 8807 (`epp_config_builder_set_login_security`)
  * reads it. A user agent has at least one of app, tech and os.
  */
+EPP_NODISCARD
 epp_result epp_request_get_user_agent_app(const epp_request *request,
                                           const char **out_ptr,
                                           size_t *out_len);
@@ -3345,6 +3591,7 @@ epp_result epp_request_get_user_agent_app(const epp_request *request,
  * and its version, such as "Vendor Java 11.0.6"); (NULL, 0) when the
  * client did not say.
  */
+EPP_NODISCARD
 epp_result epp_request_get_user_agent_tech(const epp_request *request,
                                            const char **out_ptr,
                                            size_t *out_len);
@@ -3353,6 +3600,7 @@ epp_result epp_request_get_user_agent_tech(const epp_request *request,
  * Login: the `<loginSec:os>` of the RFC 8807 user agent (the operating
  * system and its version); (NULL, 0) when the client did not say.
  */
+EPP_NODISCARD
 epp_result epp_request_get_user_agent_os(const epp_request *request,
                                          const char **out_ptr,
                                          size_t *out_len);
@@ -3361,23 +3609,28 @@ epp_result epp_request_get_user_agent_os(const epp_request *request,
  * Poll ack: the `msgID` of the message to remove (message ids are
  * numeric; libepp answers a non-numeric one itself).
  */
-epp_result epp_request_get_message_id(const epp_request *request, uint64_t *out_id);
+EPP_NODISCARD epp_result epp_request_get_message_id(const epp_request *request, uint64_t *out_id);
 
 /**
  * Command: the verb.
  */
-epp_result epp_request_get_command_verb(const epp_request *request, epp_command_verb *out_verb);
+EPP_NODISCARD
+epp_result epp_request_get_command_verb(const epp_request *request,
+                                        epp_command_verb *out_verb);
 
 /**
  * Command: the transfer `op`; `EPP_TRANSFER_OP_NONE` unless the verb is
  * `EPP_COMMAND_VERB_TRANSFER`.
  */
-epp_result epp_request_get_transfer_op(const epp_request *request, epp_transfer_op *out_op);
+EPP_NODISCARD
+epp_result epp_request_get_transfer_op(const epp_request *request,
+                                       epp_transfer_op *out_op);
 
 /**
  * Command: the namespace URI of the object element (for example
  * "urn:ietf:params:xml:ns:domain-1.0"), one the client logged in with.
  */
+EPP_NODISCARD
 epp_result epp_request_get_object_uri(const epp_request *request,
                                       const char **out_ptr,
                                       size_t *out_len);
@@ -3387,6 +3640,7 @@ epp_result epp_request_get_object_uri(const epp_request *request,
  * `<domain:check ...>...</domain:check>`) with the namespace declarations
  * it inherits added, so it parses alone.
  */
+EPP_NODISCARD
 epp_result epp_request_get_object_xml(const epp_request *request,
                                       const char **out_ptr,
                                       size_t *out_len);
@@ -3394,13 +3648,16 @@ epp_result epp_request_get_object_xml(const epp_request *request,
 /**
  * Session end: why the session ended.
  */
-epp_result epp_request_get_close_reason(const epp_request *request, epp_close_reason *out_reason);
+EPP_NODISCARD
+epp_result epp_request_get_close_reason(const epp_request *request,
+                                        epp_close_reason *out_reason);
 
 /**
  * Session end: a number that comes with the close reason (see
  * `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` when this reason has no
  * such number.
  */
+EPP_NODISCARD
 epp_result epp_request_get_close_detail(const epp_request *request,
                                         epp_close_detail which,
                                         uint64_t *out_value);
@@ -3409,6 +3666,7 @@ epp_result epp_request_get_close_detail(const epp_request *request,
  * Session end: the close reason as English text for logs (for example
  * "frame length 9999999 outside 5..=262144").
  */
+EPP_NODISCARD
 epp_result epp_request_get_close_reason_text(const epp_request *request,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -3420,7 +3678,7 @@ epp_result epp_request_get_close_reason_text(const epp_request *request,
  * 25xx code closes the session once the response is written. On success
  * `*out_response` receives a response to free with `epp_response_free`.
  */
-epp_result epp_response_new(uint16_t result_code, epp_response **out_response);
+EPP_NODISCARD epp_result epp_response_new(uint16_t result_code, epp_response **out_response);
 
 /**
  * Frees a response (NULL is ignored).
@@ -3432,32 +3690,42 @@ void epp_response_free(epp_response *response);
  * `epp_response_set_message`, `_set_lang`, `_add_value` and
  * `_add_ext_value` calls that follow apply to it.
  */
-epp_result epp_response_add_result(epp_response *response, uint16_t result_code);
+EPP_NODISCARD epp_result epp_response_add_result(epp_response *response, uint16_t result_code);
 
 /**
  * Sets the `<msg>` text of the last result added (instead of the code's
  * standard text).
  */
-epp_result epp_response_set_message(epp_response *response, const char *text, size_t text_len);
+EPP_NODISCARD
+epp_result epp_response_set_message(epp_response *response,
+                                    const char *text,
+                                    size_t text_len);
 
 /**
  * Sets the `<msg lang>` of the last result added (default "en"); checked
  * to be a language tag when the response is used.
  */
-epp_result epp_response_set_lang(epp_response *response, const char *lang, size_t lang_len);
+EPP_NODISCARD
+epp_result epp_response_set_lang(epp_response *response,
+                                 const char *lang,
+                                 size_t lang_len);
 
 /**
  * Adds a `<value>` holding one XML element (for example
  * `<domain:name xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">x</domain:name>`)
  * to the last result added; checked when the response is used.
  */
-epp_result epp_response_add_value(epp_response *response, const char *xml, size_t xml_len);
+EPP_NODISCARD
+epp_result epp_response_add_value(epp_response *response,
+                                  const char *xml,
+                                  size_t xml_len);
 
 /**
  * Adds an `<extValue>` to the last result added: `<value>` holding one XML
  * element (checked when the response is used) and a plain-text
  * `<reason>`.
  */
+EPP_NODISCARD
 epp_result epp_response_add_ext_value(epp_response *response,
                                       const char *xml,
                                       size_t xml_len,
@@ -3468,13 +3736,19 @@ epp_result epp_response_add_ext_value(epp_response *response,
  * Sets the `<resData>` content: a sequence of namespaced XML elements,
  * checked when the response is used; (NULL, 0) removes it.
  */
-epp_result epp_response_set_res_data(epp_response *response, const char *xml, size_t xml_len);
+EPP_NODISCARD
+epp_result epp_response_set_res_data(epp_response *response,
+                                     const char *xml,
+                                     size_t xml_len);
 
 /**
  * Sets the `<extension>` content: a sequence of namespaced XML elements,
  * checked when the response is used; (NULL, 0) removes it.
  */
-epp_result epp_response_set_extension(epp_response *response, const char *xml, size_t xml_len);
+EPP_NODISCARD
+epp_result epp_response_set_extension(epp_response *response,
+                                      const char *xml,
+                                      size_t xml_len);
 
 /**
  * Makes a service message for a poll answer: message `id` (sent as
@@ -3483,6 +3757,7 @@ epp_result epp_response_set_extension(epp_response *response, const char *xml, s
  * the human-readable `text`. On success `*out_message` receives a message to free
  * with `epp_poll_message_free`.
  */
+EPP_NODISCARD
 epp_result epp_poll_message_new(uint64_t id,
                                 uint64_t count,
                                 uint64_t queued_at_ms,
@@ -3499,13 +3774,17 @@ void epp_poll_message_free(epp_poll_message *message);
  * Sets the language of the text (`<msg lang>`, default "en"); checked to
  * be a language tag when the message is used.
  */
-epp_result epp_poll_message_set_lang(epp_poll_message *message, const char *lang, size_t lang_len);
+EPP_NODISCARD
+epp_result epp_poll_message_set_lang(epp_poll_message *message,
+                                     const char *lang,
+                                     size_t lang_len);
 
 /**
  * Sets object-specific data (`<resData>` children), passed through; an
  * element in a namespace the client did not log in with is moved into
  * `<extValue>` (RFC 9038). (NULL, 0) removes it.
  */
+EPP_NODISCARD
 epp_result epp_poll_message_set_res_data(epp_poll_message *message,
                                          const char *xml,
                                          size_t xml_len);
@@ -3514,6 +3793,7 @@ epp_result epp_poll_message_set_res_data(epp_poll_message *message,
  * Sets extension data (`<extension>` children), passed through with the
  * same RFC 9038 rule against the client's extURIs. (NULL, 0) removes it.
  */
+EPP_NODISCARD
 epp_result epp_poll_message_set_extension(epp_poll_message *message,
                                           const char *xml,
                                           size_t xml_len);
@@ -3527,7 +3807,10 @@ epp_result epp_poll_message_set_extension(epp_poll_message *message,
  * `<extValue>` (RFC 9038), as for `<resData>`. Checked when the message is
  * used. (NULL, 0) removes it.
  */
-epp_result epp_poll_message_set_msg_xml(epp_poll_message *message, const char *xml, size_t xml_len);
+EPP_NODISCARD
+epp_result epp_poll_message_set_msg_xml(epp_poll_message *message,
+                                        const char *xml,
+                                        size_t xml_len);
 
 /**
  * Makes a security event of `event_type` (an `EPP_SECURITY_EVENT_TYPE_*`
@@ -3539,6 +3822,7 @@ epp_result epp_poll_message_set_msg_xml(epp_poll_message *message, const char *x
  * when the event is used. On success `*out_event` receives an event to
  * free with `epp_security_event_free`.
  */
+EPP_NODISCARD
 epp_result epp_security_event_new(epp_security_event_type event_type,
                                   epp_security_event_level level,
                                   epp_security_event **out_event);
@@ -3553,6 +3837,7 @@ void epp_security_event_free(epp_security_event *event);
  * `EPP_RESULT_NOT_APPLICABLE` for another type. A name that is empty or
  * only whitespace is refused when the event is used.
  */
+EPP_NODISCARD
 epp_result epp_security_event_set_name(epp_security_event *event,
                                        const char *name,
                                        size_t name_len);
@@ -3563,12 +3848,15 @@ epp_result epp_security_event_set_name(epp_security_event *event,
  * unless it has a fraction (`2020-03-25T00:00:00Z`,
  * `2020-03-25T00:00:00.007Z`).
  */
-epp_result epp_security_event_set_expires_at(epp_security_event *event, uint64_t at_ms);
+EPP_NODISCARD
+epp_result epp_security_event_set_expires_at(epp_security_event *event,
+                                             uint64_t at_ms);
 
 /**
  * Sets the `value`: the cipher suite, the TLS protocol, the statistic's
  * figure. (NULL, 0) removes it.
  */
+EPP_NODISCARD
 epp_result epp_security_event_set_value(epp_security_event *event,
                                         const char *value,
                                         size_t value_len);
@@ -3578,13 +3866,16 @@ epp_result epp_security_event_set_value(epp_security_event *event,
  * milliseconds (written as an XML Schema duration: `P1D`, `PT1H30M`,
  * `PT0.5S`).
  */
-epp_result epp_security_event_set_duration(epp_security_event *event, uint64_t duration_ms);
+EPP_NODISCARD
+epp_result epp_security_event_set_duration(epp_security_event *event,
+                                           uint64_t duration_ms);
 
 /**
  * Sets the `lang` of the text (an RFC 5646 tag; checked when the event is
  * used). Without it no attribute is written (the schema's default is
  * "en"). (NULL, 0) removes it.
  */
+EPP_NODISCARD
 epp_result epp_security_event_set_lang(epp_security_event *event,
                                        const char *lang,
                                        size_t lang_len);
@@ -3593,6 +3884,7 @@ epp_result epp_security_event_set_lang(epp_security_event *event,
  * Sets the human-readable description (the element's text, such as
  * "Password expiring in a week"). (NULL, 0) removes it.
  */
+EPP_NODISCARD
 epp_result epp_security_event_set_text(epp_security_event *event,
                                        const char *text,
                                        size_t text_len);
@@ -3606,7 +3898,24 @@ epp_result epp_security_event_set_text(epp_security_event *event,
  * do not fit in `len` bytes, and `EPP_RESULT_INVALID_ARGUMENT` when
  * `result` is not an `epp_result` value; nothing is written then.
  */
-epp_result epp_result_describe(uint32_t result, char *buf, size_t len, size_t *written);
+EPP_NODISCARD
+epp_result epp_result_describe(uint32_t result,
+                               char *buf,
+                               size_t len,
+                               size_t *written);
+
+/**
+ * The text of the latest call on this thread that failed (of any libepp
+ * function returning an `epp_result`): what went wrong, naming the
+ * argument and its value for an argument error ("result_code: 1234 is
+ * not an EPP result code (RFC 5730 section 3)"), the session's detail for
+ * a session error (the same text as `epp_session_get_last_error`), else
+ * the result's description. (NULL, 0) when no call has failed on this
+ * thread. Like errno, it is only meaningful right after a call returned
+ * something other than `EPP_RESULT_OK`: successful calls leave it as it
+ * is. The text is valid until the next failed call on this thread.
+ */
+EPP_NODISCARD epp_result epp_last_error(const char **out_ptr, size_t *out_len);
 
 /**
  * session-create: makes a session of `server` for a new connection at
@@ -3615,7 +3924,10 @@ epp_result epp_result_describe(uint32_t result, char *buf, size_t len, size_t *w
  * keeps its own reference to `server`. On success `*out_session` receives
  * a session to free with `epp_session_free`.
  */
-epp_result epp_session_new(const epp_server *server, uint64_t now_ms, epp_session **out_session);
+EPP_NODISCARD
+epp_result epp_session_new(const epp_server *server,
+                           uint64_t now_ms,
+                           epp_session **out_session);
 
 /**
  * Frees a session (NULL is ignored), poisoned or not. Requests taken from
@@ -3641,6 +3953,7 @@ void epp_session_free(epp_session *session);
  *   now and the bytes held would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`
  *   (the host read on although `epp_session_wants_input` said false).
  */
+EPP_NODISCARD
 epp_result epp_session_feed_input(epp_session *session,
                                   const uint8_t *data,
                                   size_t len,
@@ -3656,14 +3969,16 @@ epp_result epp_session_feed_input(epp_session *session,
  * after every call that changes the session (answers and
  * `epp_session_consume_output` make room).
  */
-epp_result epp_session_wants_input(const epp_session *session, bool *out_wants);
+EPP_NODISCARD epp_result epp_session_wants_input(const epp_session *session, bool *out_wants);
 
 /**
  * Writes to `*out_len` how many bytes fed with `epp_session_feed_input`
  * the session holds and has not handled yet (an unfinished frame, or
  * frames waiting behind backpressure).
  */
-epp_result epp_session_get_buffered_input(const epp_session *session, size_t *out_len);
+EPP_NODISCARD
+epp_result epp_session_get_buffered_input(const epp_session *session,
+                                          size_t *out_len);
 
 /**
  * take-output: writes to `*out_ptr` and `*out_len` the bytes waiting to be sent
@@ -3672,13 +3987,16 @@ epp_result epp_session_get_buffered_input(const epp_session *session, size_t *ou
  * call given this session. Write some or all of them, then call
  * `epp_session_consume_output` with the number written.
  */
-epp_result epp_session_take_output(epp_session *session, const uint8_t **out_ptr, size_t *out_len);
+EPP_NODISCARD
+epp_result epp_session_take_output(epp_session *session,
+                                   const uint8_t **out_ptr,
+                                   size_t *out_len);
 
 /**
  * Marks the first `n` bytes of the pending output as written.
  * `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
  */
-epp_result epp_session_consume_output(epp_session *session, size_t n);
+EPP_NODISCARD epp_result epp_session_consume_output(epp_session *session, size_t n);
 
 /**
  * poll-queue: takes the next request the host must decide, in command
@@ -3687,7 +4005,7 @@ epp_result epp_session_consume_output(epp_session *session, size_t n);
  * `epp_request_free`; answer it (by id) through this session. Poll after
  * every feed and after every answer.
  */
-epp_result epp_session_poll_queue(epp_session *session, epp_request **out_request);
+EPP_NODISCARD epp_result epp_session_poll_queue(epp_session *session, epp_request **out_request);
 
 /**
  * Takes the next record of the transaction log (responses in the order
@@ -3696,7 +4014,9 @@ epp_result epp_session_poll_queue(epp_session *session, epp_request **out_reques
  * `epp_transaction_free`. At most 1024 untaken records are kept per
  * session, the oldest dropped first.
  */
-epp_result epp_session_poll_transaction(epp_session *session, epp_transaction **out_transaction);
+EPP_NODISCARD
+epp_result epp_session_poll_transaction(epp_session *session,
+                                        epp_transaction **out_transaction);
 
 /**
  * Answers a login request (`EPP_REQUEST_KIND_LOGIN`) with the host's
@@ -3707,6 +4027,7 @@ epp_result epp_session_poll_transaction(epp_session *session, epp_transaction **
  * To send RFC 8807 security events with the answer, use
  * `epp_session_answer_login_with_events`.
  */
+EPP_NODISCARD
 epp_result epp_session_answer_login(epp_session *session,
                                     uint64_t request_id,
                                     epp_login_answer answer,
@@ -3728,6 +4049,7 @@ epp_result epp_session_answer_login(epp_session *session,
  * for `password` and `certificate`, a name for `stat` and `custom`, a
  * language tag as lang.
  */
+EPP_NODISCARD
 epp_result epp_session_answer_login_with_events(epp_session *session,
                                                 uint64_t request_id,
                                                 epp_login_answer answer,
@@ -3736,18 +4058,52 @@ epp_result epp_session_answer_login_with_events(epp_session *session,
                                                 uint16_t *out_code);
 
 /**
+ * Answers a login request (`EPP_REQUEST_KIND_LOGIN`) in one call, for
+ * the common case: `accepted` true is `EPP_LOGIN_ANSWER_ACCEPTED`, false
+ * `EPP_LOGIN_ANSWER_BAD_CREDENTIALS`. `*out_logged_in` (optional: NULL
+ * when not wanted) receives whether the client is now logged in: false
+ * when refused, and also when an accepted login became 2502 because the
+ * server's `epp_registrar_sessions` had no room for the registrar. For
+ * the other answers, the code sent, or RFC 8807 events, use
+ * `epp_session_answer_login` or `epp_session_answer_login_with_events`.
+ */
+EPP_NODISCARD
+epp_result epp_session_answer_login_verdict(epp_session *session,
+                                            uint64_t request_id,
+                                            bool accepted,
+                                            bool *out_logged_in);
+
+/**
+ * Answers an object command or a protocol extension
+ * (`EPP_REQUEST_KIND_COMMAND`, `EPP_REQUEST_KIND_EXTENSION`) with a
+ * response of one result, `result_code` (an EPP result code of RFC 5730:
+ * 1000, 2201, 2303...), with the code's standard message: in one call what
+ * `epp_response_new`, `epp_session_answer_command` and
+ * `epp_response_free` do. A 25xx code closes the session once written. A
+ * code RFC 5730 does not define is `EPP_RESULT_INVALID_ARGUMENT`
+ * (`epp_session_get_last_error` and `epp_last_error` say which), and
+ * answers nothing.
+ */
+EPP_NODISCARD
+epp_result epp_session_answer_code(epp_session *session,
+                                   uint64_t request_id,
+                                   uint16_t result_code);
+
+/**
  * Answers a poll request (`EPP_REQUEST_KIND_POLL`): the client's queue is
  * empty (1300).
  */
-epp_result epp_session_answer_poll_empty(epp_session *session, uint64_t request_id);
+EPP_NODISCARD epp_result epp_session_answer_poll_empty(epp_session *session, uint64_t request_id);
 
 /**
  * Answers a poll request (`EPP_REQUEST_KIND_POLL`) with the oldest
  * message of the client's queue (1301 with `<msgQ>`). The message is only
  * read: the caller still frees it. `EPP_RESULT_INVALID_XML` or
- * `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable; the
- * request is then still outstanding.
+ * `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable (a count
+ * of 0 among them: the count includes this message); the request is then
+ * still outstanding.
  */
+EPP_NODISCARD
 epp_result epp_session_answer_poll_message(epp_session *session,
                                            uint64_t request_id,
                                            const epp_poll_message *message);
@@ -3757,13 +4113,16 @@ epp_result epp_session_answer_poll_message(epp_session *session,
  * removed and `remaining` messages are left in the client's queue (1000
  * with `<msgQ count id>`).
  */
-epp_result epp_session_answer_ack(epp_session *session, uint64_t request_id, uint64_t remaining);
+EPP_NODISCARD
+epp_result epp_session_answer_ack(epp_session *session,
+                                  uint64_t request_id,
+                                  uint64_t remaining);
 
 /**
  * Answers a poll ack (`EPP_REQUEST_KIND_POLL_ACK`): the client has no
  * message with that id (2303).
  */
-epp_result epp_session_answer_ack_unknown(epp_session *session, uint64_t request_id);
+EPP_NODISCARD epp_result epp_session_answer_ack_unknown(epp_session *session, uint64_t request_id);
 
 /**
  * Answers an object command or a protocol extension
@@ -3776,6 +4135,7 @@ epp_result epp_session_answer_ack_unknown(epp_session *session, uint64_t request
  * acceptable (`epp_session_get_last_error` says why); the request is then
  * still outstanding.
  */
+EPP_NODISCARD
 epp_result epp_session_answer_command(epp_session *session,
                                       uint64_t request_id,
                                       const epp_response *response);
@@ -3784,6 +4144,7 @@ epp_result epp_session_answer_command(epp_session *session,
  * Answers any outstanding request with 2400 (command failed), with an
  * optional message text ((NULL, 0) for the standard one).
  */
+EPP_NODISCARD
 epp_result epp_session_answer_failure(epp_session *session,
                                       uint64_t request_id,
                                       const char *message,
@@ -3798,7 +4159,7 @@ epp_result epp_session_answer_failure(epp_session *session,
  * `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing pending
  * output until `epp_session_is_finished`.
  */
-epp_result epp_session_handle_eof(epp_session *session, uint64_t now_ms);
+EPP_NODISCARD epp_result epp_session_handle_eof(epp_session *session, uint64_t now_ms);
 
 /**
  * Ends the session at the host's wish: nothing more is written (output
@@ -3806,7 +4167,7 @@ epp_result epp_session_handle_eof(epp_session *session, uint64_t now_ms);
  * `epp_session_take_output` yields 0 bytes), and `epp_session_is_finished`
  * becomes true.
  */
-epp_result epp_session_close(epp_session *session);
+EPP_NODISCARD epp_result epp_session_close(epp_session *session);
 
 /**
  * Writes to `*out_at_ms` when `epp_session_handle_timeout` should next be
@@ -3814,36 +4175,44 @@ epp_result epp_session_close(epp_session *session);
  * (the session ended, or the host holds a request). Ask again after every
  * call that changes the session.
  */
-epp_result epp_session_get_next_timeout(const epp_session *session, uint64_t *out_at_ms);
+EPP_NODISCARD
+epp_result epp_session_get_next_timeout(const epp_session *session,
+                                        uint64_t *out_at_ms);
 
 /**
  * Closes the session, without a response (EPP has no unsolicited
  * messages), if the login deadline or the idle timeout has passed by
  * `now_ms`; writes to `*closed` whether it did.
  */
-epp_result epp_session_handle_timeout(epp_session *session, uint64_t now_ms, bool *closed);
+EPP_NODISCARD
+epp_result epp_session_handle_timeout(epp_session *session,
+                                      uint64_t now_ms,
+                                      bool *closed);
 
 /**
  * Writes the session's state to `*out_state`.
  */
-epp_result epp_session_get_state(const epp_session *session, epp_session_state *out_state);
+EPP_NODISCARD
+epp_result epp_session_get_state(const epp_session *session,
+                                 epp_session_state *out_state);
 
 /**
  * Writes to `*finished` whether the connection should be closed now: the
  * session has ended and every byte it will write has been consumed.
  */
-epp_result epp_session_is_finished(const epp_session *session, bool *finished);
+EPP_NODISCARD epp_result epp_session_is_finished(const epp_session *session, bool *finished);
 
 /**
  * Writes to `*count` how many requests were handed out (or are queued)
  * and not yet answered.
  */
-epp_result epp_session_get_outstanding(const epp_session *session, size_t *count);
+EPP_NODISCARD epp_result epp_session_get_outstanding(const epp_session *session, size_t *count);
 
 /**
  * The logged-in client's identifier (clID); (NULL, 0) when no client is
  * logged in. Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_session_get_client_id(const epp_session *session,
                                      const char **out_ptr,
                                      size_t *out_len);
@@ -3852,13 +4221,16 @@ epp_result epp_session_get_client_id(const epp_session *session,
  * Writes to `*out_reason` why the session ended or is ending;
  * `EPP_CLOSE_REASON_NONE` while it is open.
  */
-epp_result epp_session_get_close_reason(const epp_session *session, epp_close_reason *out_reason);
+EPP_NODISCARD
+epp_result epp_session_get_close_reason(const epp_session *session,
+                                        epp_close_reason *out_reason);
 
 /**
  * Writes to `*out_value` a number that comes with the close reason (see
  * `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` while the session is
  * open or when its close reason has no such number.
  */
+EPP_NODISCARD
 epp_result epp_session_get_close_detail(const epp_session *session,
                                         epp_close_detail which,
                                         uint64_t *out_value);
@@ -3867,6 +4239,7 @@ epp_result epp_session_get_close_detail(const epp_session *session,
  * The close reason as English text for logs; (NULL, 0) while the session
  * is open. Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_session_get_close_reason_text(const epp_session *session,
                                              const char **out_ptr,
                                              size_t *out_len);
@@ -3879,6 +4252,7 @@ epp_result epp_session_get_close_reason_text(const epp_session *session,
  * error. (NULL, 0) when that call succeeded. Works on a poisoned session
  * (the panic's text). Valid until the next call given this session.
  */
+EPP_NODISCARD
 epp_result epp_session_get_last_error(const epp_session *session,
                                       const char **out_ptr,
                                       size_t *out_len);
@@ -3889,7 +4263,7 @@ epp_result epp_session_get_last_error(const epp_session *session,
  * bug in libepp would. Returns `EPP_RESULT_PANIC` and poisons the
  * session; `EPP_RESULT_NULL_PARAMETER` for NULL.
  */
-epp_result epp_test_session_panic(epp_session *session);
+EPP_NODISCARD epp_result epp_test_session_panic(epp_session *session);
 #endif
 
 #if defined(EPP_TEST_PANIC)
@@ -3897,7 +4271,7 @@ epp_result epp_test_session_panic(epp_session *session);
  * Test only: panics inside the boundary of a call given no handle.
  * Returns `EPP_RESULT_PANIC`.
  */
-epp_result epp_test_panic(void);
+EPP_NODISCARD epp_result epp_test_panic(void);
 #endif
 
 #if defined(EPP_TEST_PANIC)
@@ -3906,7 +4280,7 @@ epp_result epp_test_panic(void);
  * Returns `EPP_RESULT_PANIC` and poisons the session;
  * `EPP_RESULT_NULL_PARAMETER` for NULL.
  */
-epp_result epp_test_etp_session_panic(epp_etp_session *session);
+EPP_NODISCARD epp_result epp_test_etp_session_panic(epp_etp_session *session);
 #endif
 
 #if defined(EPP_TEST_PANIC)
@@ -3915,7 +4289,7 @@ epp_result epp_test_etp_session_panic(epp_etp_session *session);
  * `session`. Returns `EPP_RESULT_PANIC` and poisons the session;
  * `EPP_RESULT_NULL_PARAMETER` for NULL.
  */
-epp_result epp_test_client_session_panic(epp_client_session *session);
+EPP_NODISCARD epp_result epp_test_client_session_panic(epp_client_session *session);
 #endif
 
 /**
@@ -3929,6 +4303,7 @@ void epp_transaction_free(epp_transaction *transaction);
  * extension, `<epp><extension>`), "invalid" (a frame refused with 2000 or
  * 2001) or "frame" (a frame length refused with 2500).
  */
+EPP_NODISCARD
 epp_result epp_transaction_get_command(const epp_transaction *transaction,
                                        const char **out_ptr,
                                        size_t *out_len);
@@ -3936,12 +4311,15 @@ epp_result epp_transaction_get_command(const epp_transaction *transaction,
 /**
  * Writes the result code of the response to `*out_code`; 0 for a greeting.
  */
-epp_result epp_transaction_get_result_code(const epp_transaction *transaction, uint16_t *out_code);
+EPP_NODISCARD
+epp_result epp_transaction_get_result_code(const epp_transaction *transaction,
+                                           uint16_t *out_code);
 
 /**
  * The logged-in client, or for a login the clID it tried; (NULL, 0) when
  * there is none.
  */
+EPP_NODISCARD
 epp_result epp_transaction_get_client_id(const epp_transaction *transaction,
                                          const char **out_ptr,
                                          size_t *out_len);
@@ -3949,6 +4327,7 @@ epp_result epp_transaction_get_client_id(const epp_transaction *transaction,
 /**
  * The clTRID as echoed; (NULL, 0) when the response has none.
  */
+EPP_NODISCARD
 epp_result epp_transaction_get_client_transaction_id(const epp_transaction *transaction,
                                                      const char **out_ptr,
                                                      size_t *out_len);
@@ -3956,6 +4335,7 @@ epp_result epp_transaction_get_client_transaction_id(const epp_transaction *tran
 /**
  * The svTRID; (NULL, 0) for a greeting.
  */
+EPP_NODISCARD
 epp_result epp_transaction_get_server_transaction_id(const epp_transaction *transaction,
                                                      const char **out_ptr,
                                                      size_t *out_len);
@@ -3964,11 +4344,13 @@ epp_result epp_transaction_get_server_transaction_id(const epp_transaction *tran
  * Writes to `*out_at_ms` when the frame answered was read: the `now_ms` passed
  * with it.
  */
-epp_result epp_transaction_get_received_at(const epp_transaction *transaction, uint64_t *out_at_ms);
+EPP_NODISCARD
+epp_result epp_transaction_get_received_at(const epp_transaction *transaction,
+                                           uint64_t *out_at_ms);
 
 /**
  * The version of the library linked at run time, as a NUL-terminated
- * string such as "0.5.0" (compare with `EPP_VERSION_MAJOR` and friends to
+ * string such as "0.6.0" (compare with `EPP_VERSION_MAJOR` and friends to
  * detect a header/library mismatch). The string is static: never free it.
  */
 const char *epp_version(void);

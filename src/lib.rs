@@ -123,5 +123,5 @@ pub use server::{RegistrarSessions, Server};
 pub use session::{Session, SessionState};
 pub use time::format_rfc3339;
 pub use transaction::{CommandName, TransactionRecord};
-pub use trid::TransactionId;
+pub use trid::{ServerTransactionId, TransactionId};
 pub use xml::EPP_NS;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::login_security::UserAgent;
 use crate::result_code::ResultCode;
-use crate::trid::TransactionId;
+use crate::trid::{ServerTransactionId, TransactionId};
 
 /// Identifies one request handed to the host; the answer names it.
 ///
@@ -150,6 +150,9 @@ pub struct LoginRequest {
     pub user_agent: Option<UserAgent>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
+    /// The svTRID the response to this request will carry, for the host's
+    /// own records (it is set aside when the frame is read).
+    pub server_transaction_id: ServerTransactionId,
 }
 
 impl fmt::Debug for LoginRequest {
@@ -168,6 +171,7 @@ impl fmt::Debug for LoginRequest {
             .field("extension_uris", &self.extension_uris)
             .field("user_agent", &self.user_agent)
             .field("client_transaction_id", &self.client_transaction_id)
+            .field("server_transaction_id", &self.server_transaction_id)
             .finish()
     }
 }
@@ -184,6 +188,9 @@ pub struct PollRequest {
     pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
+    /// The svTRID the response to this request will carry, for the host's
+    /// own records (it is set aside when the frame is read).
+    pub server_transaction_id: ServerTransactionId,
 }
 
 /// `<poll op="ack" msgID="..."/>`: remove a message from the logged-in
@@ -202,6 +209,9 @@ pub struct PollAckRequest {
     pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
+    /// The svTRID the response to this request will carry, for the host's
+    /// own records (it is set aside when the frame is read).
+    pub server_transaction_id: ServerTransactionId,
 }
 
 /// The command verbs that act on objects.
@@ -297,6 +307,9 @@ pub struct ObjectCommand {
     pub extension_xml: Option<String>,
     /// `<clTRID>`, when the client sent a valid one.
     pub client_transaction_id: Option<TransactionId>,
+    /// The svTRID the response to this request will carry, for the host's
+    /// own records (it is set aside when the frame is read).
+    pub server_transaction_id: ServerTransactionId,
 }
 
 /// A protocol extension command (RFC 3735): the children of
@@ -315,6 +328,9 @@ pub struct ExtensionCommand {
     /// The `<extension>` children, concatenated, each standing alone (the
     /// namespace declarations it inherits added).
     pub extension_xml: String,
+    /// The svTRID the response to this request will carry, for the host's
+    /// own records (it is set aside when the frame is read).
+    pub server_transaction_id: ServerTransactionId,
 }
 
 /// Why a session ended.

@@ -37,7 +37,8 @@ pub enum PollAnswer {
 pub struct PollMessage {
     /// Message id, written as `msgQ@id`.
     pub id: u64,
-    /// Messages in the queue, this one included (`msgQ@count`).
+    /// Messages in the queue, this one included (`msgQ@count`): at least
+    /// 1 ([`Session::answer_poll`](crate::Session::answer_poll) refuses 0).
     pub count: u64,
     /// When the message was queued (`<qDate>`).
     pub queued_at: SystemTime,

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use parking_lot::Mutex;
 
 use crate::config::ServerConfig;
-use crate::trid::push_decimal;
+use crate::trid::{push_decimal, ServerTransactionId};
 
 /// Servers created by this process, so that two created in the same
 /// millisecond (a reload, several listeners) still get distinct svTRID
@@ -24,7 +24,7 @@ static CREATED: AtomicU64 = AtomicU64::new(0);
 pub struct Server {
     config: Arc<ServerConfig>,
     /// `{prefix}-{epoch}-`.
-    sv_trid_head: Box<[u8]>,
+    sv_trid_head: Arc<str>,
     sv_trid_seq: AtomicU64,
     registrar_sessions: Option<Arc<RegistrarSessions>>,
 }
@@ -67,9 +67,10 @@ impl Server {
         head.push(b'-');
         push_decimal(&mut head, epoch);
         head.push(b'-');
+        let head: Arc<str> = Arc::from(String::from_utf8_lossy(&head));
         Arc::new(Server {
             config,
-            sv_trid_head: head.into_boxed_slice(),
+            sv_trid_head: head,
             sv_trid_seq: AtomicU64::new(1),
             registrar_sessions,
         })
@@ -92,8 +93,13 @@ impl Server {
 
     /// Appends svTRID number `seq`.
     pub(crate) fn write_sv_trid(&self, out: &mut Vec<u8>, seq: u64) {
-        out.extend_from_slice(&self.sv_trid_head);
+        out.extend_from_slice(self.sv_trid_head.as_bytes());
         push_decimal(out, seq);
+    }
+
+    /// svTRID number `seq`, as handed to the host with a request.
+    pub(crate) fn sv_trid(&self, seq: u64) -> ServerTransactionId {
+        ServerTransactionId::new(Arc::clone(&self.sv_trid_head), seq)
     }
 
     /// svTRID number `seq` as a string.

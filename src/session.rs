@@ -527,6 +527,14 @@ impl Session {
                 })
             }
             PollAnswer::Message(m) => {
+                if m.count == 0 {
+                    // msgQ@count counts the queue with this message in it.
+                    return Err(SessionError::InvalidAnswer(
+                        "a poll message's count is at least 1 (it counts this message); \
+                         answer an empty queue with PollAnswer::Empty"
+                            .into(),
+                    ));
+                }
                 check_lang(m.lang.as_deref())?;
                 let pass = self.passthrough(HostXml {
                     msg: m.msg_xml.as_deref(),
@@ -851,6 +859,7 @@ impl Session {
                     obj_mask,
                     ext_mask,
                 };
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(waiting, tr));
                 self.pipeline
                     .push_request(Request::Login(Box::new(LoginRequest {
@@ -868,20 +877,24 @@ impl Session {
                         extension_xml,
                         user_agent,
                         client_transaction_id,
+                        server_transaction_id,
                     })));
             }
             Ask::Poll => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Poll, tr));
                 self.pipeline.push_request(Request::Poll(PollRequest {
                     id,
                     client_id,
                     extension_xml,
                     client_transaction_id,
+                    server_transaction_id,
                 }));
             }
             Ask::Ack { msg_id } => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Ack { msg_id }, tr));
                 self.pipeline.push_request(Request::PollAck(PollAckRequest {
                     id,
@@ -889,6 +902,7 @@ impl Session {
                     message_id: msg_id,
                     extension_xml,
                     client_transaction_id,
+                    server_transaction_id,
                 }));
             }
             Ask::Command {
@@ -898,6 +912,7 @@ impl Session {
                 object_xml,
             } => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Command, tr));
                 self.pipeline
                     .push_request(Request::Command(Box::new(ObjectCommand {
@@ -910,10 +925,12 @@ impl Session {
                         extension_uris,
                         extension_xml,
                         client_transaction_id,
+                        server_transaction_id,
                     })));
             }
             Ask::Extension => {
                 let client_id = client_id();
+                let server_transaction_id = self.server.sv_trid(tr.sv);
                 let id = RequestId(self.pipeline.open(Waiting::Extension, tr));
                 self.pipeline
                     .push_request(Request::Extension(Box::new(ExtensionCommand {
@@ -921,6 +938,7 @@ impl Session {
                         client_id,
                         extension_uris,
                         extension_xml: extension_xml.unwrap_or_default(),
+                        server_transaction_id,
                     })));
             }
         }

@@ -9,9 +9,16 @@
 //! `tests/client_scripts/README.md`; the C API, Python and Perl bindings run
 //! the same scripts and must produce the same transcripts.
 
-use std::path::{Path, PathBuf};
+#[path = "common/golden.rs"]
+mod golden;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use golden::{
+    escape_field, frame_bytes, frame_lines, instant, opt_field, parse_hex, parse_u64, parse_usize,
+    word,
+};
 
 use epp::client::{
     ClientCloseReason, ClientConfig, ClientError, ClientSession, ClientState, Command, CommandKind,
@@ -146,54 +153,11 @@ struct Script {
     steps: Vec<(usize, String, Step)>,
 }
 
-fn parse_u64(s: &str, what: &str) -> Result<u64, String> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{what}: {s:?} is not a decimal number"));
-    }
-    s.parse().map_err(|e| format!("{what}: {s:?}: {e}"))
-}
-
-fn parse_usize(s: &str, what: &str) -> Result<usize, String> {
-    let n = parse_u64(s, what)?;
-    usize::try_from(n).map_err(|e| format!("{what}: {e}"))
-}
-
-fn instant(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
-}
-
 /// Unix milliseconds, rounded up (as the C API reports times).
 fn millis(t: SystemTime) -> u64 {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
     u64::try_from(ms).unwrap_or(u64::MAX)
-}
-
-/// Splits `s` at its first space: (word, rest); rest is "" without a space.
-fn word(s: &str) -> (&str, &str) {
-    s.split_once(' ').unwrap_or((s, ""))
-}
-
-fn frame_bytes(xml: &str) -> Vec<u8> {
-    let mut v = ((xml.len() + 4) as u32).to_be_bytes().to_vec();
-    v.extend_from_slice(xml.as_bytes());
-    v
-}
-
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = s.bytes().filter(|&b| b != b' ').collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
-        return Err(format!(
-            "raw: {s:?} is not an even, non-zero number of hex digits"
-        ));
-    }
-    digits
-        .chunks(2)
-        .map(|p| {
-            let h = std::str::from_utf8(p).map_err(|e| e.to_string())?;
-            u8::from_str_radix(h, 16).map_err(|_| format!("raw: {h:?} is not a hex byte"))
-        })
-        .collect()
 }
 
 /// Undoes the field escapes: `\\`, `\s`, `\n`, `\r`, `\t`, `\xHH`.
@@ -429,41 +393,6 @@ fn parse_script(text: &str) -> Result<Script, String> {
 // Transcript lines
 // ---------------------------------------------------------------------------
 
-/// Escapes a frame's XML for one `>` line: `\` and line breaks.
-fn escape_frame(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// Escapes a field value so that fields split at spaces.
-fn escape_field(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => o.push_str("\\\\"),
-            ' ' => o.push_str("\\s"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\x7f' => o.push_str(&format!("\\x{:02x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-fn opt_field(s: Option<&str>) -> String {
-    s.map_or_else(|| "-".to_string(), escape_field)
-}
-
 fn opt_num<T: std::fmt::Display>(n: Option<T>) -> String {
     n.map_or_else(|| "-".to_string(), |n| n.to_string())
 }
@@ -473,29 +402,6 @@ fn yes(b: bool) -> &'static str {
         "yes"
     } else {
         "no"
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `>` lines for output bytes: one per complete UTF-8 frame.
-fn frame_lines(mut bytes: &[u8], out: &mut String) {
-    while !bytes.is_empty() {
-        let len = match bytes.get(..4) {
-            Some(h) => u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize,
-            None => usize::MAX,
-        };
-        if len < 4 || len > bytes.len() {
-            out.push_str(&format!("> raw {}\n", hex(bytes)));
-            return;
-        }
-        match std::str::from_utf8(&bytes[4..len]) {
-            Ok(xml) => out.push_str(&format!("> {}\n", escape_frame(xml))),
-            Err(_) => out.push_str(&format!("> raw {}\n", hex(&bytes[..len]))),
-        }
-        bytes = &bytes[len..];
     }
 }
 
@@ -822,7 +728,7 @@ fn run(script: &Script, mode: Mode) -> Result<String, String> {
             out.push_str(r);
             out.push('\n');
         }
-        frame_lines(&b.output, &mut out);
+        frame_lines(&b.output, '>', &mut out);
         for e in &b.events {
             out.push_str(e);
             out.push('\n');
@@ -837,125 +743,17 @@ fn run(script: &Script, mode: Mode) -> Result<String, String> {
 // The test
 // ---------------------------------------------------------------------------
 
-fn scripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/client_scripts")
-}
-
-/// The first difference between two transcripts, with a little context.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let i = (0..e.len().max(a.len()))
-        .find(|&i| e.get(i) != a.get(i))
-        .unwrap_or(0);
-    let mut d = format!("@@ line {} @@\n", i + 1);
-    for l in &e[i.saturating_sub(3)..i.min(e.len())] {
-        d.push_str(&format!(" {l}\n"));
-    }
-    match e.get(i) {
-        Some(l) => d.push_str(&format!("-{l}\n")),
-        None => d.push_str("-(end of transcript)\n"),
-    }
-    match a.get(i) {
-        Some(l) => d.push_str(&format!("+{l}\n")),
-        None => d.push_str("+(end of transcript)\n"),
-    }
-    if let (Some(x), Some(y)) = (e.get(i), a.get(i)) {
-        let x: Vec<char> = x.chars().collect();
-        let y: Vec<char> = y.chars().collect();
-        let c = (0..x.len().max(y.len()))
-            .find(|&c| x.get(c) != y.get(c))
-            .unwrap_or(0);
-        let window = |v: &[char]| -> String {
-            v[c.saturating_sub(40).min(v.len())..(c + 40).min(v.len())]
-                .iter()
-                .collect()
-        };
-        d.push_str(&format!(
-            "first difference at character {}:\n-...{}...\n+...{}...\n",
-            c + 1,
-            window(&x),
-            window(&y)
-        ));
-    }
-    d
-}
-
 #[test]
 fn client_scripts_match_their_transcripts() {
-    let dir = scripts_dir();
-    let bless = std::env::var("EPP_BLESS").is_ok_and(|v| v == "1");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            Some(name.strip_suffix(".script")?.to_string())
-        })
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no scripts in {}", dir.display());
-    let mut failures = Vec::new();
-    for name in &names {
-        let script_path = dir.join(format!("{name}.script"));
-        let transcript_path = dir.join(format!("{name}.transcript"));
-        let text = std::fs::read_to_string(&script_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", script_path.display()));
-        let script = match parse_script(&text) {
-            Ok(s) => s,
-            Err(e) => {
-                failures.push(format!("{name}.script: {e}"));
-                continue;
-            }
-        };
-        let actual = match run(&script, Mode::AsWritten) {
-            Ok(t) => t,
-            Err(e) => {
-                failures.push(format!("{name}.script: {e}"));
-                continue;
-            }
-        };
-        match run(&script, Mode::ByteByByte) {
-            Ok(t) if t == actual => {}
-            Ok(t) => failures.push(format!(
-                "{name}.script: fed one byte per call, the transcript differs \
-                 (- as written, + byte by byte):\n{}",
-                first_difference(&actual, &t)
-            )),
-            Err(e) => failures.push(format!("{name}.script (byte by byte): {e}")),
-        }
-        if bless {
-            std::fs::write(&transcript_path, &actual)
-                .unwrap_or_else(|e| panic!("{}: {e}", transcript_path.display()));
-            continue;
-        }
-        match std::fs::read_to_string(&transcript_path) {
-            Ok(expected) if expected == actual => {}
-            Ok(expected) => failures.push(format!(
-                "{name}.script: the transcript differs from {name}.transcript \
-                 (- golden, + this run):\n{}",
-                first_difference(&expected, &actual)
-            )),
-            Err(e) => failures.push(format!(
-                "{name}.script: {}: {e} (EPP_BLESS=1 writes it)",
-                transcript_path.display()
-            )),
-        }
+    golden::Suite {
+        dir: "client_scripts",
+        bless_var: "EPP_BLESS",
+        min_scripts: 15,
+        parse: &parse_script,
+        reference: &|s| run(s, Mode::AsWritten),
+        other: ("fed one byte per call", &|s| run(s, Mode::ByteByByte)),
     }
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".transcript") {
-            if !names.iter().any(|n| n == stem) {
-                failures.push(format!("{name}: no {stem}.script beside it"));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} scripts failed:\n\n{}",
-        failures.len(),
-        names.len(),
-        failures.join("\n\n")
-    );
+    .check();
 }
 
 #[test]

@@ -9,7 +9,10 @@
 //! Python bindings will run the same scripts and must produce the same
 //! transcripts.
 
-use std::path::{Path, PathBuf};
+#[path = "common/golden.rs"]
+mod golden;
+
+use golden::{escape_field, word};
 
 use epp::etp::{
     decode, split_message, CloseReason, CloseSession, Config, DataValue, ErrorCode, Limits,
@@ -77,10 +80,6 @@ struct Script {
     config: ConfigSpec,
     /// (line number, the line as written, the step).
     steps: Vec<(usize, String, Step)>,
-}
-
-fn word(s: &str) -> (&str, &str) {
-    s.split_once(' ').unwrap_or((s, ""))
 }
 
 fn parse_i64(s: &str, what: &str) -> Result<i64, String> {
@@ -260,26 +259,6 @@ fn parse_script(text: &str) -> Result<Script, String> {
 // The runner
 // ---------------------------------------------------------------------------
 
-/// `\` `\\`, space `\s`, LF `\n`, CR `\r`, tab `\t`, other controls and DEL
-/// `\xHH`.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => o.push_str("\\\\"),
-            ' ' => o.push_str("\\s"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                o.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 fn hex(b: &[u8]) -> String {
     if b.is_empty() {
         return "-".into();
@@ -400,19 +379,19 @@ impl Runner {
                     let mut l = format!(
                         "! opened id={} app={} version={}",
                         o.header.message_id,
-                        esc(&o.application_name),
-                        esc(&o.application_version)
+                        escape_field(&o.application_name),
+                        escape_field(&o.application_version)
                     );
                     for p in &o.protocols {
                         l.push_str(&format!(
                             " protocol={}:{}:{}",
                             p.protocol,
                             p.protocol_version,
-                            esc(&p.role)
+                            escape_field(&p.role)
                         ));
                     }
                     for obj in &o.supported_objects {
-                        l.push_str(&format!(" object={}", esc(obj)));
+                        l.push_str(&format!(" object={}", escape_field(obj)));
                     }
                     l
                 }
@@ -436,7 +415,7 @@ impl Runner {
                         "? {} renew-token id={} token={}",
                         self.ids.len(),
                         t.header.message_id,
-                        esc(&t.token)
+                        escape_field(&t.token)
                     )
                 }
                 Request::PeerException(e) => format!(
@@ -444,13 +423,17 @@ impl Runner {
                     e.header.message_id,
                     e.header.correlation_id,
                     e.error_code.0,
-                    esc(&e.error_message)
+                    escape_field(&e.error_message)
                 ),
                 Request::Acknowledged(h) => {
                     format!("! ack id={} correlation={}", h.message_id, h.correlation_id)
                 }
                 Request::SessionEnd(e) => match e.message {
-                    Some(m) => format!("! end {} message={}", reason_name(e.reason), esc(&m)),
+                    Some(m) => format!(
+                        "! end {} message={}",
+                        reason_name(e.reason),
+                        escape_field(&m)
+                    ),
                     None => format!("! end {}", reason_name(e.reason)),
                 },
                 other => format!("! other {other:?}"),
@@ -530,89 +513,17 @@ fn run(script: &Script, take: Take) -> Result<String, String> {
     Ok(r.out)
 }
 
-fn scripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/etp_scripts")
-}
-
 #[test]
 fn etp_transcripts_match() {
-    let bless = std::env::var_os("ETP_BLESS").is_some();
-    let dir = scripts_dir();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    names.sort();
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for path in &names {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("script") => {}
-            Some("transcript") => {
-                if !path.with_extension("script").exists() {
-                    failures.push(format!("{}: stale transcript", path.display()));
-                }
-                continue;
-            }
-            _ => continue,
-        }
-        count += 1;
-        let text = std::fs::read_to_string(path).unwrap();
-        let script = match parse_script(&text) {
-            Ok(s) => s,
-            Err(e) => {
-                failures.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        assert!(
-            text.starts_with('#'),
-            "{}: a script starts with comments saying what it covers",
-            path.display()
-        );
-        if std::env::var_os("ETP_SHOW").is_some() {
-            eprintln!("=== {}", path.display());
-        }
-        let got = match run(&script, Take::Poll) {
-            Ok(t) => t,
-            Err(e) => {
-                failures.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        let other = run(&script, Take::PeekConsume).unwrap();
-        if other != got {
-            failures.push(format!(
-                "{}: peek/consume gives a different transcript",
-                path.display()
-            ));
-        }
-        let tpath = path.with_extension("transcript");
-        if bless {
-            std::fs::write(&tpath, &got).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&tpath) {
-            Ok(want) if want == got => {}
-            Ok(want) => {
-                let line = want
-                    .lines()
-                    .zip(got.lines())
-                    .position(|(a, b)| a != b)
-                    .map_or(want.lines().count().min(got.lines().count()), |i| i);
-                failures.push(format!(
-                    "{}: transcript differs at line {}:\n  want {:?}\n  got  {:?}",
-                    path.display(),
-                    line + 1,
-                    want.lines().nth(line),
-                    got.lines().nth(line)
-                ));
-            }
-            Err(_) => failures.push(format!("{}: no transcript", tpath.display())),
-        }
+    golden::Suite {
+        dir: "etp_scripts",
+        bless_var: "ETP_BLESS",
+        min_scripts: 10,
+        parse: &parse_script,
+        reference: &|s| run(s, Take::Poll),
+        other: ("taken with peek/consume", &|s| run(s, Take::PeekConsume)),
     }
-    assert!(count >= 10, "only {count} scripts");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    .check();
 }
 
 #[test]

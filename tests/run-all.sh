@@ -39,5 +39,11 @@ bash python/tests/run.sh
 step "Perl binding (perl/t/run.sh)"
 bash perl/t/run.sh
 
+step "Perl distribution: make install, Makefile.PL, cpanm, README Quickstart (perl/t/packaging.sh)"
+bash perl/t/packaging.sh
+
 step "C API (tests/c/run.sh)"
 bash tests/c/run.sh
+
+step "C/C++ packaging: make install, pkg-config and CMake, no LD_LIBRARY_PATH (tests/c/packaging.sh)"
+bash tests/c/packaging.sh

@@ -200,8 +200,9 @@ fn request_json(cmd: &ObjectCommand) -> serde_json::Value {
     serde_json::json!({
         "clID": &*cmd.client_id,
         "clTRID": cmd.client_transaction_id.as_ref().map(|t| t.as_str()),
-        // libepp allocates the svTRID but hands it out only in the rendered response.
-        "svTRID": serde_json::Value::Null,
+        // The svTRID the response will carry: the back end can file the
+        // transaction under it before eppd answers.
+        "svTRID": cmd.server_transaction_id.to_string(),
         "verb": cmd.verb.as_str(),
         "op": cmd.transfer_op.map(|o| o.as_str()),
         "objURI": cmd.object_uri,

@@ -177,6 +177,19 @@ pub struct ServerArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_commands_per_second: Option<u64>,
 
+    /// Failed logins (wrong password, unknown clID, certificate mismatch) from one IP
+    /// address within --failed-login-window after which the address is locked out until the
+    /// window has passed since its oldest counted failure: a new connection from it gets
+    /// 2501 ("Authentication error; server closing connection") instead of the greeting and
+    /// is closed, and a login on a connection already open is refused (2200, 2501 at the
+    /// connection's third) without the password being checked. [default: 10]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_failed_logins_per_ip: Option<u64>,
+
+    /// The window of --max-failed-logins-per-ip, in seconds. [default: 300]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub failed_login_window: Option<u64>,
+
     /// Serve Prometheus metrics over HTTP on this address (GET /metrics), e.g.
     /// 127.0.0.1:9700. [default: none]
     #[arg(long, value_name = "ADDR")]
@@ -340,6 +353,8 @@ pub struct FileConfig {
     pub max_connections_per_ip_before_login: Option<u64>,
     pub listen_backlog: Option<u64>,
     pub max_commands_per_second: Option<u64>,
+    pub max_failed_logins_per_ip: Option<u64>,
+    pub failed_login_window: Option<u64>,
     pub metrics: Option<String>,
     pub log_level: Option<String>,
     pub log_file: Option<PathBuf>,
@@ -422,6 +437,8 @@ pub struct Settings {
     pub max_connections_per_ip_before_login: u64,
     pub listen_backlog: u64,
     pub max_commands_per_second: Option<u64>,
+    pub max_failed_logins_per_ip: u64,
+    pub failed_login_window: u64,
     pub metrics: Option<String>,
     /// Tracing filter directives (--log-level, else RUST_LOG, else the file's, else info).
     pub log_directives: String,
@@ -539,6 +556,20 @@ impl Settings {
                 file.max_connections_per_ip_before_login,
                 64,
                 1_000_000,
+            )?,
+            max_failed_logins_per_ip: ranged(
+                "max-failed-logins-per-ip",
+                a.max_failed_logins_per_ip,
+                file.max_failed_logins_per_ip,
+                10,
+                1_000_000,
+            )?,
+            failed_login_window: ranged(
+                "failed-login-window",
+                a.failed_login_window,
+                file.failed_login_window,
+                300,
+                86_400,
             )?,
             listen_backlog: ranged(
                 "listen-backlog",

@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
 use crate::backend::{Backend, BackendError};
-use crate::limits::{CommandRate, PreLoginTicket};
+use crate::limits::{CommandRate, FailedLogins, PreLoginTicket};
 use crate::log::{clean, log, log_command, millis};
 use crate::metrics;
 use crate::store::{LoginOutcome, Store, StoreError, StoredMessage};
@@ -58,6 +58,8 @@ pub struct Shared {
     pub default_session_limit: Option<u64>,
     /// `--max-commands-per-second`.
     pub command_rate: Option<CommandRate>,
+    /// `--max-failed-logins-per-ip`: failed logins per client address, and its lockout.
+    pub failed_logins: FailedLogins,
 }
 
 /// Why the driver stopped.
@@ -84,6 +86,12 @@ enum Done {
         client_id: String,
         outcome: LoginOutcome,
     },
+    /// A login from an address locked out for failed logins: refused unchecked.
+    LockedOut {
+        id: RequestId,
+        client_id: String,
+        left: Duration,
+    },
     Poll {
         id: RequestId,
         result: Result<Option<StoredMessage>, StoreError>,
@@ -103,6 +111,8 @@ enum Done {
 /// The session plus what eppd keeps beside it.
 struct Conn {
     id: u64,
+    /// The client's address.
+    peer: SocketAddr,
     shared: Arc<Shared>,
     session: Session,
     /// The client's certificate, when it presented one (TLS with --client-ca).
@@ -145,6 +155,7 @@ pub async fn serve<S>(
     let session = Session::new(Arc::clone(&shared.server), SystemTime::now());
     let mut c = Conn {
         id,
+        peer,
         shared,
         session,
         cert,
@@ -480,6 +491,19 @@ impl Conn {
         let store = Arc::clone(&self.shared.store);
         let op: Op = match request {
             Request::Login(l) => {
+                if let Some(left) = self
+                    .shared
+                    .failed_logins
+                    .locked(self.peer.ip(), Instant::now())
+                {
+                    let done = Done::LockedOut {
+                        id: l.id,
+                        client_id: l.client_id,
+                        left,
+                    };
+                    self.inflight = Some(Box::pin(async move { done }));
+                    return;
+                }
                 let cert = self.cert.clone();
                 let conn = self.id;
                 let default_limit = self.shared.default_session_limit;
@@ -555,6 +579,23 @@ impl Conn {
                 outcome,
             } => {
                 let answer = self.login_answer(&client_id, outcome);
+                (id, self.session.answer_login(id, answer).map(|_| ()))
+            }
+            Done::LockedOut {
+                id,
+                client_id,
+                left,
+            } => {
+                metrics::login("locked_out");
+                log!(
+                    "conn={} clID={} login refused unchecked: {} is locked out for failed \
+                     logins for {}s more",
+                    self.id,
+                    clean(&client_id),
+                    self.peer.ip().to_canonical(),
+                    left.as_secs()
+                );
+                let answer = LoginAnswer::BadCredentials;
                 (id, self.session.answer_login(id, answer).map(|_| ()))
             }
             Done::Poll { id, result } => match result {
@@ -642,6 +683,23 @@ impl Conn {
     /// client is not told).
     fn login_answer(&mut self, client_id: &str, outcome: LoginOutcome) -> LoginAnswer {
         let who = clean(client_id);
+        if matches!(
+            outcome,
+            LoginOutcome::UnknownClient
+                | LoginOutcome::WrongPassword
+                | LoginOutcome::CertificateMismatch { .. }
+        ) && !self
+            .shared
+            .failed_logins
+            .record(self.peer.ip(), Instant::now())
+        {
+            log!(
+                "conn={} failed login from {} not counted: too many addresses with recent \
+                 failed logins",
+                self.id,
+                self.peer.ip()
+            );
+        }
         let refused = |why: String| log!("conn={} clID={who} login refused: {why}", self.id);
         metrics::login(match &outcome {
             LoginOutcome::Accepted => "accepted",

@@ -1,7 +1,8 @@
 //! Connection-level limits: connections per address before login, the explicit refusal (2502
-//! then close), commands per second per registrar (by delaying), and the open-file limit.
+//! then close), failed logins per address (a lockout: 2501 then close), commands per second
+//! per registrar (by delaying), and the open-file limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -119,16 +120,100 @@ impl CommandRate {
     }
 }
 
-/// An EPP response refusing a connection: 2502 (RFC 5730: "Session limit exceeded; server
-/// closing connection"), framed (RFC 5734), sent instead of the greeting.
-pub fn refusal_frame(conn: u64) -> Vec<u8> {
+/// `--max-failed-logins-per-ip` within `--failed-login-window`: failed logins per client
+/// address. An address with `max` failures younger than the window is locked out until the
+/// oldest of them is a window old.
+#[derive(Debug)]
+pub struct FailedLogins {
+    max: usize,
+    window: Duration,
+    /// Per address, the times of its failures younger than the window (at most `max`).
+    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+/// Addresses remembered; past it, the table is pruned of failures older than the window, and
+/// when it is still full a new address's failures are not counted (logged by the caller).
+const FAILED_LOGIN_KEYS: usize = 65_536;
+
+impl FailedLogins {
+    pub fn new(max: u32, window: Duration) -> FailedLogins {
+        FailedLogins {
+            max: max.max(1) as usize,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a failed login from `ip` at `now`; false when it could not be counted (the
+    /// table is full of addresses with recent failures).
+    pub fn record(&self, ip: IpAddr, now: Instant) -> bool {
+        let ip = ip.to_canonical();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() >= FAILED_LOGIN_KEYS && !failures.contains_key(&ip) {
+            let window = self.window;
+            failures.retain(|_, times| {
+                times.retain(|t| now.saturating_duration_since(*t) < window);
+                !times.is_empty()
+            });
+            if failures.len() >= FAILED_LOGIN_KEYS {
+                return false;
+            }
+        }
+        let times = failures.entry(ip).or_default();
+        times.push_back(now);
+        while times.len() > self.max {
+            times.pop_front();
+        }
+        true
+    }
+
+    /// Whether `ip` is locked out at `now`: `Some(how long still)`.
+    pub fn locked(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        let ip = ip.to_canonical();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let times = failures.get_mut(&ip)?;
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.is_empty() {
+            failures.remove(&ip);
+            return None;
+        }
+        (times.len() >= self.max).then(|| {
+            (times[0] + self.window)
+                .saturating_duration_since(now)
+                .max(Duration::from_secs(1))
+        })
+    }
+}
+
+/// Why a connection is refused before its greeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many connections (all, or from the address before login): 2502.
+    SessionLimit,
+    /// The address is locked out for failed logins: 2501.
+    LockedOut,
+}
+
+/// An EPP response refusing a connection, framed (RFC 5734), sent instead of the greeting:
+/// 2502 (RFC 5730: "Session limit exceeded; server closing connection") or 2501
+/// ("Authentication error; server closing connection").
+pub fn refusal_frame_for(why: Refusal, conn: u64) -> Vec<u8> {
     let epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let (code, msg) = match why {
+        Refusal::SessionLimit => (2502, "Session limit exceeded; server closing connection"),
+        Refusal::LockedOut => (2501, "Authentication error; server closing connection"),
+    };
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\
          <epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><response>\
-         <result code=\"2502\"><msg>Session limit exceeded; server closing connection</msg>\
+         <result code=\"{code}\"><msg>{msg}</msg>\
          </result><trID><svTRID>eppd-refused-{epoch}-{conn}</svTRID></trID></response></epp>"
     );
     let mut out = Vec::with_capacity(xml.len() + 4);
@@ -142,8 +227,8 @@ pub const REFUSAL_TIME: Duration = Duration::from_secs(2);
 
 /// Writes the refusal, closes our side, and reads what the peer still sends for a moment (so
 /// that the close is not a reset that destroys the response).
-pub async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, conn: u64) {
-    let frame = refusal_frame(conn);
+pub async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, why: Refusal, conn: u64) {
+    let frame = refusal_frame_for(why, conn);
     let _ = tokio::time::timeout(REFUSAL_TIME, async {
         if stream.write_all(&frame).await.is_ok() && stream.shutdown().await.is_ok() {
             let mut buf = [0u8; 512];
@@ -258,8 +343,46 @@ mod tests {
     }
 
     #[test]
+    fn failed_logins_lock_an_address_out_for_the_window() {
+        let f = FailedLogins::new(3, Duration::from_secs(10));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let a6: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let t = Instant::now();
+        assert!(f.record(a, t));
+        assert!(f.record(a6, t + Duration::from_secs(1)));
+        assert_eq!(f.locked(a, t + Duration::from_secs(2)), None);
+        assert!(f.record(a, t + Duration::from_secs(2)));
+        assert_eq!(
+            f.locked(a6, t + Duration::from_secs(2)),
+            Some(Duration::from_secs(8)),
+            "a v4-mapped address is the same"
+        );
+        assert_eq!(f.locked(b, t + Duration::from_secs(2)), None, "per address");
+        // The oldest failure leaves the window: unlocked.
+        assert_eq!(f.locked(a, t + Duration::from_secs(10)), None);
+        assert_eq!(f.locked(a, t + Duration::from_secs(20)), None);
+        assert!(f.failures.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn lockout_refusal_is_a_framed_2501() {
+        let f = refusal_frame_for(Refusal::LockedOut, 9);
+        let len = u32::from_be_bytes([f[0], f[1], f[2], f[3]]) as usize;
+        assert_eq!(len, f.len());
+        let xml = std::str::from_utf8(&f[4..]).unwrap();
+        assert!(
+            xml.contains(
+                "<result code=\"2501\"><msg>Authentication error; server closing \
+                 connection</msg></result>"
+            ),
+            "{xml}"
+        );
+    }
+
+    #[test]
     fn refusal_is_a_framed_2502() {
-        let f = refusal_frame(7);
+        let f = refusal_frame_for(Refusal::SessionLimit, 7);
         let len = u32::from_be_bytes([f[0], f[1], f[2], f[3]]) as usize;
         assert_eq!(len, f.len());
         let xml = std::str::from_utf8(&f[4..]).unwrap();

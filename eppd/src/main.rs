@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use epp::{Limits, LoginSecurity, Server, ServerConfig};
@@ -469,6 +469,10 @@ async fn serve(s: Settings, certs: Certs, location: Location) -> Result<(), Stri
         command_rate: s
             .max_commands_per_second
             .map(|n| limits::CommandRate::new(u32::try_from(n).unwrap_or(u32::MAX))),
+        failed_logins: limits::FailedLogins::new(
+            u32::try_from(s.max_failed_logins_per_ip).unwrap_or(u32::MAX),
+            Duration::from_secs(s.failed_login_window),
+        ),
     });
     let pre_login = limits::PreLogin::new(
         u32::try_from(s.max_connections_per_ip_before_login).unwrap_or(u32::MAX),
@@ -498,6 +502,19 @@ async fn serve(s: Settings, certs: Certs, location: Location) -> Result<(), Stri
                             );
                         }
                         refuse(&mut refusals, &transport_now, stream, id, "max_connections");
+                        continue;
+                    }
+                    if let Some(left) = shared.failed_logins.locked(peer.ip(), Instant::now()) {
+                        let ip = peer.ip().to_canonical();
+                        if let Some(held) = per_ip_log.check(&ip) {
+                            tracing::warn!(
+                                "conn={id} peer={peer} refused: {ip} is locked out for failed \
+                                 logins for {}s more (--max-failed-logins-per-ip); 2501 sent{}",
+                                left.as_secs(),
+                                held_back(held)
+                            );
+                        }
+                        refuse(&mut refusals, &transport_now, stream, id, "locked_out");
                         continue;
                     }
                     match pre_login.enter(peer.ip()) {
@@ -613,16 +630,21 @@ fn refuse(
         return;
     }
     metrics::connection_refused(reason);
+    let why = if reason == "locked_out" {
+        limits::Refusal::LockedOut
+    } else {
+        limits::Refusal::SessionLimit
+    };
     let transport = Arc::clone(transport);
     refusals.spawn(async move {
         let mut stream = stream;
         match &*transport {
-            Transport::Plain => limits::refuse(&mut stream, id).await,
+            Transport::Plain => limits::refuse(&mut stream, why, id).await,
             Transport::Tls(acceptor, limit) => {
                 let limit = (*limit).min(limits::REFUSAL_TIME * 2);
                 if let Ok(Ok(mut tls)) = tokio::time::timeout(limit, acceptor.accept(stream)).await
                 {
-                    limits::refuse(&mut tls, id).await;
+                    limits::refuse(&mut tls, why, id).await;
                 }
             }
         }

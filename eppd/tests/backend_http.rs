@@ -232,7 +232,12 @@ fn commands_go_to_the_back_end_and_its_answers_come_back() {
     let j = &s.json;
     assert_eq!(j["clID"], "registrar1");
     assert_eq!(j["clTRID"], "check-1");
-    assert!(j["svTRID"].is_null());
+    // The svTRID eppd sent the back end is the one the response carries.
+    let sv = j["svTRID"].as_str().expect("an svTRID string");
+    assert!(
+        r.contains(&format!("<clTRID>check-1</clTRID><svTRID>{sv}</svTRID>")),
+        "{sv}: {r}"
+    );
     assert_eq!(j["verb"], "check");
     assert!(j["op"].is_null());
     assert_eq!(j["objURI"], DOMAIN);

@@ -183,7 +183,8 @@ static const char *result_text(epp_result r) {
 static void conn_fail(struct conn *c, const char *what, epp_result r) {
     const char *p = NULL;
     size_t n = 0;
-    epp_session_get_last_error(c->session, &p, &n);
+    if (epp_session_get_last_error(c->session, &p, &n) != EPP_RESULT_OK)
+        p = NULL, n = 0;
     fprintf(stderr, "%s: %s failed: %s%s%.*s\n", c->peer, what, result_text(r),
             p ? ": " : "", (int)n, p ? p : "");
     if (r == EPP_RESULT_PANIC || epp_session_close(c->session) != EPP_RESULT_OK)
@@ -267,8 +268,8 @@ static void handle_requests(struct conn *c) {
             return;
         if (epp_request_get_kind(r, &kind) != EPP_RESULT_OK)
             kind = 0;
-        if (kind != EPP_REQUEST_KIND_SESSION_END)
-            epp_request_get_id(r, &id);
+        if (kind != EPP_REQUEST_KIND_SESSION_END && epp_request_get_id(r, &id) != EPP_RESULT_OK)
+            kind = 0;
         switch (kind) {
         case EPP_REQUEST_KIND_LOGIN:
             answer_login(c, r, id);
@@ -308,10 +309,16 @@ static void log_transactions(struct conn *c) {
         const char *cmd = NULL, *cl = NULL, *sv = NULL;
         size_t cmd_n = 0, cl_n = 0, sv_n = 0;
         uint16_t code = 0;
-        epp_transaction_get_command(t, &cmd, &cmd_n);
-        epp_transaction_get_client_id(t, &cl, &cl_n);
-        epp_transaction_get_server_transaction_id(t, &sv, &sv_n);
-        epp_transaction_get_result_code(t, &code);
+        /* A getter that fails leaves its out-parameters as they are: the
+         * placeholders below. */
+        if (epp_transaction_get_command(t, &cmd, &cmd_n) != EPP_RESULT_OK)
+            cmd = NULL;
+        if (epp_transaction_get_client_id(t, &cl, &cl_n) != EPP_RESULT_OK)
+            cl = NULL;
+        if (epp_transaction_get_server_transaction_id(t, &sv, &sv_n) != EPP_RESULT_OK)
+            sv = NULL;
+        if (epp_transaction_get_result_code(t, &code) != EPP_RESULT_OK)
+            code = 0;
         if (!cl)
             cl = "-", cl_n = 1;
         if (!sv)
@@ -541,16 +548,22 @@ static epp_server *make_server(epp_registrar_sessions *counter, uint64_t now) {
     size_t i;
     if (epp_config_builder_new(S("libepp C example server"), &b) != EPP_RESULT_OK)
         return NULL;
-    for (i = 0; i < sizeof objects / sizeof objects[0]; i++)
-        epp_config_builder_add_object_uri(b, objects[i], strlen(objects[i]));
-    epp_config_builder_set_sv_trid_prefix(b, S("CEX"));
-    epp_config_builder_set_sv_trid_epoch(b, now);
-    epp_config_builder_set_transaction_log(b, true);
-    r = epp_config_builder_build(b, &config);
+    r = EPP_RESULT_OK;
+    for (i = 0; i < sizeof objects / sizeof objects[0] && r == EPP_RESULT_OK; i++)
+        r = epp_config_builder_add_object_uri(b, objects[i], strlen(objects[i]));
+    if (r == EPP_RESULT_OK)
+        r = epp_config_builder_set_sv_trid_prefix(b, S("CEX"));
+    if (r == EPP_RESULT_OK)
+        r = epp_config_builder_set_sv_trid_epoch(b, now);
+    if (r == EPP_RESULT_OK)
+        r = epp_config_builder_set_transaction_log(b, true);
+    if (r == EPP_RESULT_OK)
+        r = epp_config_builder_build(b, &config);
     if (r != EPP_RESULT_OK) {
         const char *p = NULL;
         size_t n = 0;
-        epp_config_builder_get_last_error(b, &p, &n);
+        if (epp_config_builder_get_last_error(b, &p, &n) != EPP_RESULT_OK)
+            p = NULL, n = 0;
         fprintf(stderr, "epp-example: config: %s: %.*s\n", result_text(r), (int)n, p ? p : "");
     }
     epp_config_builder_free(b);

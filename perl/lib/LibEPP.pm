@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use 5.010;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use Exporter qw(import);
@@ -20,6 +20,7 @@ use FFI::Platypus::Memory qw(malloc free);
 use Time::HiRes ();
 
 use LibEPP::Error;
+use LibEPP::Library;
 
 # ---------------------------------------------------------------------
 # Constants (the values of include/epp.h)
@@ -213,7 +214,7 @@ BEGIN {
         # The version of include/epp.h this binding was written against.
         version => {
             EPP_VERSION_MAJOR => 0,
-            EPP_VERSION_MINOR => 5,
+            EPP_VERSION_MINOR => 6,
             EPP_VERSION_PATCH => 0,
         },
     );
@@ -274,40 +275,10 @@ our %CLIENT_PROTOCOL_ERROR_NAME = (0 => 'none', 1 => 'bad_frame_length', 2 => 'm
 our $LIBRARY;    # the path of the libepp that was loaded
 our $FFI;        # the FFI::Platypus instance
 
+# Where libepp is: LIBEPP_LIB, pkg-config, FFI::CheckLib, the repository
+# build (LibEPP::Library; croaks naming what it tried).
 sub _find_library {
-    my @tried;
-    if (defined $ENV{LIBEPP_LIB} && $ENV{LIBEPP_LIB} ne '') {
-        return $ENV{LIBEPP_LIB} if -f $ENV{LIBEPP_LIB};
-        croak "LibEPP: LIBEPP_LIB is set to '$ENV{LIBEPP_LIB}', which is not a file";
-    }
-    # A checkout of the libepp repository: perl/lib/LibEPP.pm beside
-    # target/c/release/libepp.so (built by `make` at the repository root).
-    my $here = dirname(File::Spec->rel2abs(__FILE__));
-    my $repo = File::Spec->catfile($here, File::Spec->updir, File::Spec->updir,
-                                   qw(target c release libepp.so));
-    if (-f $repo) {
-        my $abs = eval { require Cwd; Cwd::abs_path($repo) };
-        return $abs // $repo;
-    }
-    push @tried, $repo;
-    # The system: FFI::CheckLib when it is installed, then pkg-config.
-    if (eval { require FFI::CheckLib; 1 }) {
-        my @found = FFI::CheckLib::find_lib(lib => 'epp');
-        return $found[0] if @found;
-        push @tried, 'FFI::CheckLib find_lib(lib => "epp")';
-    }
-    my $libdir = `pkg-config --variable=libdir epp 2>/dev/null`;
-    if (defined $libdir && $? == 0) {
-        chomp $libdir;
-        my $so = File::Spec->catfile($libdir, 'libepp.so');
-        return $so if $libdir ne '' && -f $so;
-        push @tried, "pkg-config libdir $libdir";
-    } else {
-        push @tried, 'pkg-config epp';
-    }
-    croak "LibEPP: cannot find libepp.so (tried: " . join('; ', @tried) . "). "
-        . "Build it with `make` at the root of the libepp repository, install it "
-        . "with `make install`, or set LIBEPP_LIB to the path of libepp.so";
+    return LibEPP::Library->find(major => EPP_VERSION_MAJOR, minor => EPP_VERSION_MINOR);
 }
 
 # name => [argument types, return type]. Handles are 'opaque'; strings
@@ -316,6 +287,7 @@ sub _find_library {
 our %FUNCTIONS = (
     epp_version         => [[] => 'string'],
     epp_result_describe => [['uint32', 'opaque', 'size_t', 'size_t*'] => 'uint32'],
+    epp_last_error      => [['opaque*', 'size_t*'] => 'uint32'],
 
     epp_config_builder_new                      => [['string', 'size_t', 'opaque*'] => 'uint32'],
     epp_config_builder_free                     => [['opaque'] => 'void'],
@@ -359,6 +331,7 @@ our %FUNCTIONS = (
     epp_request_get_ext_uri                => [['opaque', 'size_t', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_extension_xml          => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_client_transaction_id  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
+    epp_request_get_server_transaction_id  => [['opaque', 'opaque*', 'size_t*'] => 'uint32'],
     epp_request_get_message_id             => [['opaque', 'uint64*'] => 'uint32'],
     epp_request_get_command_verb           => [['opaque', 'uint32*'] => 'uint32'],
     epp_request_get_transfer_op            => [['opaque', 'uint32*'] => 'uint32'],
@@ -415,6 +388,8 @@ our %FUNCTIONS = (
     epp_session_answer_ack_unknown    => [['opaque', 'uint64'] => 'uint32'],
     epp_session_answer_command        => [['opaque', 'uint64', 'opaque'] => 'uint32'],
     epp_session_answer_failure        => [['opaque', 'uint64', 'string', 'size_t'] => 'uint32'],
+    epp_session_answer_code           => [['opaque', 'uint64', 'uint16'] => 'uint32'],
+    epp_session_answer_login_verdict  => [['opaque', 'uint64', 'bool', 'bool*'] => 'uint32'],
     epp_session_handle_eof            => [['opaque', 'uint64'] => 'uint32'],
     epp_session_close                 => [['opaque'] => 'uint32'],
     epp_session_get_next_timeout      => [['opaque', 'uint64*'] => 'uint32'],
@@ -545,6 +520,11 @@ our %FUNCTIONS = (
 sub _load {
     $LIBRARY = _find_library();
     $FFI = FFI::Platypus->new(api => 2, lib => [$LIBRARY]);
+    # The version first: a libepp of another ABI may lack functions, and
+    # "written for another ABI" says more than "lacks epp_...".
+    my $v = eval { $FFI->function(epp_version => [] => 'string')->call };
+    croak "LibEPP: $LIBRARY has no epp_version (not libepp?)" if !defined $v;
+    LibEPP::Library->check_version($LIBRARY, $v, EPP_VERSION_MAJOR, EPP_VERSION_MINOR, $VERSION);
     my @missing;
     for my $name (sort keys %FUNCTIONS) {
         my ($args, $ret) = @{$FUNCTIONS{$name}};
@@ -553,16 +533,6 @@ sub _load {
     }
     croak "LibEPP: $LIBRARY lacks " . join(', ', @missing)
         . " (not a libepp with the C ABI this binding was written for?)" if @missing;
-    my $v = LibEPP::FFI::epp_version();
-    my ($major, $minor) = $v =~ /^(\d+)\.(\d+)\./
-        or croak "LibEPP: $LIBRARY reports an unreadable version '$v'";
-    # The ABI this binding was written against is that of the header's
-    # version (EPP_VERSION_*): libepp's soname is libepp.so.0.MINOR while the
-    # major version is 0, so 0.x releases with another minor change the ABI.
-    if ($major != EPP_VERSION_MAJOR || ($major == 0 && $minor != EPP_VERSION_MINOR)) {
-        croak sprintf("LibEPP: %s is libepp %s, but this binding was written for the %d.%d ABI",
-                      $LIBRARY, $v, EPP_VERSION_MAJOR, EPP_VERSION_MINOR);
-    }
     return;
 }
 _load();
@@ -597,6 +567,8 @@ sub _out {
 sub _check {
     my ($rc, $function, $detail) = @_;
     return if $rc == 0;
+    # Since 0.6 libepp names the argument and its value (epp_last_error).
+    $detail //= last_error();
     LibEPP::Error->throw(code => $rc, function => $function, detail => $detail);
 }
 
@@ -649,6 +621,14 @@ sub describe_result {
     my $text = $rc == 0 ? buffer_to_scalar($buf, $written) : undef;
     free($buf);
     return $text;
+}
+
+# The text of the latest failed libepp call on this thread (epp_last_error),
+# or undef.
+sub last_error {
+    my ($p, $n);
+    return undef if LibEPP::FFI::epp_last_error(\$p, \$n) != 0;
+    return _out($p, $n);
 }
 
 sub result_name {
@@ -817,21 +797,44 @@ may be shared, every other object is used by one thread at a time.
 
 =head2 Finding the library
 
-C<use LibEPP> loads C<libepp.so> from, in order: the path in the
-environment variable C<LIBEPP_LIB>; C<target/c/release/libepp.so> of the
-libepp repository this module sits in (C<perl/lib/LibEPP.pm>, built by
-C<make> at the repository root); the system, through L<FFI::CheckLib>
-(when installed) and then C<pkg-config --variable=libdir epp> (after
-C<make install>). It croaks with a clear message when none is found, or
-when the library's version is not of the ABI this binding was written for
-(0.5, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while libepp's major
-version is 0, every minor version may change the ABI).
+C<use LibEPP> loads C<libepp.so> from, in order:
+
+=over
+
+=item 1.
+
+the path in the environment variable C<LIBEPP_LIB>;
+
+=item 2.
+
+C<pkg-config --variable=libdir epp>: where C<make install> of libepp put
+it (C<PREFIX/lib>, with C<epp.pc> in C<PREFIX/lib/pkgconfig>; set
+C<PKG_CONFIG_PATH=PREFIX/lib/pkgconfig> for a prefix pkg-config does not
+search by default);
+
+=item 3.
+
+L<FFI::CheckLib> (C<find_lib(lib =E<gt> 'epp')>): the system's standard
+library paths and the ldconfig cache, plus C<FFI_CHECKLIB_PATH>;
+
+=item 4.
+
+C<target/c/release/libepp.so> of the libepp repository this module sits in
+(C<perl/lib/LibEPP.pm>, built by C<make> at the repository root), for
+working in a checkout.
+
+=back
+
+It croaks with a message naming what it tried and how to fix it when none
+is found, or when the library's version is not of the ABI this binding was
+written for (0.6, C<EPP_VERSION_MAJOR>.C<EPP_VERSION_MINOR>: while
+libepp's major version is 0, every minor version may change the ABI).
 
 =head1 FUNCTIONS
 
 =head2 LibEPP::version()
 
-The version of the loaded libepp, such as C<"0.5.0"> (C<epp_version>).
+The version of the loaded libepp, such as C<"0.6.0"> (C<epp_version>).
 
 =head2 LibEPP::library_path()
 
@@ -841,6 +844,14 @@ The path of the loaded C<libepp.so>.
 
 The current time in milliseconds since the Unix epoch (L<Time::HiRes>).
 Exported on request.
+
+=head2 last_error
+
+The text of the latest libepp call on this thread that failed
+(C<epp_last_error>): for an argument error it names the argument and its
+value (C<"result_code: 1234 is not an EPP result code (RFC 5730 section
+3)">). C<undef> when none has failed. Errors thrown by this binding carry it
+as their detail.
 
 =head2 describe_result($code)
 

@@ -12,9 +12,9 @@ BEGIN {
 }
 
 my $v = LibEPP::version();
-like($v, qr/^0\.5\.\d+/, "libepp version $v (the 0.5 ABI)");
-is($LibEPP::VERSION, '0.5.0', 'LibEPP version 0.5.0');
-is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.5', 'written for the 0.5 header');
+like($v, qr/^0\.6\.\d+/, "libepp version $v (the 0.6 ABI)");
+is($LibEPP::VERSION, '0.6.0', 'LibEPP version 0.6.0');
+is("${\ EPP_VERSION_MAJOR}.${\ EPP_VERSION_MINOR}", '0.6', 'written for the 0.6 header');
 ok(-f LibEPP::library_path(), 'loaded ' . LibEPP::library_path());
 diag("libepp $v from " . LibEPP::library_path() . ", FFI::Platypus $FFI::Platypus::VERSION, perl $]");
 
@@ -101,9 +101,10 @@ is(EPP_KEEP_ALIVE_NEVER, 18446744073709551615, 'EPP_KEEP_ALIVE_NEVER is UINT64_M
     my $out = `$load`;
     SKIP: {
         skip 'a libepp is installed on this system', 2 if $? == 0;
-        like($out, qr/cannot find libepp\.so \(tried: .*target.*\)\. Build it with `make`/,
-             'no library anywhere: a clear message naming what was tried');
-        like($out, qr/LIBEPP_LIB/, '... and how to point at one');
+        like($out, qr/cannot find libepp\.so \(tried: LIBEPP_LIB: not set; pkg-config: no epp\.pc with PKG_CONFIG_PATH=\Q$tmp\E\/none; FFI::CheckLib: find_lib\(lib => "epp"\) found nothing in the standard paths; the repository build .*target.*: none\)\. Install libepp with `make install`/,
+             'no library anywhere: a clear message naming what was tried, in order');
+        like($out, qr/set PKG_CONFIG_PATH=PREFIX\/lib\/pkgconfig\), or set LIBEPP_LIB to the path of libepp\.so/,
+             '... and how to point at one');
     }
 
     $ENV{FFI_CHECKLIB_PATH} = $libdir;
@@ -116,16 +117,28 @@ is(EPP_KEEP_ALIVE_NEVER, 18446744073709551615, 'EPP_KEEP_ALIVE_NEVER is UINT64_M
         skip 'pkg-config is not installed', 2 if system('pkg-config --version >/dev/null 2>&1') != 0;
         File::Path::make_path("$tmp/pc");
         open(my $pc, '>', "$tmp/pc/epp.pc") or die "epp.pc: $!";
-        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.5.0\nLibs: -L\${libdir} -lepp\n";
+        print $pc "libdir=$libdir\nName: epp\nDescription: test\nVersion: 0.6.0\nLibs: -L\${libdir} -lepp\n";
         close $pc;
         $ENV{PKG_CONFIG_PATH} = $ENV{PKG_CONFIG_LIBDIR} = "$tmp/pc";
         my $found = `$load`;
-        my $ok = $? == 0;
-        # FFI::CheckLib may find a system libepp first; then pkg-config is not reached.
-        skip 'FFI::CheckLib finds a system libepp first', 2 if $ok && $found !~ /^\Q$libdir\E/;
-        ok($ok, 'found through pkg-config (libdir of epp.pc)') or diag($found);
+        ok($? == 0, 'found through pkg-config (libdir of epp.pc), before FFI::CheckLib') or diag($found);
         like($found, qr{^\Q$libdir\E/libepp\.so}, "... $found");
     }
+}
+
+# The ABI check, on its own (a libepp of another version is refused before
+# any function is attached).
+{
+    ok(LibEPP::Library->check_version('/x/libepp.so', '0.5.7', 0, 5, '0.5.0'), '0.5.7 is of the 0.5 ABI');
+    for my $case (['0.4.0', '0.4 is not'], ['0.6.0', '0.6 is not'], ['1.5.0', '1.5 is not']) {
+        my ($v, $what) = @$case;
+        ok(!eval { LibEPP::Library->check_version('/x/libepp.so', $v, 0, 5, '0.5.0'); 1 }, "$what the 0.5 ABI");
+        like($@, qr{^LibEPP: /x/libepp\.so is libepp \Q$v\E, but this binding \(LibEPP 0\.5\.0\) was written for the 0\.5 ABI: install libepp 0\.5\.x \(`make install`\) and point LIBEPP_LIB or PKG_CONFIG_PATH at it, or install the LibEPP of libepp \Q$v\E at },
+             "... a message naming both versions and the fix");
+    }
+    ok(!eval { LibEPP::Library->check_version('/x/libepp.so', 'banana', 0, 5); 1 }, 'an unreadable version');
+    like($@, qr{reports an unreadable version 'banana'}, '... is refused');
+    ok(LibEPP::Library->check_version('/x/libepp.so', '1.2.0', 1, 0), 'from 1.0, the major version is the ABI');
 }
 
 # The exception class on its own.

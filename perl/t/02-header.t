@@ -33,6 +33,10 @@ close $fh;
 # Comments out (/* */ and //), keeping line structure.
 (my $code = $text) =~ s{/\*.*?\*/}{ my $c = $&; $c =~ tr/\n//cd; $c }gse;
 $code =~ s{//[^\n]*}{}g;
+# EPP_NODISCARD (since 0.6) only marks the functions returning an
+# epp_result: its definition and its uses are no part of the ABI.
+$code =~ s{^\s*#\s*define\s+EPP_NODISCARD\b[^\n]*}{}mg;
+$code =~ s{\bEPP_NODISCARD\s*}{}g;
 
 # ---------------------------------------------------------------------
 # Constants

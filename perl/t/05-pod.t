@@ -24,6 +24,8 @@ my %files = (
     'LibEPP::Client'            => 'LibEPP/Client.pm',
     'LibEPP::Client::Command'   => 'LibEPP/Client.pm',
     'LibEPP::Client::Event'     => 'LibEPP/Client.pm',
+    'LibEPP::SRS'               => 'LibEPP/SRS.pm',
+    'LibEPP::Library'           => 'LibEPP/Library.pm',
 );
 
 for my $package (sort keys %files) {

@@ -194,7 +194,7 @@ libepp_error_ok(error_of(sub { test_config(dcp_statements => [{ purposes => 'adm
 libepp_error_ok(error_of(sub { test_config(object_uris => [map { "urn:example:obj-$_" } 1 .. 65]) }),
                 EPP_RESULT_INVALID_CONFIG, qr/64/, 'more than 64 object URIs');
 libepp_error_ok(error_of(sub { test_config(limits => { max_frame_size => 2**33 }) }),
-                EPP_RESULT_INVALID_ARGUMENT, qr/^$/, 'a limit that does not fit its type (no detail)');
+                EPP_RESULT_INVALID_ARGUMENT, qr/^value: 8589934592 is out of range for limit 1 \(at most 4294967295\)$/, 'a limit that does not fit its type (the detail names it, since 0.6)');
 {
     my $e = error_of(sub { LibEPP::Config->new(server_id => 'x', object_uris => [DOMAIN_NS]) });
     is($e->function, 'epp_config_builder_build', 'the failed function is named');
@@ -233,7 +233,7 @@ like(error_of(sub { test_config(sv_trid_epoch => 'x') }), qr/sv_trid_epoch must 
 like(error_of(sub { test_config(dcp_expiry_relative => -5) }), qr/dcp_expiry_relative must be/,
      'a negative expiry');
 libepp_error_ok(error_of(sub { test_config(dcp_statements => [{ purposes => 64, recipients => 'ours' }]) }),
-                EPP_RESULT_INVALID_ARGUMENT, qr/^$/, 'unknown DCP purpose bits');
+                EPP_RESULT_INVALID_ARGUMENT, qr/^purposes: 0x40 has bits that are no EPP_DCP_PURPOSE_\* flag$/, 'unknown DCP purpose bits (named, since 0.6)');
 libepp_error_ok(error_of(sub { test_config(limits => { max_buffered_input => 1000 }) }),
                 EPP_RESULT_INVALID_CONFIG, qr/max_buffered_input/, 'max_buffered_input below max_frame_size');
 

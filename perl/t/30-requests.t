@@ -111,14 +111,21 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
     is($r->extension_xml, undef, 'extension_xml of a poll');
     error_is(error_of(sub { $r->password }), EPP_RESULT_NOT_APPLICABLE, 'password of a poll');
     error_is(error_of(sub { $r->answer_login('accepted') }), EPP_RESULT_WRONG_ANSWER, 'a login answer to a poll');
+    my $svtrid = $r->server_transaction_id;
+    like($svtrid, qr/^\S{3,64}\z/, "server_transaction_id $svtrid");
+    is($r->svtrid, $svtrid, 'svtrid');
     $r->answer_poll_empty;
     my $rs = response_of($s);
     is(result_code($rs), 1300, 'empty queue: 1300');
+    like($rs, qr{<svTRID>\Q$svtrid\E</svTRID>}, 'the response carries the svTRID the request said');
     is(msgq($rs), undef, 'no msgQ');
     error_is(error_of(sub { $r->answer_poll_empty }), EPP_RESULT_ALREADY_ANSWERED, 'answering a poll twice');
 
     # A message, given as arguments.
     $r = feed_all($s, poll_req_xml('POLL-2'));
+    error_is(error_of(sub { $r->answer_poll_message(id => 17, count => 0, queued_at => NOW, text => 'x') }),
+             EPP_RESULT_INVALID_ANSWER, 'a message with count 0 (it counts itself) is refused');
+    ok(!$r->answered, '... and the poll is still to answer') if $r->can('answered');
     $r->answer_poll_message(id => 17, count => 3, queued_at => NOW - 86_400_000, text => "Transfer \x{e9}t\x{e9}");
     $rs = response_of($s);
     is(result_code($rs), 1301, 'a message: 1301');
@@ -222,8 +229,11 @@ for my $case ([bad_credentials => 2200], [account_disabled => 2201], [failed => 
         is($r->cltrid, "CMD-$v", "$v: cltrid");
         is($r->client_id, 'registrar1', "$v: client_id");
         is_deeply([$r->extension_uris], [], "$v: no extension");
+        my $svtrid = $r->server_transaction_id;
         $r->answer_command(2101);
-        is(result_code(response_of($s)), 2101, "$v: answered 2101");
+        my $rs = response_of($s);
+        is(result_code($rs), 2101, "$v: answered 2101");
+        like($rs, qr{<svTRID>\Q$svtrid\E</svTRID>}, "$v: the response carries svTRID $svtrid");
     }
     for my $op (qw(approve cancel query reject)) {
         my $r = feed_all($s, command_xml('transfer', $obj{transfer}, op => $op, cltrid => "TR-$op"));

@@ -15,11 +15,14 @@ use TestServer qw(start_server stop_server server_log);
 # SRS::EPP::Session's method names).
 
 # Net::EPP is a test dependency (perl/t/run.sh installs libnet-epp-perl): its
-# absence fails this test rather than skipping it.
+# absence fails this test under CI=true, and skips it elsewhere (an
+# installation from CPAN without it).
 my @missing = grep { !eval "require $_; 1" } qw(Net::EPP::Client Net::EPP::Simple Net::EPP::Frame XML::LibXML);
 if (@missing) {
+    my $why = "Perl modules missing: @missing (Debian: apt-get install libnet-epp-perl)";
+    plan skip_all => $why if !$ENV{CI};
     plan tests => 1;
-    fail("Perl modules missing: @missing (Debian: apt-get install libnet-epp-perl)");
+    fail($why);
     exit 0;
 }
 

@@ -2,7 +2,8 @@
 # Runs the Perl binding's tests (perl/t) on a fresh machine:
 #   1. installs what they need from Debian if it is missing: FFI::Platypus 2
 #      (libffi-platypus-perl), FFI::CheckLib (libffi-checklib-perl),
-#      Net::EPP and XML::LibXML (libnet-epp-perl), make;
+#      Net::EPP and XML::LibXML (libnet-epp-perl), Event (libevent-perl) and
+#      IO::Socket::SSL (libio-socket-ssl-perl) for t/46-srs-accept.t, make;
 #   2. builds libepp.so with `make` at the repository root (incremental:
 #      cargo rebuilds only what changed);
 #   3. runs `prove -r perl/t` with LIBEPP_LIB pointing at the built library.
@@ -23,6 +24,8 @@ perl -e 'use FFI::Platypus 2.00; use FFI::Platypus::Buffer; use FFI::Platypus::M
 perl -MFFI::CheckLib -e 1 2>/dev/null || need+=(libffi-checklib-perl)
 perl -MNet::EPP::Client -MNet::EPP::Simple -MNet::EPP::Frame -MXML::LibXML -e 1 2>/dev/null \
     || need+=(libnet-epp-perl)
+perl -MEvent -e 1 2>/dev/null || need+=(libevent-perl)
+perl -MIO::Socket::SSL -e 1 2>/dev/null || need+=(libio-socket-ssl-perl)
 command -v prove >/dev/null || need+=(perl)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then

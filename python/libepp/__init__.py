@@ -24,6 +24,7 @@ time), and deadlines come back as Unix seconds.
 
 from __future__ import annotations
 
+import logging
 from typing import Union
 
 from ._libepp import (
@@ -66,6 +67,11 @@ from ._libepp import (
     __version__,
     etp,
 )
+
+# The library logs on "libepp" and its children ("libepp.server": one line per command of
+# libepp.asyncio.serve; "libepp.asyncio"; "libepp.client_asyncio") and installs no handler of its
+# own: the application configures logging.
+logging.getLogger("libepp").addHandler(logging.NullHandler())
 
 #: Anything :meth:`Session.poll_queue` returns.
 Request = Union[LoginRequest, PollRequest, PollAckRequest, CommandRequest, ExtensionRequest, SessionEnd]

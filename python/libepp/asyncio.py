@@ -31,7 +31,10 @@ connection's loop is read, feed, poll, answer, write, plus the session's timer, 
 while the session wants input. Handler methods may be plain functions or coroutines; each is
 called with the request's connection available through :func:`current_connection`.
 
-The handler (every method optional except ``authenticate``):
+The handler (every method optional except ``authenticate``; :class:`Handler` is the protocol, and
+:func:`serve` refuses, with a :class:`TypeError`, a handler without ``authenticate``, a method
+that cannot take the arguments it would be given, and a public method whose name looks like a
+misspelt handler method, ``comand``: see :func:`check_handler`):
 
 ``authenticate(client_id, password, new_password)``
     ``True`` (or ``"accept"``) logs the client in; ``False`` or ``None`` (or ``"reject"``) is 2200
@@ -71,7 +74,13 @@ The handler (every method optional except ``authenticate``):
     log (``Config(transaction_log=True)``).
 
 A handler method that raises is logged and its request answered 2400 (command failed); the
-connection goes on. (``on_connect`` is the exception: see above; ``on_close`` and
+connection goes on.
+
+Logging: one INFO record per response on the ``libepp.server`` logger (peer, client, command,
+clTRID, svTRID, result code, duration; also as record attributes ``epp_*``), DEBUG records of the
+bytes read (counts only) and of the frames written. The records come from the transaction log,
+which :func:`serve` turns on for a :class:`libepp.Config` (``on_transaction`` is still called
+only when the configuration asked for the log). (``on_connect`` is the exception: see above; ``on_close`` and
 ``on_transaction`` failures are only logged.)
 
 Timeouts: the configuration's ``login_deadline`` and ``idle_timeout`` end the session whenever
@@ -87,11 +96,25 @@ from __future__ import annotations
 
 import asyncio as _asyncio
 import contextvars
+import difflib
 import inspect
 import logging
 import ssl as _ssl
+import struct
 import time
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    Any,
+    Awaitable,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from ._libepp import (
     CommandRequest,
@@ -106,14 +129,145 @@ from ._libepp import (
     SecurityEvent,
     Session,
     SessionEnd,
+    TransactionRecord,
     UserAgent,
 )
 from ._libepp import Server as EppServer
 from .client_asyncio import Client, connect
 
-__all__ = ["Client", "Connection", "Server", "connect", "current_connection", "serve"]
+__all__ = [
+    "AckResult",
+    "Client",
+    "CommandAnswer",
+    "Connection",
+    "Handler",
+    "HANDLER_METHODS",
+    "LoginResult",
+    "PollResult",
+    "Server",
+    "connect",
+    "current_connection",
+    "serve",
+]
 
 log = logging.getLogger("libepp.asyncio")
+#: One INFO record per response (peer, client, command, clTRID, svTRID, result code, duration),
+#: and DEBUG records of the bytes read and the frames written (never what is read: a login
+#: carries the password).
+cmd_log = logging.getLogger("libepp.server")
+
+#: What ``authenticate`` may return (see the module documentation).
+LoginResult = Union[bool, str, None, Tuple[Union[bool, str, None], Sequence[SecurityEvent]]]
+#: What ``command`` and ``extension`` may return.
+CommandAnswer = Union[int, Response, Tuple[Any, ...], Dict[str, Any], None]
+#: What ``poll`` may return.
+PollResult = Union[PollMessage, Dict[str, Any], Response, None]
+#: What ``ack`` may return.
+AckResult = Union[int, Response, None]
+
+
+class Handler(Protocol):
+    """What :func:`serve` needs of a handler: ``authenticate``, plain or ``async``. The other
+    methods (``poll``, ``ack``, ``command``, ``extension``, ``on_connect``, ``on_close``,
+    ``on_transaction``; see :data:`HANDLER_METHODS`) are optional, so they are not part of the
+    protocol; :func:`serve` checks them when it starts: a public method whose name is close to
+    one of them (``comand``, ``on_closed``) is refused as a likely typo."""
+
+    def authenticate(self, client_id: str, password: str, new_password: Optional[str], /
+                     ) -> Union[LoginResult, Awaitable[LoginResult]]: ...
+
+
+#: Every handler method :func:`serve` calls, with the arguments it passes; ``authenticate`` is
+#: the only required one.
+HANDLER_METHODS: Dict[str, Tuple[str, ...]] = {
+    "authenticate": ("client_id", "password", "new_password"),
+    "poll": ("client_id",),
+    "ack": ("client_id", "msg_id"),
+    "command": ("client_id", "request"),
+    "extension": ("client_id", "request"),
+    "on_connect": ("connection",),
+    "on_close": ("connection", "reason"),
+    "on_transaction": ("connection", "record"),
+}
+_REQUIRED = ("authenticate",)
+# Attributes serve() reads besides the methods (never reported as typos).
+_KNOWN_ATTRIBUTES = ("config",)
+
+
+def check_handler(handler: Any) -> None:
+    """Raises :class:`TypeError` unless ``handler`` has every required method, each method
+    :func:`serve` would call takes the arguments it passes, and no public method's name looks
+    like a misspelt handler method (``comand``: did you mean ``command``?). :func:`serve` calls
+    it; call it in a test to check a handler without starting a server."""
+    name = type(handler).__name__
+    missing = [m for m in _REQUIRED if getattr(handler, m, None) is None]
+    if missing:
+        raise TypeError("handler %s lacks the required method%s %s (see libepp.asyncio.Handler)"
+                        % (name, "s" if len(missing) > 1 else "", ", ".join(missing)))
+    for method, params in HANDLER_METHODS.items():
+        fn = getattr(handler, method, None)
+        if fn is None:
+            continue
+        if not callable(fn):
+            raise TypeError("handler %s: %s is %s, not a method" % (name, method, type(fn).__name__))
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+            continue
+        try:
+            sig.bind(*params)
+        except TypeError:
+            raise TypeError("handler %s: %s(%s) cannot be called as %s(%s)"
+                            % (name, method, ", ".join(sig.parameters), method, ", ".join(params))) from None
+    known = list(HANDLER_METHODS) + list(_KNOWN_ATTRIBUTES)
+    for attr in dir(handler):
+        if attr.startswith("_") or attr in known:
+            continue
+        try:
+            value = getattr(handler, attr)
+        except Exception:
+            continue
+        if not callable(value) or isinstance(value, type):
+            continue
+        close = difflib.get_close_matches(attr, known, n=1, cutoff=0.8)
+        if close:
+            raise TypeError("handler %s has %r: did you mean %r? (libepp.asyncio.serve would never "
+                            "call it; rename it, or make it private with a leading underscore)"
+                            % (name, attr, close[0]))
+
+
+def _frames(data: bytes) -> Iterator[bytes]:
+    """The bodies of the whole EPP frames in ``data`` (output: always whole frames)."""
+    pos = 0
+    while pos + 4 <= len(data):
+        (n,) = struct.unpack_from("!I", data, pos)
+        if n < 4:  # pragma: no cover - the session writes only valid frames
+            return
+        yield data[pos + 4:pos + n]
+        pos += n
+
+
+def _log_record(conn: Connection, record: TransactionRecord) -> None:
+    if not cmd_log.isEnabledFor(logging.INFO):
+        return
+    ms = max(0.0, time.time() - record.received_at) * 1000.0
+    cmd_log.info(
+        "peer=%s client=%s command=%r clTRID=%s svTRID=%s code=%s duration=%.1fms",
+        _peer(conn.peer), record.client_id or "-", record.command,
+        record.client_transaction_id or "-", record.server_transaction_id or "-",
+        record.code if record.code is not None else "-", ms,
+        extra={"epp_peer": conn.peer, "epp_client_id": record.client_id,
+               "epp_command": record.command, "epp_cl_trid": record.client_transaction_id,
+               "epp_sv_trid": record.server_transaction_id, "epp_code": record.code,
+               "epp_duration_ms": ms, "epp_connection": conn.number},
+    )
+
+
+def _peer(peer: Any) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = str(peer[0])
+        return "[%s]:%s" % (host, peer[1]) if ":" in host else "%s:%s" % (host, peer[1])
+    return str(peer)
 
 #: Bytes read from the socket at a time (a read made while the session wants input is always
 #: taken whole; the session holds what it cannot handle yet).
@@ -236,6 +390,13 @@ class Connection:
         self.session.close()
         self._wake()
 
+    def _write(self, out: bytes) -> None:
+        if cmd_log.isEnabledFor(logging.DEBUG):
+            for body in _frames(out):
+                cmd_log.debug("%r: wrote a frame of %d bytes: %s", self, len(body) + 4,
+                              body.decode("utf-8", "replace"))
+        self._writer.write(out)
+
     def _wake(self) -> None:
         if not self._stop.done():
             self._stop.set_result(None)
@@ -289,13 +450,13 @@ class Connection:
                 if self._shutdown:
                     out = session.take_output()
                     if out:
-                        self._writer.write(out)
+                        self._write(out)
                         await self._drain(SHUTDOWN_FLUSH)
                     session.close()
                     break
                 out = session.take_output()
                 if out:
-                    self._writer.write(out)
+                    self._write(out)
                     # Taking output may have let input held behind it through: answer it while the
                     # peer reads (the session's timers stop while the host holds a request). What
                     # that renders waits in the session, which takes no more frames past
@@ -329,6 +490,8 @@ class Connection:
                     if session.close_reason is not None:
                         pass  # the session ended meanwhile (close()): what was read is dropped
                     elif data:
+                        if cmd_log.isEnabledFor(logging.DEBUG):
+                            cmd_log.debug("%r: read %d bytes", self, len(data))
                         try:
                             session.feed_input(data)
                         except EppError as exc:  # pragma: no cover - reads are sized to fit
@@ -368,6 +531,10 @@ class Connection:
                     pass
             self.server._connections.discard(self)
             try:
+                await self._records()  # the last responses (logout, a 25xx before closing)
+            except Exception:  # pragma: no cover - the session is closed, its records remain
+                log.exception("%r: transaction records failed", self)
+            try:
                 await self._call("on_close", self, reason)
             except Exception:
                 log.exception("%r: on_close failed", self)
@@ -378,14 +545,22 @@ class Connection:
         session = self.session
         for request in session:
             await self._dispatch(request)
-        if self.server.config.transaction_log:
-            for record in session.drain_transactions():
-                if not self.server._has("on_transaction"):
-                    continue
-                try:
-                    await self._call("on_transaction", self, record)
-                except Exception:
-                    log.exception("%r: on_transaction failed", self)
+        await self._records()
+
+    async def _records(self) -> None:
+        """Logs each transaction record (one INFO line per response on ``libepp.server``), then
+        hands it to ``on_transaction`` when the handler's configuration asked for the log."""
+        if not self.server.config.transaction_log:
+            return
+        hand_over = self.server._user_log and self.server._has("on_transaction")
+        for record in self.session.drain_transactions():
+            _log_record(self, record)
+            if not hand_over:
+                continue
+            try:
+                await self._call("on_transaction", self, record)
+            except Exception:
+                log.exception("%r: on_transaction failed", self)
 
     async def _linger(self, peer_eof: bool) -> None:
         """After the last response: half-close, then drop what the peer still sends, briefly."""
@@ -635,8 +810,12 @@ class Server:
     """A running EPP server (see :func:`serve`). An async context manager: leaving it closes
     the server and every connection."""
 
-    def __init__(self, handler: Any, epp_server: EppServer, write_timeout: float = WRITE_TIMEOUT) -> None:
+    def __init__(self, handler: Any, epp_server: EppServer, write_timeout: float = WRITE_TIMEOUT,
+                 *, user_log: Optional[bool] = None) -> None:
         self.handler = handler
+        # Whether the handler's configuration asked for the transaction log (on_transaction is
+        # called then only); serve() may turn the log on for the per-command log alone.
+        self._user_log = epp_server.config.transaction_log if user_log is None else user_log
         #: The :class:`libepp.Server` every connection's session belongs to.
         self.epp_server = epp_server
         #: Its configuration.
@@ -738,7 +917,7 @@ class Server:
 
 
 async def serve(
-    handler: Any,
+    handler: Handler,
     host: Union[str, Sequence[str], None],
     port: int,
     ssl: Optional[_ssl.SSLContext] = None,
@@ -764,6 +943,7 @@ async def serve(
     is dropped. The configuration's ``login_deadline`` and ``idle_timeout`` also run while the
     server waits to write, and while input keeps arriving.
     """
+    check_handler(handler)
     if config is None:
         config = getattr(handler, "config", None)
     if config is None:
@@ -771,11 +951,16 @@ async def serve(
                         "or a config attribute on the handler")
     if isinstance(config, EppServer):
         epp_server = config
+        if not config.config.transaction_log:
+            cmd_log.info("no per-command log: the libepp.Server's configuration keeps no "
+                         "transaction log (Config(transaction_log=True))")
     elif isinstance(config, Config):
-        epp_server = EppServer(config)
+        # The per-command log is made of the transaction records.
+        epp_server = EppServer(config.with_transaction_log())
     else:
         raise TypeError("config must be a libepp.Config or a libepp.Server, not %s" % type(config).__name__)
-    server = Server(handler, epp_server, write_timeout)
+    user_log = config.config.transaction_log if isinstance(config, EppServer) else config.transaction_log
+    server = Server(handler, epp_server, write_timeout, user_log=user_log)
     kwargs: Dict[str, Any] = dict(server_kwargs)
     if ssl is not None:
         kwargs["ssl"] = ssl

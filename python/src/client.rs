@@ -297,6 +297,22 @@ pub(crate) struct ClientConfig {
     inner: Arc<CoreConfig>,
 }
 
+// Sequence arguments: each error names the argument and what it got.
+crate::args::seq_arg!(object_uris_arg, "object_uris", String, "str");
+crate::args::seq_arg!(
+    required_object_uris_arg,
+    "required_object_uris",
+    String,
+    "str"
+);
+crate::args::seq_arg!(extension_uris_arg, "extension_uris", String, "str");
+crate::args::seq_arg!(
+    required_extension_uris_arg,
+    "required_extension_uris",
+    String,
+    "str"
+);
+
 #[pymethods]
 impl ClientConfig {
     #[new]
@@ -326,10 +342,10 @@ impl ClientConfig {
         password: String,
         new_password: Option<String>,
         lang: String,
-        object_uris: Vec<String>,
-        required_object_uris: Vec<String>,
-        extension_uris: Vec<String>,
-        required_extension_uris: Vec<String>,
+        #[pyo3(from_py_with = object_uris_arg)] object_uris: Vec<String>,
+        #[pyo3(from_py_with = required_object_uris_arg)] required_object_uris: Vec<String>,
+        #[pyo3(from_py_with = extension_uris_arg)] extension_uris: Vec<String>,
+        #[pyo3(from_py_with = required_extension_uris_arg)] required_extension_uris: Vec<String>,
         max_in_flight: usize,
         keep_alive: Option<f64>,
         response_deadline: f64,

@@ -543,6 +543,22 @@ struct RequestSession {
     inner: core::RequestSession<'static>,
 }
 
+// Sequence arguments: each error names the argument and what it got.
+crate::args::seq_arg!(
+    requested_protocols_arg,
+    "requested_protocols",
+    Py<Protocol>,
+    "libepp.etp.Protocol"
+);
+crate::args::seq_arg!(
+    supported_protocols_arg,
+    "supported_protocols",
+    Py<Protocol>,
+    "libepp.etp.Protocol"
+);
+crate::args::seq_arg!(opt opt_protocols_arg, "protocols", Py<Protocol>, "libepp.etp.Protocol");
+crate::args::seq_arg!(opt opt_supported_objects_arg, "supported_objects", String, "str");
+
 #[pymethods]
 impl RequestSession {
     #[classattr]
@@ -553,8 +569,8 @@ impl RequestSession {
     fn new(
         application_name: String,
         application_version: String,
-        requested_protocols: Vec<Py<Protocol>>,
-        supported_objects: Option<Vec<String>>,
+        #[pyo3(from_py_with = requested_protocols_arg)] requested_protocols: Vec<Py<Protocol>>,
+        #[pyo3(from_py_with = opt_supported_objects_arg)] supported_objects: Option<Vec<String>>,
     ) -> Self {
         RequestSession {
             inner: core::RequestSession {
@@ -641,8 +657,8 @@ impl OpenSession {
         application_name: String,
         application_version: String,
         session_id: String,
-        supported_protocols: Vec<Py<Protocol>>,
-        supported_objects: Option<Vec<String>>,
+        #[pyo3(from_py_with = supported_protocols_arg)] supported_protocols: Vec<Py<Protocol>>,
+        #[pyo3(from_py_with = opt_supported_objects_arg)] supported_objects: Option<Vec<String>>,
     ) -> Self {
         OpenSession {
             inner: core::OpenSession {
@@ -1033,8 +1049,8 @@ impl Config {
         py: Python<'_>,
         application_name: Option<String>,
         application_version: Option<String>,
-        protocols: Option<Vec<Py<Protocol>>>,
-        supported_objects: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_protocols_arg)] protocols: Option<Vec<Py<Protocol>>>,
+        #[pyo3(from_py_with = opt_supported_objects_arg)] supported_objects: Option<Vec<String>>,
         max_in_flight: Option<usize>,
         max_pending_output: Option<usize>,
         max_buffered_input: Option<usize>,

@@ -23,6 +23,7 @@ use pyo3::pyclass::CompareOp;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::BoundObject;
 
+mod args;
 mod client;
 mod etp;
 
@@ -439,8 +440,8 @@ struct DcpStatement {
 impl DcpStatement {
     #[new]
     fn new(
-        purposes: Vec<String>,
-        recipients: Vec<Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = purposes_arg)] purposes: Vec<String>,
+        #[pyo3(from_py_with = recipients_arg)] recipients: Vec<Bound<'_, PyAny>>,
         retention: &str,
     ) -> PyResult<Self> {
         let purposes = purposes
@@ -527,7 +528,7 @@ impl Dcp {
     #[pyo3(signature = (access = "all", statements = None, *, expiry_absolute = None, expiry_relative = None))]
     fn new(
         access: &str,
-        statements: Option<Vec<Py<DcpStatement>>>,
+        #[pyo3(from_py_with = opt_statements)] statements: Option<Vec<Py<DcpStatement>>>,
         expiry_absolute: Option<&Bound<'_, PyAny>>,
         expiry_relative: Option<f64>,
     ) -> PyResult<Self> {
@@ -892,6 +893,41 @@ impl SecurityEvent {
     }
 }
 
+// Sequence arguments (see `args`): each error names the argument and what it got.
+args::seq_arg!(opt opt_object_uris, "object_uris", String, "str");
+args::seq_arg!(opt opt_extension_uris, "extension_uris", String, "str");
+args::seq_arg!(opt opt_languages, "languages", String, "str");
+args::seq_arg!(opt opt_versions, "versions", String, "str");
+args::seq_arg!(opt opt_events, "events", Py<SecurityEvent>, "libepp.SecurityEvent");
+args::seq_arg!(opt opt_values, "values", String, "str");
+args::seq_arg!(opt opt_ext_values, "ext_values", (String, String), "(str, str) pair");
+args::seq_arg!(opt opt_more_results, "more_results", Py<ResultItem>, "libepp.Result");
+args::seq_arg!(purposes_arg, "purposes", String, "str");
+args::seq_arg!(opt opt_statements, "statements", Py<DcpStatement>, "libepp.DcpStatement");
+
+args::str_arg!(server_id_arg, "server_id");
+args::str_arg!(text_arg, "text");
+args::int_arg!(msg_id_arg, "id", u64);
+args::int_arg!(count_arg, "count", u64);
+args::int_arg!(code_arg, "code", i64);
+args::int_arg!(remaining_arg, "remaining", u64);
+
+fn recipients_arg<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    args::seq(obj, "recipients", "recipient (a str or a (str, str) pair)")
+}
+
+/// A poll message's `count` is the number of messages queued, this one
+/// included: 0 would be a 1301 ("ack to dequeue") that contradicts itself.
+fn check_poll_count(count: u64) -> PyResult<()> {
+    if count == 0 {
+        return Err(PyValueError::new_err(
+            "count must be at least 1: it is the number of messages queued, this one included \
+             (an empty queue is PollRequest.empty(), 1300)",
+        ));
+    }
+    Ok(())
+}
+
 /// The core events of an `events` argument (None: none).
 fn core_events(events: Option<Vec<Py<SecurityEvent>>>) -> Vec<CoreSecurityEvent> {
     events
@@ -924,6 +960,8 @@ fn core_events(events: Option<Vec<Py<SecurityEvent>>>) -> Vec<CoreSecurityEvent>
 #[pyclass(frozen, module = "libepp")]
 struct Config {
     inner: Arc<ServerConfig>,
+    /// What built it, for with_transaction_log().
+    builder: epp::ServerConfigBuilder,
 }
 
 #[pymethods]
@@ -956,11 +994,11 @@ impl Config {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        server_id: String,
-        object_uris: Option<Vec<String>>,
-        extension_uris: Option<Vec<String>>,
-        languages: Option<Vec<String>>,
-        versions: Option<Vec<String>>,
+        #[pyo3(from_py_with = server_id_arg)] server_id: String,
+        #[pyo3(from_py_with = opt_object_uris)] object_uris: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_extension_uris)] extension_uris: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_languages)] languages: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_versions)] versions: Option<Vec<String>>,
         dcp: Option<Py<Dcp>>,
         max_frame_size: Option<u32>,
         max_in_flight: Option<usize>,
@@ -1031,7 +1069,21 @@ impl Config {
         }
         b.unhandled_namespaces(unhandled_namespaces);
         let inner = b.build().map_err(|e| config_error(py, e))?;
-        Ok(Config { inner })
+        Ok(Config { inner, builder: b })
+    }
+
+    /// This configuration with transaction_log=True (itself when it already
+    /// keeps the log). libepp.asyncio.serve() runs on it for its per-command
+    /// log.
+    fn with_transaction_log(slf: &Bound<'_, Self>, py: Python<'_>) -> PyResult<Py<Config>> {
+        let this = slf.get();
+        if this.inner.transaction_log() {
+            return Ok(slf.clone().unbind());
+        }
+        let mut b = this.builder.clone();
+        b.transaction_log(true);
+        let inner = b.build().map_err(|e| config_error(py, e))?;
+        Py::new(py, Config { inner, builder: b })
     }
 
     /// The svID.
@@ -1421,15 +1473,16 @@ impl PollMessage {
     #[pyo3(signature = (id, count, queued_at, text, *, lang = None, msg_xml = None, res_data = None, extension = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        id: u64,
-        count: u64,
+        #[pyo3(from_py_with = msg_id_arg)] id: u64,
+        #[pyo3(from_py_with = count_arg)] count: u64,
         queued_at: &Bound<'_, PyAny>,
-        text: String,
+        #[pyo3(from_py_with = text_arg)] text: String,
         lang: Option<String>,
         msg_xml: Option<String>,
         res_data: Option<String>,
         extension: Option<String>,
     ) -> PyResult<Self> {
+        check_poll_count(count)?;
         Ok(PollMessage {
             id,
             count,
@@ -1522,11 +1575,11 @@ impl ResultItem {
     #[pyo3(signature = (code, message = None, *, lang = None, values = None, ext_values = None))]
     fn new(
         py: Python<'_>,
-        code: i64,
+        #[pyo3(from_py_with = code_arg)] code: i64,
         message: Option<String>,
         lang: Option<String>,
-        values: Option<Vec<String>>,
-        ext_values: Option<Vec<(String, String)>>,
+        #[pyo3(from_py_with = opt_values)] values: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_ext_values)] ext_values: Option<Vec<(String, String)>>,
     ) -> PyResult<Self> {
         Ok(ResultItem {
             code: result_code(py, code)?.code(),
@@ -1575,14 +1628,14 @@ impl Response {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        code: i64,
+        #[pyo3(from_py_with = code_arg)] code: i64,
         message: Option<String>,
         lang: Option<String>,
         res_data: Option<String>,
         extension: Option<String>,
-        values: Option<Vec<String>>,
-        ext_values: Option<Vec<(String, String)>>,
-        more_results: Option<Vec<Py<ResultItem>>>,
+        #[pyo3(from_py_with = opt_values)] values: Option<Vec<String>>,
+        #[pyo3(from_py_with = opt_ext_values)] ext_values: Option<Vec<(String, String)>>,
+        #[pyo3(from_py_with = opt_more_results)] more_results: Option<Vec<Py<ResultItem>>>,
     ) -> PyResult<Self> {
         let code = result_code(py, code)?.code();
         Ok(Response {
@@ -1883,7 +1936,7 @@ impl Session {
         py: Python<'_>,
         request_id: u64,
         answer: &str,
-        events: Option<Vec<Py<SecurityEvent>>>,
+        #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>,
     ) -> PyResult<u16> {
         let a = match answer {
             "accepted" => LoginAnswer::Accepted,
@@ -2067,6 +2120,7 @@ fn wrap_request(
                     None => None,
                 },
                 client_transaction_id: cl(l.client_transaction_id),
+                server_transaction_id: l.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2077,6 +2131,7 @@ fn wrap_request(
                 client_id: p.client_id.to_string(),
                 extension_xml: p.extension_xml,
                 client_transaction_id: cl(p.client_transaction_id),
+                server_transaction_id: p.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2088,6 +2143,7 @@ fn wrap_request(
                 message_id: a.message_id,
                 extension_xml: a.extension_xml,
                 client_transaction_id: cl(a.client_transaction_id),
+                server_transaction_id: a.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2103,6 +2159,7 @@ fn wrap_request(
                 extension_uris: c.extension_uris,
                 extension_xml: c.extension_xml,
                 client_transaction_id: cl(c.client_transaction_id),
+                server_transaction_id: c.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2113,6 +2170,7 @@ fn wrap_request(
                 client_id: x.client_id.to_string(),
                 extension_uris: x.extension_uris,
                 extension_xml: x.extension_xml,
+                server_transaction_id: x.server_transaction_id.to_string(),
             },
         )?
         .into_any(),
@@ -2296,9 +2354,9 @@ macro_rules! request_pymethods {
                     lang: Option<String>,
                     res_data: Option<String>,
                     extension: Option<String>,
-                    values: Option<Vec<String>>,
-                    ext_values: Option<Vec<(String, String)>>,
-                    more_results: Option<Vec<Py<ResultItem>>>,
+                    #[pyo3(from_py_with = opt_values)] values: Option<Vec<String>>,
+                    #[pyo3(from_py_with = opt_ext_values)] ext_values: Option<Vec<(String, String)>>,
+                    #[pyo3(from_py_with = opt_more_results)] more_results: Option<Vec<Py<ResultItem>>>,
                 ) -> PyResult<()> {
                     let default = 1000i64.into_pyobject(py)?.into_any();
                     let r = build_response(
@@ -2350,6 +2408,9 @@ struct LoginRequest {
     user_agent: Option<Py<UserAgent>>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 impl LoginRequest {
@@ -2381,26 +2442,26 @@ request_pymethods! {
         /// `<loginSec:loginSecData>` for a client that logged in with the
         /// extension, moved into `<extValue>` otherwise.
         #[pyo3(signature = (*, events = None))]
-        fn accept(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+        fn accept(&self, py: Python<'_>, #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
             self.login(py, LoginAnswer::Accepted, events)
         }
 
         /// Credentials rejected: 2200, or 2501 and close once max_failed_logins
         /// is reached.
         #[pyo3(signature = (*, events = None))]
-        fn reject_credentials(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+        fn reject_credentials(&self, py: Python<'_>, #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
             self.login(py, LoginAnswer::BadCredentials, events)
         }
 
         /// The account exists but may not log in: 2201.
         #[pyo3(signature = (*, events = None))]
-        fn account_disabled(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+        fn account_disabled(&self, py: Python<'_>, #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
             self.login(py, LoginAnswer::AccountDisabled, events)
         }
 
         /// The registrar has too many sessions: 2502, and close.
         #[pyo3(signature = (*, events = None))]
-        fn session_limit_exceeded(&self, py: Python<'_>, events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
+        fn session_limit_exceeded(&self, py: Python<'_>, #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>) -> PyResult<u16> {
             self.login(py, LoginAnswer::SessionLimitExceeded, events)
         }
 
@@ -2412,7 +2473,7 @@ request_pymethods! {
             &self,
             py: Python<'_>,
             message: Option<String>,
-            events: Option<Vec<Py<SecurityEvent>>>,
+            #[pyo3(from_py_with = opt_events)] events: Option<Vec<Py<SecurityEvent>>>,
         ) -> PyResult<()> {
             match (message, events) {
                 (Some(_), Some(e)) if !e.is_empty() => Err(PyTypeError::new_err(
@@ -2458,6 +2519,9 @@ struct PollRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
@@ -2469,15 +2533,16 @@ request_pymethods! {
         fn message(
             &self,
             py: Python<'_>,
-            id: u64,
-            count: u64,
+            #[pyo3(from_py_with = msg_id_arg)] id: u64,
+            #[pyo3(from_py_with = count_arg)] count: u64,
             queued_at: &Bound<'_, PyAny>,
-            text: String,
+            #[pyo3(from_py_with = text_arg)] text: String,
             lang: Option<String>,
             msg_xml: Option<String>,
             res_data: Option<String>,
             extension: Option<String>,
         ) -> PyResult<()> {
+            check_poll_count(count)?;
             let m = CorePollMessage {
                 id,
                 count,
@@ -2530,12 +2595,15 @@ struct PollAckRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
     PollAckRequest "poll_ack" {
         /// The message was removed: 1000 with `<msgQ count=remaining>`.
-        fn acked(&self, py: Python<'_>, remaining: u64) -> PyResult<()> {
+        fn acked(&self, py: Python<'_>, #[pyo3(from_py_with = remaining_arg)] remaining: u64) -> PyResult<()> {
             self.req
                 .answer(py, |s, id| s.answer_ack(id, AckAnswer::Acked { remaining }))
         }
@@ -2586,6 +2654,9 @@ struct CommandRequest {
     extension_xml: Option<String>,
     #[pyo3(get)]
     client_transaction_id: Option<String>,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {
@@ -2631,6 +2702,9 @@ struct ExtensionRequest {
     /// The `<extension>` children, concatenated, each standing alone.
     #[pyo3(get)]
     extension_xml: String,
+    /// The svTRID the response to this request will carry.
+    #[pyo3(get)]
+    server_transaction_id: String,
 }
 
 request_pymethods! {

@@ -145,6 +145,10 @@ class ServerThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
+        """Closes the server and waits for every connection to end (once; again is a no-op)."""
+        if self.loop.is_closed():
+            return
+
         async def close() -> None:
             self.server.close()
             await self.server.wait_closed()

@@ -255,7 +255,7 @@ def test_greeting_login_and_state() -> None:
     assert s.next_timeout() == T0 + 1 + 600
     (resp,) = unframe(s.take_output())
     assert '<result code="1000">' in resp and "<clTRID>ABC-1</clTRID>" in resp
-    assert re.search(r"<svTRID>[^<]+</svTRID>", resp)
+    assert "<svTRID>%s</svTRID>" % req.server_transaction_id in resp
     assert repr(s) == "<Session state=logged_in client_id='registrar1' outstanding=0>"
     assert s.config.server_id == "Example EPP server"
 
@@ -337,6 +337,9 @@ def test_poll_message_and_ack() -> None:
     p2.empty()
     bodies = unframe(s.take_output())
     assert [int(re.search(r'code="(\d+)"', b).group(1)) for b in bodies] == [1301, 1000, 1300]
+    # each request carries the svTRID of its own response
+    for req, body in zip((p, a, p2), bodies):
+        assert "<svTRID>%s</svTRID>" % req.server_transaction_id in body
     assert '<msgQ count="2" id="42"><qDate>2027-01-15T12:00:00.000Z</qDate><msg lang="fr">Transfer requested</msg></msgQ>' in bodies[0]
     assert "<resData><domain:trnData" in bodies[0]
     assert '<msgQ count="1" id="42"/>' in bodies[1]
@@ -372,6 +375,8 @@ def test_command_respond_variants() -> None:
     assert codes(out) == [1000, 1000, 2306, 2302, 2400]
     bodies = unframe(out)
     assert "<domain:chkData" in bodies[0]
+    for req, body in zip(reqs, bodies):
+        assert "<svTRID>%s</svTRID>" % req.server_transaction_id in body
     assert "<msg>fine</msg>" in bodies[1]
     assert "<extValue><value><domain:name" in bodies[2] and "<reason>reserved</reason>" in bodies[2]
     assert "<value><domain:name" in bodies[3] and "<msg>taken</msg>" in bodies[3]

@@ -598,8 +598,12 @@ def test_serve_rejects_bad_config() -> None:
     async def main() -> None:
         with pytest.raises(TypeError):
             await libepp.asyncio.serve(Registry(), "127.0.0.1", 0, config="nope")  # type: ignore[arg-type]
+        class NoConfig:
+            def authenticate(self, client_id: str, password: str, new_password: Optional[str]) -> bool:
+                return True
+
         with pytest.raises(TypeError) as ei:
-            await libepp.asyncio.serve(object(), "127.0.0.1", 0)  # no configuration anywhere
+            await libepp.asyncio.serve(NoConfig(), "127.0.0.1", 0)  # no configuration anywhere
         assert "needs a configuration" in str(ei.value)
 
     asyncio.run(main())

@@ -1,6 +1,7 @@
 //! The panic boundary and argument checks every export goes through.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -11,16 +12,95 @@ use super::result::epp_result;
 /// What the body of an export returns: `Err` carries the failure.
 pub(crate) type Res = Result<(), epp_result>;
 
+thread_local! {
+    /// The detail of the failure being reported by the export running on
+    /// this thread (set by [`detail`], moved into `LAST_ERROR` by
+    /// [`guard`]).
+    static DETAIL: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// What `epp_last_error` hands out: the text of the latest failed call
+    /// on this thread.
+    static LAST_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Records the detail of the failure the running export is about to
+/// return (the argument and its value, or a session's error text), for
+/// `epp_last_error` and the sessions' `_get_last_error`.
+pub(crate) fn detail(msg: String) {
+    // try_with: never panics, even while the thread is being torn down.
+    let _ = DETAIL.try_with(|d| {
+        if let Ok(mut d) = d.try_borrow_mut() {
+            *d = Some(msg);
+        }
+    });
+}
+
+/// `EPP_RESULT_INVALID_ARGUMENT`, with a text naming the argument and its
+/// value (`"result_code: 1234 is not an EPP result code"`).
+pub(crate) fn invalid(msg: String) -> epp_result {
+    detail(msg);
+    epp_result::InvalidArgument
+}
+
+/// The detail recorded so far by the running export, if any.
+pub(crate) fn peek_detail() -> Option<String> {
+    DETAIL
+        .try_with(|d| d.try_borrow().ok().and_then(|d| d.clone()))
+        .ok()
+        .flatten()
+}
+
+fn take_detail() -> Option<String> {
+    DETAIL
+        .try_with(|d| d.try_borrow_mut().ok().and_then(|mut d| d.take()))
+        .ok()
+        .flatten()
+}
+
+/// Ends an export: a failure leaves its text for `epp_last_error`.
+fn finish(r: epp_result) -> epp_result {
+    let detail = take_detail();
+    if r != epp_result::Ok {
+        let text = detail.unwrap_or_else(|| r.text().to_owned());
+        let _ = LAST_ERROR.try_with(|e| {
+            if let Ok(mut e) = e.try_borrow_mut() {
+                *e = Some(text);
+            }
+        });
+    }
+    r
+}
+
+/// Runs `f` with the text of the latest failed call on this thread (None
+/// before any failure).
+pub(crate) fn with_last_error<T>(f: impl FnOnce(Option<&str>) -> T) -> T {
+    let mut f = Some(f);
+    let r = LAST_ERROR.try_with(|e| {
+        let f = f.take().expect("called once");
+        match e.try_borrow() {
+            Ok(e) => f(e.as_deref()),
+            Err(_) => f(None),
+        }
+    });
+    match r {
+        Ok(v) => v,
+        // The thread is being torn down: there is no text.
+        Err(_) => (f.take().expect("not called"))(None),
+    }
+}
+
 /// Runs the body of an export, turning a panic into `EPP_RESULT_PANIC`.
+/// A failure's text (the detail recorded with [`detail`] or [`invalid`],
+/// else the result's description) becomes `epp_last_error`'s.
 pub(crate) fn guard(f: impl FnOnce() -> Res) -> epp_result {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    finish(match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => epp_result::Ok,
         Ok(Err(e)) => e,
         Err(payload) => {
-            panic_message(payload);
+            let msg = panic_message(payload);
+            detail(format!("panic in libepp: {msg}"));
             epp_result::Panic
         }
-    }
+    })
 }
 
 /// Runs the body of an export that returns nothing (the `_free`
@@ -66,7 +146,11 @@ impl<T> Out<T> {
 pub(crate) unsafe fn out<T>(p: *mut T) -> Result<Out<T>, epp_result> {
     let p = NonNull::new(p).ok_or(epp_result::NullParameter)?;
     if (p.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
-        return Err(epp_result::InvalidArgument);
+        return Err(invalid(format!(
+            "out-parameter {:p} is not aligned to {} bytes",
+            p.as_ptr(),
+            std::mem::align_of::<T>()
+        )));
     }
     Ok(Out(p))
 }
@@ -142,7 +226,10 @@ pub(crate) unsafe fn opt_array<'a, T>(p: *const T, len: usize) -> Result<&'a [T]
         return Err(epp_result::InvalidLength);
     }
     if (p as usize) % std::mem::align_of::<T>() != 0 {
-        return Err(epp_result::InvalidArgument);
+        return Err(invalid(format!(
+            "array {p:p} is not aligned to {} bytes",
+            std::mem::align_of::<T>()
+        )));
     }
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
@@ -223,7 +310,7 @@ pub(crate) unsafe fn free_handle<T>(p: *mut T) {
 pub(crate) fn time_from_ms(ms: u64) -> Result<SystemTime, epp_result> {
     UNIX_EPOCH
         .checked_add(Duration::from_millis(ms))
-        .ok_or(epp_result::InvalidArgument)
+        .ok_or_else(|| invalid(format!("now_ms: {ms} is not a representable time")))
 }
 
 /// A time to Unix milliseconds, rounded up (so a deadline reported in

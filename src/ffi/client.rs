@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary::{
-    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, ms_from_time,
+    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, invalid, ms_from_time,
     opt_string, out, out_str, panic_message, string, time_from_ms, Res,
 };
 use super::request::{
@@ -315,7 +315,11 @@ fn op_from_u32(v: u32) -> Result<Option<TransferOp>, epp_result> {
         3 => Some(TransferOp::Cancel),
         4 => Some(TransferOp::Query),
         5 => Some(TransferOp::Reject),
-        _ => return Err(epp_result::InvalidArgument),
+        _ => {
+            return Err(invalid(format!(
+                "op: {v} is not an EPP_CLIENT_TRANSFER_OP_* value"
+            )))
+        }
     })
 }
 
@@ -364,7 +368,10 @@ fn protocol_error_value(r: Option<&ClientCloseReason>) -> epp_client_protocol_er
 
 fn close_detail(r: Option<&ClientCloseReason>, which: epp_close_detail) -> Result<u64, epp_result> {
     if !super::request::is_close_detail(which) {
-        return Err(epp_result::InvalidArgument);
+        return Err(invalid(format!(
+            "which: {} is not an EPP_CLOSE_DETAIL_* value",
+            which.0
+        )));
     }
     use ClientCloseReason as C;
     match (r, which) {
@@ -491,6 +498,7 @@ fn with_builder(
 /// added. On success `*out_builder` receives a builder to free with
 /// `epp_client_config_builder_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_new(
     client_id: *const c_char,
     client_id_len: usize,
@@ -519,6 +527,7 @@ pub unsafe extern "C" fn epp_client_config_builder_free(builder: *mut epp_client
 /// Sets a new password (`<newPW>`) for the login; it is in force once a
 /// login answered 1000.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_new_password(
     builder: *mut epp_client_config_builder,
     password: *const c_char,
@@ -534,6 +543,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_new_password(
 /// Sets the response language (`<options><lang>`, default "en"); the
 /// greeting must offer it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_lang(
     builder: *mut epp_client_config_builder,
     lang: *const c_char,
@@ -550,6 +560,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_lang(
 /// to a server whose greeting does not offer it is refused
 /// (`EPP_RESULT_SERVICE_NOT_OFFERED`); otherwise it is used when offered.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_add_object_uri(
     builder: *mut epp_client_config_builder,
     uri: *const c_char,
@@ -570,6 +581,7 @@ pub unsafe extern "C" fn epp_client_config_builder_add_object_uri(
 /// Wants an extension service (extURI), in order; `required` as for
 /// `epp_client_config_builder_add_object_uri`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_add_extension_uri(
     builder: *mut epp_client_config_builder,
     uri: *const c_char,
@@ -591,6 +603,7 @@ pub unsafe extern "C" fn epp_client_config_builder_add_extension_uri(
 /// 1; at least 1). Commands given beyond it wait in the session and go out
 /// as responses come back.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_max_in_flight(
     builder: *mut epp_client_config_builder,
     max_in_flight: usize,
@@ -605,6 +618,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_max_in_flight(
 /// nothing in flight sends a `<hello>` of its own (default 300000; more
 /// than 0); `EPP_KEEP_ALIVE_NEVER` for never.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_keep_alive_ms(
     builder: *mut epp_client_config_builder,
     interval_ms: u64,
@@ -624,6 +638,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_keep_alive_ms(
 /// later of its command's writing and the previous response, and for
 /// closing the connection after 1500 or 25xx.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_response_deadline_ms(
     builder: *mut epp_client_config_builder,
     deadline_ms: u64,
@@ -639,6 +654,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_response_deadline_ms(
 /// a sequence number from 1 (2 to 44 characters without white space;
 /// default: the clID and "-").
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_cl_trid_prefix(
     builder: *mut epp_client_config_builder,
     prefix: *const c_char,
@@ -654,6 +670,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_cl_trid_prefix(
 /// Sets the largest frame accepted from the server, header included
 /// (default 16777216; at least 1024).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_set_max_frame_size(
     builder: *mut epp_client_config_builder,
     max_frame_size: u32,
@@ -669,6 +686,7 @@ pub unsafe extern "C" fn epp_client_config_builder_set_max_frame_size(
 /// not acceptable: `epp_client_config_builder_get_last_error` says why. The
 /// builder stays usable.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_build(
     builder: *mut epp_client_config_builder,
     out_config: *mut *mut epp_client_config,
@@ -684,6 +702,7 @@ pub unsafe extern "C" fn epp_client_config_builder_build(
             Err(e) => {
                 let r = epp_result::from(&e);
                 b.last_error = Some(e.to_string());
+                super::boundary::detail(e.to_string());
                 Err(r)
             }
         }
@@ -694,6 +713,7 @@ pub unsafe extern "C" fn epp_client_config_builder_build(
 /// (NULL, 0) when it succeeded or was never called. Valid until the next
 /// call given this builder.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_config_builder_get_last_error(
     builder: *const epp_client_config_builder,
     out_ptr: *mut *const c_char,
@@ -720,6 +740,7 @@ pub unsafe extern "C" fn epp_client_config_free(config: *mut epp_client_config) 
 
 impl epp_client_session {
     fn set_error(&self, msg: String) {
+        super::boundary::detail(msg.clone());
         if let Ok(mut slot) = self.last_error.try_borrow_mut() {
             *slot = Some(msg);
         }
@@ -734,7 +755,7 @@ impl epp_client_session {
     fn note_failure(&self, r: epp_result) {
         if let Ok(mut slot) = self.last_error.try_borrow_mut() {
             if slot.is_none() {
-                *slot = Some(r.text().to_owned());
+                *slot = Some(super::boundary::peek_detail().unwrap_or_else(|| r.text().to_owned()));
             }
         }
     }
@@ -799,6 +820,7 @@ fn client_ref(
 /// the greeting has come. On success `*out_session` receives a session to
 /// free with `epp_client_session_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_new(
     config: *const epp_client_config,
     now_ms: u64,
@@ -832,6 +854,7 @@ pub unsafe extern "C" fn epp_client_session_free(session: *mut epp_client_sessio
 /// poll the queue. `EPP_RESULT_SESSION_CLOSED` once the session is closed
 /// (sticky; nothing was taken).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_feed_input(
     session: *mut epp_client_session,
     data: *const u8,
@@ -850,6 +873,7 @@ pub unsafe extern "C" fn epp_client_session_feed_input(
 /// true until the session is closed (while closing, input is read only to
 /// see the connection end).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_wants_input(
     session: *const epp_client_session,
     out_wants: *mut bool,
@@ -864,6 +888,7 @@ pub unsafe extern "C" fn epp_client_session_wants_input(
 /// Writes to `*out_len` how many bytes of an unfinished frame the session
 /// holds.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_buffered_input(
     session: *const epp_client_session,
     out_len: *mut usize,
@@ -880,6 +905,7 @@ pub unsafe extern "C" fn epp_client_session_get_buffered_input(
 /// (`EPP_CLIENT_CLOSE_REASON_PEER_CLOSED`, or `_PEER_CLOSED_MID_FRAME`
 /// inside a frame); while closing it is the expected end.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_handle_eof(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -895,6 +921,7 @@ pub unsafe extern "C" fn epp_client_session_handle_eof(
 /// output not yet consumed is dropped; a closed event lists the commands
 /// left unanswered.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_close(session: *mut epp_client_session) -> epp_result {
     client_mut(session, |s| {
         s.inner.close();
@@ -908,6 +935,7 @@ pub unsafe extern "C" fn epp_client_session_close(session: *mut epp_client_sessi
 /// the next call given this session. Write some or all, then call
 /// `epp_client_session_consume_output` with the number written.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_take_output(
     session: *mut epp_client_session,
     out_ptr: *mut *const u8,
@@ -926,6 +954,7 @@ pub unsafe extern "C" fn epp_client_session_take_output(
 /// Marks the first `n` bytes of the pending output as written.
 /// `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_consume_output(
     session: *mut epp_client_session,
     n: usize,
@@ -944,6 +973,7 @@ pub unsafe extern "C" fn epp_client_session_consume_output(
 /// `EPP_RESULT_OK`). Free each event with `epp_client_event_free`. Poll
 /// after every feed, command, timeout and close.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_poll_queue(
     session: *mut epp_client_session,
     out_event: *mut *mut epp_client_event,
@@ -964,6 +994,7 @@ pub unsafe extern "C" fn epp_client_session_poll_queue(
 /// idle, or the end of waiting for the server to close the connection. Ask
 /// again after every call that changes the session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_next_timeout(
     session: *const epp_client_session,
     out_at_ms: *mut u64,
@@ -984,6 +1015,7 @@ pub unsafe extern "C" fn epp_client_session_get_next_timeout(
 /// response (a response-overdue event, then a closed event). Writes to
 /// `*out_due` whether a deadline had passed.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_handle_timeout(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -1031,6 +1063,7 @@ pub unsafe extern "C" fn epp_client_session_handle_timeout(
 /// `EPP_RESULT_INVALID_COMMAND` for the command's content.
 /// `epp_client_session_get_last_error` says why.
 #[no_mangle]
+#[must_use]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn epp_client_session_send(
     session: *mut epp_client_session,
@@ -1048,7 +1081,11 @@ pub unsafe extern "C" fn epp_client_session_send(
 ) -> epp_result {
     client_mut(session, |s| {
         use epp_client_command_kind as K;
-        let kind = command_kind_from_u32(kind).ok_or(epp_result::InvalidArgument)?;
+        let kind = command_kind_from_u32(kind).ok_or_else(|| {
+            invalid(format!(
+                "kind: {kind} is not an EPP_CLIENT_COMMAND_KIND_* value"
+            ))
+        })?;
         let op = op_from_u32(op)?;
         let argument = unsafe { opt_string(argument, argument_len)? };
         let extension = unsafe { opt_string(extension, extension_len)? };
@@ -1056,18 +1093,24 @@ pub unsafe extern "C" fn epp_client_session_send(
         let tag = if tag.is_null() {
             None
         } else if (tag as usize) % std::mem::align_of::<u64>() != 0 {
-            return Err(epp_result::InvalidArgument);
+            return Err(invalid(format!("tag: {tag:p} is not aligned to 8 bytes")));
         } else {
             // SAFETY: non-NULL and aligned; the caller promised it is readable.
             Some(unsafe { tag.read() })
         };
         if op.is_some() && kind != K::Transfer {
-            return Err(epp_result::InvalidArgument);
+            return Err(invalid(format!(
+                "op: a transfer op with kind {}, which is not EPP_CLIENT_COMMAND_KIND_TRANSFER",
+                kind as u32
+            )));
         }
         let needs_argument = !matches!(kind, K::Hello | K::Login | K::Logout | K::PollRequest);
         let command = match (kind, argument) {
             (K::Hello | K::Login | K::Logout | K::PollRequest, Some(_)) => {
-                return Err(epp_result::InvalidArgument)
+                return Err(invalid(format!(
+                    "argument: kind {} takes no argument; pass (NULL, 0)",
+                    kind as u32
+                )))
             }
             (_, None) if needs_argument => return Err(epp_result::NullParameter),
             (K::Hello, None) => Command::hello(),
@@ -1080,7 +1123,12 @@ pub unsafe extern "C" fn epp_client_session_send(
                 None => Command::object(CommandVerb::Transfer, xml),
             },
             (k, Some(xml)) => {
-                let verb = verb_from_u32(k as u32 - 5).ok_or(epp_result::InvalidArgument)?;
+                let verb = verb_from_u32(k as u32 - 5).ok_or_else(|| {
+                    invalid(format!(
+                        "kind: {} is not an EPP_CLIENT_COMMAND_KIND_* value",
+                        k as u32
+                    ))
+                })?;
                 Command::object(verb, xml)
             }
             (_, None) => unreachable!("checked above"),
@@ -1126,6 +1174,7 @@ fn send(
 /// greeting event. `out_command` is optional, as for
 /// `epp_client_session_send`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_hello(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -1142,6 +1191,7 @@ pub unsafe extern "C" fn epp_client_session_hello(
 /// extension when the greeting offers it. Answered by a login event.
 /// `out_command` is optional. Errors as for `epp_client_session_send`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_login(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -1155,6 +1205,7 @@ pub unsafe extern "C" fn epp_client_session_login(
 /// Sends `<logout>`; a 1500 answer ends the session (closing, then closed
 /// when the server closes the connection). `out_command` is optional.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_logout(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -1167,6 +1218,7 @@ pub unsafe extern "C" fn epp_client_session_logout(
 
 /// Sends `<poll op="req">`. `out_command` is optional.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_poll_request(
     session: *mut epp_client_session,
     now_ms: u64,
@@ -1188,6 +1240,7 @@ pub unsafe extern "C" fn epp_client_session_poll_request(
 /// Sends `<poll op="ack" msgID>` for the message `message_id` (the id of
 /// a poll response's message queue). `out_command` is optional.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_poll_ack(
     session: *mut epp_client_session,
     message_id: *const c_char,
@@ -1216,6 +1269,7 @@ pub unsafe extern "C" fn epp_client_session_poll_ack(
 /// needs its op: use `epp_client_session_send`. `out_command` is
 /// optional. Errors as for `epp_client_session_send`.
 #[no_mangle]
+#[must_use]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn epp_client_session_object(
     session: *mut epp_client_session,
@@ -1252,6 +1306,7 @@ pub unsafe extern "C" fn epp_client_session_object(
 
 /// Writes the session's state to `*out_state`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_state(
     session: *const epp_client_session,
     out_state: *mut epp_client_state,
@@ -1266,6 +1321,7 @@ pub unsafe extern "C" fn epp_client_session_get_state(
 /// Writes to `*out_finished` whether the connection should be closed now
 /// (the session is closed).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_is_finished(
     session: *const epp_client_session,
     out_finished: *mut bool,
@@ -1279,6 +1335,7 @@ pub unsafe extern "C" fn epp_client_session_is_finished(
 
 /// Writes to `*out_count` how many commands are written and unanswered.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_in_flight(
     session: *const epp_client_session,
     out_count: *mut usize,
@@ -1292,6 +1349,7 @@ pub unsafe extern "C" fn epp_client_session_get_in_flight(
 
 /// Writes to `*out_count` how many commands wait for room to be written.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_queued(
     session: *const epp_client_session,
     out_count: *mut usize,
@@ -1306,6 +1364,7 @@ pub unsafe extern "C" fn epp_client_session_get_queued(
 /// Writes to `*out_reason` why the session ended or is ending;
 /// `EPP_CLIENT_CLOSE_REASON_NONE` while it is open.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_close_reason(
     session: *const epp_client_session,
     out_reason: *mut epp_client_close_reason,
@@ -1321,6 +1380,7 @@ pub unsafe extern "C" fn epp_client_session_get_close_reason(
 /// session closed for a protocol error; `EPP_CLIENT_PROTOCOL_ERROR_NONE`
 /// otherwise.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_protocol_error(
     session: *const epp_client_session,
     out_error: *mut epp_client_protocol_error,
@@ -1337,6 +1397,7 @@ pub unsafe extern "C" fn epp_client_session_get_protocol_error(
 /// `EPP_RESULT_NOT_APPLICABLE` while the session is open or when its
 /// reason has no such number.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_close_detail(
     session: *const epp_client_session,
     which: epp_close_detail,
@@ -1352,6 +1413,7 @@ pub unsafe extern "C" fn epp_client_session_get_close_detail(
 /// The close reason as English text for logs; (NULL, 0) while the session
 /// is open. Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_close_reason_text(
     session: *const epp_client_session,
     out_ptr: *mut *const c_char,
@@ -1371,6 +1433,7 @@ pub unsafe extern "C" fn epp_client_session_get_close_reason_text(
 /// (NULL, 0) when that call succeeded. Works on a poisoned session (the
 /// panic's text). Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_session_get_last_error(
     session: *const epp_client_session,
     out_ptr: *mut *const c_char,
@@ -1404,6 +1467,7 @@ pub unsafe extern "C" fn epp_client_command_free(command: *mut epp_client_comman
 /// reused, increasing in the order commands were given (keep-alive hellos
 /// included).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_get_id(
     command: *const epp_client_command,
     out_id: *mut u64,
@@ -1417,6 +1481,7 @@ pub unsafe extern "C" fn epp_client_command_get_id(
 
 /// Writes the command's kind to `*out_kind`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_get_kind(
     command: *const epp_client_command,
     out_kind: *mut epp_client_command_kind,
@@ -1431,6 +1496,7 @@ pub unsafe extern "C" fn epp_client_command_get_kind(
 /// Writes to `*out_tag` the caller's tag; `EPP_RESULT_NOT_APPLICABLE` when
 /// the command was given without one.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_get_tag(
     command: *const epp_client_command,
     out_tag: *mut u64,
@@ -1445,6 +1511,7 @@ pub unsafe extern "C" fn epp_client_command_get_tag(
 /// The command's clTRID; (NULL, 0) for a `<hello>`. Valid as long as the
 /// command handle.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_get_cl_trid(
     command: *const epp_client_command,
     out_ptr: *mut *const c_char,
@@ -1461,6 +1528,7 @@ pub unsafe extern "C" fn epp_client_command_get_cl_trid(
 /// `EPP_RESULT_NOT_APPLICABLE` while it waits for room (and for a command
 /// that never went out).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_get_sent_at(
     command: *const epp_client_command,
     out_at_ms: *mut u64,
@@ -1475,6 +1543,7 @@ pub unsafe extern "C" fn epp_client_command_get_sent_at(
 /// Writes to `*out_keep_alive` whether the command is a `<hello>` the
 /// session sent on its own to keep the connection alive.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_command_is_keep_alive(
     command: *const epp_client_command,
     out_keep_alive: *mut bool,
@@ -1598,6 +1667,7 @@ pub unsafe extern "C" fn epp_client_event_free(event: *mut epp_client_event) {
 
 /// Writes the event's kind to `*out_kind`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_kind(
     event: *const epp_client_event,
     out_kind: *mut epp_client_event_kind,
@@ -1621,6 +1691,7 @@ pub unsafe extern "C" fn epp_client_event_get_kind(
 /// greeting. `EPP_RESULT_NOT_APPLICABLE` for a closed event (see
 /// `epp_client_event_get_unanswered`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_command(
     event: *const epp_client_event,
     out_command: *mut *const epp_client_command,
@@ -1639,6 +1710,7 @@ pub unsafe extern "C" fn epp_client_event_get_command(
 /// Login or response event: writes to `*out_code` the result code of the
 /// response (its first result).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_code(
     event: *const epp_client_event,
     out_code: *mut u16,
@@ -1649,6 +1721,7 @@ pub unsafe extern "C" fn epp_client_event_get_code(
 /// Login or response event: writes to `*out_count` the number of
 /// `<result>`s (at least 1).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -1659,6 +1732,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_count(
 /// Login or response event: writes to `*out_code` the code of the result
 /// at `index` (below `epp_client_event_get_result_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_code(
     event: *const epp_client_event,
     index: usize,
@@ -1669,6 +1743,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_code(
 
 /// Login or response event: the `<msg>` text of the result at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_message(
     event: *const epp_client_event,
     index: usize,
@@ -1685,6 +1760,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_message(
 /// Login or response event: the `lang` of the `<msg>` of the result at
 /// `index`; (NULL, 0) when absent (meaning "en").
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_lang(
     event: *const epp_client_event,
     index: usize,
@@ -1699,6 +1775,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_lang(
 /// Login or response event: writes to `*out_count` how many `<value>` and
 /// `<extValue>` elements the result at `index` has.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_value_count(
     event: *const epp_client_event,
     index: usize,
@@ -1718,6 +1795,7 @@ fn value(e: &epp_client_event, index: usize, value: usize) -> Result<&ResultValu
 /// `<extValue><value>`) number `value` of the result at `index`, standing
 /// alone (the namespace declarations it inherits copied in).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_value(
     event: *const epp_client_event,
     index: usize,
@@ -1736,6 +1814,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_value(
 /// Login or response event: the `<reason>` of the `<extValue>` number
 /// `value` of the result at `index`; (NULL, 0) for a plain `<value>`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_result_value_reason(
     event: *const epp_client_event,
     index: usize,
@@ -1755,6 +1834,7 @@ pub unsafe extern "C" fn epp_client_event_get_result_value_reason(
 /// server sent none (a response with another command's clTRID closes the
 /// session instead).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_response_cl_trid(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1768,6 +1848,7 @@ pub unsafe extern "C" fn epp_client_event_get_response_cl_trid(
 /// Login or response event: the response's `<svTRID>`; (NULL, 0) when the
 /// server sent none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_sv_trid(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1781,6 +1862,7 @@ pub unsafe extern "C" fn epp_client_event_get_sv_trid(
 /// Login or response event: the children of `<resData>`, each standing
 /// alone, concatenated; (NULL, 0) when there is none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_res_data(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1795,6 +1877,7 @@ pub unsafe extern "C" fn epp_client_event_get_res_data(
 /// alone, concatenated (an RFC 8807 `<loginSec:loginSecData>` of a login
 /// response included); (NULL, 0) when there is none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_extension(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1809,6 +1892,7 @@ pub unsafe extern "C" fn epp_client_event_get_extension(
 /// a `<msgQ>` (the `epp_client_event_get_msgq_*` getters are
 /// `EPP_RESULT_NOT_APPLICABLE` without one).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_has_msgq(
     event: *const epp_client_event,
     out_has: *mut bool,
@@ -1825,6 +1909,7 @@ fn msgq(e: &epp_client_event) -> Result<&crate::client::MessageQueue, epp_result
 /// Login or response event with a `<msgQ>`: writes its `count` (messages
 /// queued) to `*out_count`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_count(
     event: *const epp_client_event,
     out_count: *mut u64,
@@ -1836,6 +1921,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_count(
 /// response, the message to acknowledge with
 /// `epp_client_session_poll_ack`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_id(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1847,6 +1933,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_id(
 /// Login or response event with a `<msgQ>`: its `<qDate>` as sent;
 /// (NULL, 0) when absent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_date(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1861,6 +1948,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_date(
 /// milliseconds to `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when there is no
 /// `<qDate>` or it is not an xs:dateTime with a time zone.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_date_ms(
     event: *const epp_client_event,
     out_ms: *mut u64,
@@ -1877,6 +1965,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_date_ms(
 /// Login or response event with a `<msgQ>`: the text of its `<msg>` (the
 /// character data of any markup in it included); (NULL, 0) when absent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_message(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1888,6 +1977,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_message(
 /// Login or response event with a `<msgQ>`: the `lang` of its `<msg>`;
 /// (NULL, 0) when absent (meaning "en").
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_msgq_lang(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1903,6 +1993,7 @@ pub unsafe extern "C" fn epp_client_event_get_msgq_lang(
 /// `epp_client_event_get_service_*` getters are
 /// `EPP_RESULT_NOT_APPLICABLE`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_has_services(
     event: *const epp_client_event,
     out_has: *mut bool,
@@ -1917,6 +2008,7 @@ fn services(e: &epp_client_event) -> Result<&Services, epp_result> {
 /// Successful login event: writes to `*out_count` how many objURIs the
 /// session logged in with.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_obj_uri_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -1926,6 +2018,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_obj_uri_count(
 
 /// Successful login event: the objURI at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_obj_uri(
     event: *const epp_client_event,
     index: usize,
@@ -1940,6 +2033,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_obj_uri(
 /// Successful login event: writes to `*out_count` how many extURIs the
 /// session logged in with (RFC 8807's included when it was used).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_ext_uri_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -1949,6 +2043,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_ext_uri_count(
 
 /// Successful login event: the extURI at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_ext_uri(
     event: *const epp_client_event,
     index: usize,
@@ -1962,6 +2057,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_ext_uri(
 
 /// Successful login event: the language of the session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_lang(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1975,6 +2071,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_lang(
 /// Successful login event: writes to `*out_used` whether the login used
 /// RFC 8807 login security (a password longer than 16 characters).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_service_login_security(
     event: *const epp_client_event,
     out_used: *mut bool,
@@ -1986,6 +2083,7 @@ pub unsafe extern "C" fn epp_client_event_get_service_login_security(
 
 /// Greeting event: the `<svID>`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_sv_id(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -1998,6 +2096,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_sv_id(
 
 /// Greeting event: the `<svDate>` as sent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_sv_date(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -2012,6 +2111,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_sv_date(
 /// `*out_ms`; `EPP_RESULT_NOT_APPLICABLE` when it is not an xs:dateTime
 /// with a time zone (or before 1970).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_sv_date_ms(
     event: *const epp_client_event,
     out_ms: *mut u64,
@@ -2023,6 +2123,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_sv_date_ms(
 
 /// Greeting event: writes to `*out_count` how many `<version>`s it has.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_version_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -2032,6 +2133,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_version_count(
 
 /// Greeting event: the `<version>` at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_version(
     event: *const epp_client_event,
     index: usize,
@@ -2045,6 +2147,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_version(
 
 /// Greeting event: writes to `*out_count` how many `<lang>`s it has.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_lang_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -2054,6 +2157,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_lang_count(
 
 /// Greeting event: the `<lang>` at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_lang(
     event: *const epp_client_event,
     index: usize,
@@ -2067,6 +2171,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_lang(
 
 /// Greeting event: writes to `*out_count` how many `<objURI>`s it offers.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_obj_uri_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -2076,6 +2181,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_obj_uri_count(
 
 /// Greeting event: the `<objURI>` at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_obj_uri(
     event: *const epp_client_event,
     index: usize,
@@ -2089,6 +2195,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_obj_uri(
 
 /// Greeting event: writes to `*out_count` how many `<extURI>`s it offers.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_ext_uri_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -2098,6 +2205,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_ext_uri_count(
 
 /// Greeting event: the `<extURI>` at `index`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_ext_uri(
     event: *const epp_client_event,
     index: usize,
@@ -2113,6 +2221,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_ext_uri(
 /// declarations it inherits copied in); (NULL, 0) when the server sent
 /// none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_greeting_dcp(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -2127,6 +2236,7 @@ pub unsafe extern "C" fn epp_client_event_get_greeting_dcp(
 
 /// Closed event: writes to `*out_reason` why the session ended.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_close_reason(
     event: *const epp_client_event,
     out_reason: *mut epp_client_close_reason,
@@ -2140,6 +2250,7 @@ pub unsafe extern "C" fn epp_client_event_get_close_reason(
 /// input (`EPP_CLIENT_PROTOCOL_ERROR_NONE` unless the reason is
 /// `EPP_CLIENT_CLOSE_REASON_PROTOCOL`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_protocol_error(
     event: *const epp_client_event,
     out_error: *mut epp_client_protocol_error,
@@ -2153,6 +2264,7 @@ pub unsafe extern "C" fn epp_client_event_get_protocol_error(
 /// close reason (`EPP_CLOSE_DETAIL_*`); `EPP_RESULT_NOT_APPLICABLE` when
 /// this reason has no such number.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_close_detail(
     event: *const epp_client_event,
     which: epp_close_detail,
@@ -2173,6 +2285,7 @@ fn mismatch(e: &epp_client_event) -> Result<(&str, &str), epp_result> {
 /// Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
 /// clTRID of the command the response should have answered.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_close_expected_cl_trid(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -2184,6 +2297,7 @@ pub unsafe extern "C" fn epp_client_event_get_close_expected_cl_trid(
 /// Closed event for `EPP_CLIENT_PROTOCOL_ERROR_CL_TRID_MISMATCH`: the
 /// clTRID the response carried.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_close_received_cl_trid(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -2195,6 +2309,7 @@ pub unsafe extern "C" fn epp_client_event_get_close_received_cl_trid(
 /// Closed event: the close reason as English text for logs (for a
 /// malformed frame, what is wrong with it).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_close_reason_text(
     event: *const epp_client_event,
     out_ptr: *mut *const c_char,
@@ -2209,6 +2324,7 @@ pub unsafe extern "C" fn epp_client_event_get_close_reason_text(
 /// Closed event: writes to `*out_count` how many commands were given and
 /// never answered (written or still waiting).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_unanswered_count(
     event: *const epp_client_event,
     out_count: *mut usize,
@@ -2223,6 +2339,7 @@ pub unsafe extern "C" fn epp_client_event_get_unanswered_count(
 /// `index` (oldest first), borrowed from the event (valid until the event
 /// is freed; never free it).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_client_event_get_unanswered(
     event: *const epp_client_event,
     index: usize,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary::{
-    free_handle, guard, guard_void, handle, handle_mut, into_handle, out, out_str, string,
+    free_handle, guard, guard_void, handle, handle_mut, into_handle, invalid, out, out_str, string,
     time_from_ms,
 };
 use super::result::epp_result;
@@ -181,6 +181,7 @@ fn with_builder(
 /// On success `*out_builder` receives a builder to free with
 /// `epp_config_builder_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_new(
     server_id: *const c_char,
     server_id_len: usize,
@@ -209,6 +210,7 @@ pub unsafe extern "C" fn epp_config_builder_free(builder: *mut epp_config_builde
 /// Offers a protocol version. The first call replaces the default list
 /// (1.0); later calls add to it. Only "1.0" exists.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_version(
     builder: *mut epp_config_builder,
     version: *const c_char,
@@ -228,6 +230,7 @@ pub unsafe extern "C" fn epp_config_builder_add_version(
 /// Offers a language (an RFC 5646 tag such as "en"); "en" alone is offered
 /// if none is added.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_language(
     builder: *mut epp_config_builder,
     lang: *const c_char,
@@ -243,6 +246,7 @@ pub unsafe extern "C" fn epp_config_builder_add_language(
 /// "urn:ietf:params:xml:ns:domain-1.0"). At least one is required; at most
 /// 64 are supported.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_object_uri(
     builder: *mut epp_config_builder,
     uri: *const c_char,
@@ -256,6 +260,7 @@ pub unsafe extern "C" fn epp_config_builder_add_object_uri(
 
 /// Offers an extension URI (`<extURI>`); at most 64 are supported.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_extension_uri(
     builder: *mut epp_config_builder,
     uri: *const c_char,
@@ -274,15 +279,21 @@ pub unsafe extern "C" fn epp_config_builder_add_extension_uri(
 /// bits); whether the values make sense together is checked by
 /// `epp_config_builder_build`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_limit(
     builder: *mut epp_config_builder,
     limit: epp_limit,
     value: u64,
 ) -> epp_result {
     with_builder(builder, |b| {
-        let bad = epp_result::InvalidArgument;
-        let u32v = || u32::try_from(value).map_err(|_| bad);
-        let usizev = || usize::try_from(value).map_err(|_| bad);
+        let too_big = |max: u64| {
+            invalid(format!(
+                "value: {value} is out of range for limit {} (at most {max})",
+                limit.0
+            ))
+        };
+        let u32v = || u32::try_from(value).map_err(|_| too_big(u32::MAX.into()));
+        let usizev = || usize::try_from(value).map_err(|_| too_big(usize::MAX as u64));
         let l = b.inner.limits_mut();
         match limit {
             EPP_LIMIT_MAX_FRAME_SIZE => l.max_frame_size = u32v()?,
@@ -295,7 +306,12 @@ pub unsafe extern "C" fn epp_config_builder_set_limit(
             EPP_LIMIT_MAX_XML_ATTRIBUTES => l.max_xml_attributes = usizev()?,
             EPP_LIMIT_MAX_XML_TEXT => l.max_xml_text = usizev()?,
             EPP_LIMIT_MAX_BUFFERED_INPUT => l.max_buffered_input = usizev()?,
-            _ => return Err(bad),
+            other => {
+                return Err(invalid(format!(
+                    "limit: {} is not an EPP_LIMIT_* value",
+                    other.0
+                )))
+            }
         }
         Ok(())
     })
@@ -303,6 +319,7 @@ pub unsafe extern "C" fn epp_config_builder_set_limit(
 
 /// Sets the DCP `<access>` (default `EPP_DCP_ACCESS_ALL`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_dcp_access(
     builder: *mut epp_config_builder,
     access: epp_dcp_access,
@@ -315,7 +332,12 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_access(
             EPP_DCP_ACCESS_OTHER => DcpAccess::Other,
             EPP_DCP_ACCESS_PERSONAL => DcpAccess::Personal,
             EPP_DCP_ACCESS_PERSONAL_AND_OTHER => DcpAccess::PersonalAndOther,
-            _ => return Err(epp_result::InvalidArgument),
+            other => {
+                return Err(invalid(format!(
+                    "access: {} is not an EPP_DCP_ACCESS_* value",
+                    other.0
+                )))
+            }
         };
         Ok(())
     })
@@ -326,6 +348,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_access(
 /// of flags (unknown bits are `EPP_RESULT_INVALID_ARGUMENT`); a statement
 /// needs at least one of each, checked by `epp_config_builder_build`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_dcp_statement(
     builder: *mut epp_config_builder,
     purposes: epp_dcp_purposes,
@@ -333,9 +356,17 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_statement(
     retention: epp_dcp_retention,
 ) -> epp_result {
     with_builder(builder, |b| {
-        let bad = epp_result::InvalidArgument;
-        if purposes.0 & !0xF != 0 || recipients.0 & !0x1F != 0 {
-            return Err(bad);
+        if purposes.0 & !0xF != 0 {
+            return Err(invalid(format!(
+                "purposes: {:#x} has bits that are no EPP_DCP_PURPOSE_* flag",
+                purposes.0
+            )));
+        }
+        if recipients.0 & !0x1F != 0 {
+            return Err(invalid(format!(
+                "recipients: {:#x} has bits that are no EPP_DCP_RECIPIENT_* flag",
+                recipients.0
+            )));
         }
         let retention = match retention {
             EPP_DCP_RETENTION_BUSINESS => DcpRetention::Business,
@@ -343,7 +374,12 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_statement(
             EPP_DCP_RETENTION_LEGAL => DcpRetention::Legal,
             EPP_DCP_RETENTION_NONE => DcpRetention::None,
             EPP_DCP_RETENTION_STATED => DcpRetention::Stated,
-            _ => return Err(bad),
+            other => {
+                return Err(invalid(format!(
+                    "retention: {} is not an EPP_DCP_RETENTION_* value",
+                    other.0
+                )))
+            }
         };
         let purposes = [
             (EPP_DCP_PURPOSE_ADMIN, DcpPurpose::Admin),
@@ -384,6 +420,7 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_statement(
 /// (`EPP_RESULT_NOT_APPLICABLE` when none was added). The description is
 /// 1 to 255 characters, checked by `epp_config_builder_build`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_add_dcp_ours_description(
     builder: *mut epp_config_builder,
     description: *const c_char,
@@ -408,6 +445,7 @@ pub unsafe extern "C" fn epp_config_builder_add_dcp_ours_description(
 /// Sets the DCP `<expiry><absolute>`: the policy expires at `at_ms` (Unix
 /// time in milliseconds). Replaces any expiry set before.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_absolute(
     builder: *mut epp_config_builder,
     at_ms: u64,
@@ -422,6 +460,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_absolute(
 /// milliseconds after the greeting (sent in whole seconds, rounded down).
 /// Replaces any expiry set before.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_relative(
     builder: *mut epp_config_builder,
     after_ms: u64,
@@ -436,6 +475,7 @@ pub unsafe extern "C" fn epp_config_builder_set_dcp_expiry_relative(
 /// first such characters of the server id). svTRIDs are
 /// `prefix-epoch-sequence`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_sv_trid_prefix(
     builder: *mut epp_config_builder,
     prefix: *const c_char,
@@ -454,6 +494,7 @@ pub unsafe extern "C" fn epp_config_builder_set_sv_trid_prefix(
 /// process modulo 1000 (so that two servers started in the same
 /// millisecond differ).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_sv_trid_epoch(
     builder: *mut epp_config_builder,
     epoch: u64,
@@ -468,6 +509,7 @@ pub unsafe extern "C" fn epp_config_builder_set_sv_trid_epoch(
 /// `epp_session_poll_transaction`, for per-command log lines (default
 /// off).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_transaction_log(
     builder: *mut epp_config_builder,
     on: bool,
@@ -485,6 +527,7 @@ pub unsafe extern "C" fn epp_config_builder_set_transaction_log(
 /// `<resData>`, `<extension>`, a poll message's `<msg>`, security events)
 /// is moved into `<extValue>` either way.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_unhandled_namespaces(
     builder: *mut epp_config_builder,
     on: bool,
@@ -516,6 +559,7 @@ pub unsafe extern "C" fn epp_config_builder_set_unhandled_namespaces(
 /// Adding the RFC 8807 URI with `epp_config_builder_add_extension_uri`
 /// instead is refused by `epp_config_builder_build`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_set_login_security(
     builder: *mut epp_config_builder,
     min_password_len: usize,
@@ -535,6 +579,7 @@ pub unsafe extern "C" fn epp_config_builder_set_login_security(
 /// may build again. `EPP_RESULT_INVALID_CONFIG` when a setting is not
 /// acceptable: `epp_config_builder_get_last_error` says which and why.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_build(
     builder: *mut epp_config_builder,
     out_config: *mut *mut epp_config,
@@ -550,6 +595,7 @@ pub unsafe extern "C" fn epp_config_builder_build(
             Err(e) => {
                 let r = epp_result::from(&e);
                 b.last_error = Some(e.to_string());
+                super::boundary::detail(e.to_string());
                 Err(r)
             }
         }
@@ -560,6 +606,7 @@ pub unsafe extern "C" fn epp_config_builder_build(
 /// UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
 /// never called. Valid until the next call given this builder.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_config_builder_get_last_error(
     builder: *const epp_config_builder,
     out_ptr: *mut *const c_char,
@@ -585,6 +632,7 @@ pub unsafe extern "C" fn epp_config_free(config: *mut epp_config) {
 /// 2502 and its session closes. On success `*out_sessions` receives a counter to
 /// free with `epp_registrar_sessions_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_registrar_sessions_new(
     max_per_client: usize,
     out_sessions: *mut *mut epp_registrar_sessions,
@@ -608,6 +656,7 @@ pub unsafe extern "C" fn epp_registrar_sessions_free(sessions: *mut epp_registra
 /// Writes to `*out_count` how many logged-in sessions the registrar `client_id`
 /// has now. Safe to call from any thread at any time.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_registrar_sessions_count(
     sessions: *const epp_registrar_sessions,
     client_id: *const c_char,
@@ -625,6 +674,7 @@ pub unsafe extern "C" fn epp_registrar_sessions_count(
 
 /// Writes to `*out_max` the limit per registrar the counter was made with.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_registrar_sessions_get_max_per_client(
     sessions: *const epp_registrar_sessions,
     out_max: *mut usize,
@@ -645,6 +695,7 @@ pub unsafe extern "C" fn epp_registrar_sessions_get_max_per_client(
 /// `sessions`: both may be freed afterwards. On success `*out_server`
 /// receives a server to free with `epp_server_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_server_new(
     config: *const epp_config,
     now_ms: u64,

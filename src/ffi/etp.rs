@@ -14,8 +14,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::boundary::{
-    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, opt_array, opt_string,
-    out, out_str, panic_message, string, Res,
+    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, invalid, opt_array,
+    opt_string, out, out_str, panic_message, string, Res,
 };
 use super::result::epp_result;
 use crate::etp::{
@@ -302,6 +302,7 @@ fn with_etp_builder(
 /// supported objects, the default limits. On success `*out_builder`
 /// receives a builder to free with `epp_etp_config_builder_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_new(
     out_builder: *mut *mut epp_etp_config_builder,
 ) -> epp_result {
@@ -326,6 +327,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_free(builder: *mut epp_etp_confi
 
 /// Sets the `applicationName` sent in OpenSession.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_set_application_name(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -339,6 +341,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_set_application_name(
 
 /// Sets the `applicationVersion` sent in OpenSession.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_set_application_version(
     builder: *mut epp_etp_config_builder,
     version: *const c_char,
@@ -361,6 +364,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_set_application_version(
 /// `epp_etp_config_builder_build`: 1 to 64 protocols, none Core (0) or
 /// negative, none twice, no empty role.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_protocol(
     builder: *mut epp_etp_config_builder,
     protocol: i32,
@@ -406,6 +410,7 @@ fn add_capability(
 /// (`EPP_RESULT_NOT_APPLICABLE` when none was added). Capabilities are
 /// sent in OpenSession's `protocolCapabilities` in the order added.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_null(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -417,6 +422,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_null(
 /// Adds the capability `name` with a boolean value to the protocol added
 /// last (as `epp_etp_config_builder_add_capability_null`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_boolean(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -429,6 +435,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_boolean(
 /// Adds the capability `name` with an int (32-bit) value to the protocol
 /// added last (as `epp_etp_config_builder_add_capability_null`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_int(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -441,6 +448,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_int(
 /// Adds the capability `name` with a long (64-bit) value to the protocol
 /// added last (as `epp_etp_config_builder_add_capability_null`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_long(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -453,6 +461,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_long(
 /// Adds the capability `name` with a double value to the protocol added
 /// last (as `epp_etp_config_builder_add_capability_null`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_double(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -465,6 +474,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_double(
 /// Adds the capability `name` with a string value to the protocol added
 /// last (as `epp_etp_config_builder_add_capability_null`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_capability_string(
     builder: *mut epp_etp_config_builder,
     name: *const c_char,
@@ -481,6 +491,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_capability_string(
 /// Adds a data object (for example "witsml14.well") to the
 /// `supportedObjects` sent in OpenSession, after those already added.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_add_supported_object(
     builder: *mut epp_etp_config_builder,
     object: *const c_char,
@@ -498,18 +509,30 @@ pub unsafe extern "C" fn epp_etp_config_builder_add_supported_object(
 /// does not fit in a `size_t`; a limit of 0 is refused by
 /// `epp_etp_config_builder_build`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_set_limit(
     builder: *mut epp_etp_config_builder,
     limit: epp_etp_limit,
     value: u64,
 ) -> epp_result {
     with_etp_builder(builder, |b| {
-        let v = usize::try_from(value).map_err(|_| epp_result::InvalidArgument)?;
+        let v = usize::try_from(value).map_err(|_| {
+            invalid(format!(
+                "value: {value} is out of range for limit {} (at most {})",
+                limit.0,
+                usize::MAX
+            ))
+        })?;
         match limit {
             EPP_ETP_LIMIT_MAX_IN_FLIGHT => b.limits.max_in_flight = v,
             EPP_ETP_LIMIT_MAX_PENDING_OUTPUT => b.limits.max_pending_output = v,
             EPP_ETP_LIMIT_MAX_BUFFERED_INPUT => b.limits.max_buffered_input = v,
-            _ => return Err(epp_result::InvalidArgument),
+            other => {
+                return Err(invalid(format!(
+                    "limit: {} is not an EPP_ETP_LIMIT_* value",
+                    other.0
+                )))
+            }
         }
         Ok(())
     })
@@ -521,6 +544,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_set_limit(
 /// setting is not acceptable: `epp_etp_config_builder_get_last_error` says
 /// which and why.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_build(
     builder: *mut epp_etp_config_builder,
     out_config: *mut *mut epp_etp_config,
@@ -541,6 +565,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_build(
             Err(e) => {
                 let r = epp_result::from(&e);
                 b.last_error = Some(e.to_string());
+                super::boundary::detail(e.to_string());
                 Err(r)
             }
         }
@@ -551,6 +576,7 @@ pub unsafe extern "C" fn epp_etp_config_builder_build(
 /// UTF-8 text (not NUL-terminated); (NULL, 0) when it succeeded or was
 /// never called. Valid until the next call given this builder.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_config_builder_get_last_error(
     builder: *const epp_etp_config_builder,
     out_ptr: *mut *const c_char,
@@ -592,6 +618,7 @@ pub struct epp_etp_session {
 
 impl epp_etp_session {
     fn set_error(&self, msg: String) {
+        super::boundary::detail(msg.clone());
         if let Ok(mut slot) = self.last_error.try_borrow_mut() {
             *slot = Some(msg);
         }
@@ -631,7 +658,9 @@ pub(crate) fn etp_session_mut(
         match catch_unwind(AssertUnwindSafe(|| f(&mut *s))) {
             Ok(Err(r)) => {
                 if let Ok(mut slot) = s.last_error.try_borrow_mut() {
-                    slot.get_or_insert_with(|| r.text().to_owned());
+                    slot.get_or_insert_with(|| {
+                        super::boundary::peek_detail().unwrap_or_else(|| r.text().to_owned())
+                    });
                 }
                 Err(r)
             }
@@ -669,6 +698,7 @@ fn etp_session_ref(
 /// message. On success `*out_session` receives a session to free with
 /// `epp_etp_session_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_new(
     config: *const epp_etp_config,
     session_id: *const u8,
@@ -716,6 +746,7 @@ pub unsafe extern "C" fn epp_etp_session_free(session: *mut epp_etp_session) {
 ///   `EPP_ETP_LIMIT_MAX_BUFFERED_INPUT` (the host read on although
 ///   `epp_etp_session_wants_input` said false).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_feed_message(
     session: *mut epp_etp_session,
     data: *const u8,
@@ -736,6 +767,7 @@ pub unsafe extern "C" fn epp_etp_session_feed_message(
 /// again after every call that changes the session (answers and consumed
 /// output make room).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_wants_input(
     session: *const epp_etp_session,
     out_wants: *mut bool,
@@ -751,6 +783,7 @@ pub unsafe extern "C" fn epp_etp_session_wants_input(
 /// `epp_etp_session_feed_message` the session holds and has not handled
 /// yet.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_buffered_input(
     session: *const epp_etp_session,
     out_len: *mut usize,
@@ -769,6 +802,7 @@ pub unsafe extern "C" fn epp_etp_session_get_buffered_input(
 /// `EPP_RESULT_INPUT_AFTER_EOF`. Nothing happens once the session has
 /// ended.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_handle_eof(session: *mut epp_etp_session) -> epp_result {
     etp_session_mut(session, |s| {
         s.inner.handle_eof();
@@ -783,6 +817,7 @@ pub unsafe extern "C" fn epp_etp_session_handle_eof(session: *mut epp_etp_sessio
 /// `epp_etp_session_consume_output`. Peeking again without consuming gives
 /// the same message.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_peek_output(
     session: *const epp_etp_session,
     out_ptr: *mut *const u8,
@@ -809,6 +844,7 @@ pub unsafe extern "C" fn epp_etp_session_peek_output(
 /// which may let the session handle input it holds: poll the queue again.
 /// `EPP_RESULT_NOT_APPLICABLE` when no message is pending.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_consume_output(
     session: *mut epp_etp_session,
 ) -> epp_result {
@@ -823,6 +859,7 @@ pub unsafe extern "C" fn epp_etp_session_consume_output(
 
 /// Writes to `*out_count` how many messages wait to be sent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_pending_output(
     session: *const epp_etp_session,
     out_count: *mut usize,
@@ -840,6 +877,7 @@ pub unsafe extern "C" fn epp_etp_session_get_pending_output(
 /// `epp_etp_request_free`; answer those with an id through this session.
 /// Poll after every feed, answer and consumed message.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_poll_queue(
     session: *mut epp_etp_session,
     out_request: *mut *mut epp_etp_request,
@@ -870,6 +908,7 @@ fn id(raw: u64) -> RequestId {
 /// `EPP_RESULT_ALREADY_ANSWERED` (finished) or `EPP_RESULT_SESSION_CLOSED`
 /// (the session has ended).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_respond(
     session: *mut epp_etp_session,
     request_id: u64,
@@ -893,6 +932,7 @@ pub unsafe extern "C" fn epp_etp_session_respond(
 /// it; finishes the request. For a RenewSecurityToken this refuses the
 /// token. Fails as `epp_etp_session_respond` does.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_raise(
     session: *mut epp_etp_session,
     request_id: u64,
@@ -912,6 +952,7 @@ pub unsafe extern "C" fn epp_etp_session_raise(
 /// the end of the parts already sent. Fails as `epp_etp_session_respond`
 /// does.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_finish(
     session: *mut epp_etp_session,
     request_id: u64,
@@ -929,6 +970,7 @@ pub unsafe extern "C" fn epp_etp_session_finish(
 /// item follows; the session is closed once every message is consumed.
 /// `EPP_RESULT_SESSION_CLOSED` once the session has ended.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_close_session(
     session: *mut epp_etp_session,
     reason: *const c_char,
@@ -946,6 +988,7 @@ pub unsafe extern "C" fn epp_etp_session_close_session(
 /// `epp_etp_session_is_finished` becomes true. Nothing happens once the
 /// session is closed.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_close(session: *mut epp_etp_session) -> epp_result {
     etp_session_mut(session, |s| {
         s.inner.close();
@@ -955,6 +998,7 @@ pub unsafe extern "C" fn epp_etp_session_close(session: *mut epp_etp_session) ->
 
 /// Writes the session's state to `*out_state`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_state(
     session: *const epp_etp_session,
     out_state: *mut epp_etp_session_state,
@@ -974,6 +1018,7 @@ pub unsafe extern "C" fn epp_etp_session_get_state(
 /// Writes to `*out_finished` whether the WebSocket should be closed now:
 /// the session has ended and every message it sent has been consumed.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_is_finished(
     session: *const epp_etp_session,
     out_finished: *mut bool,
@@ -988,6 +1033,7 @@ pub unsafe extern "C" fn epp_etp_session_is_finished(
 /// Writes to `*out_count` how many requests were handed out (or are
 /// queued) and not yet finished.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_outstanding(
     session: *const epp_etp_session,
     out_count: *mut usize,
@@ -1002,6 +1048,7 @@ pub unsafe extern "C" fn epp_etp_session_get_outstanding(
 /// Writes to `*out_reason` why the session ended or is ending;
 /// `EPP_ETP_CLOSE_REASON_NONE` while it is open.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_close_reason(
     session: *const epp_etp_session,
     out_reason: *mut epp_etp_close_reason,
@@ -1016,6 +1063,7 @@ pub unsafe extern "C" fn epp_etp_session_get_close_reason(
 /// The close reason as English text for logs; (NULL, 0) while the session
 /// is open. Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_close_reason_text(
     session: *const epp_etp_session,
     out_ptr: *mut *const c_char,
@@ -1037,6 +1085,7 @@ pub unsafe extern "C" fn epp_etp_session_get_close_reason_text(
 /// Works on a poisoned session (the panic's text). Valid until the next
 /// call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_session_get_last_error(
     session: *const epp_etp_session,
     out_ptr: *mut *const c_char,
@@ -1108,6 +1157,7 @@ pub unsafe extern "C" fn epp_etp_request_free(request: *mut epp_etp_request) {
 
 /// Writes the item's kind to `*out_kind`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_kind(
     request: *const epp_etp_request,
     out_kind: *mut epp_etp_request_kind,
@@ -1130,6 +1180,7 @@ pub unsafe extern "C" fn epp_etp_request_get_kind(
 /// Message or renew-token: writes to `*out_id` the id to answer with
 /// (unique within its session, never reused).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_id(
     request: *const epp_etp_request,
     out_id: *mut u64,
@@ -1144,6 +1195,7 @@ pub unsafe extern "C" fn epp_etp_request_get_id(
 /// Every kind but session end: writes to `*out_header` the header of the
 /// client's message (for opened, its RequestSession).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_header(
     request: *const epp_etp_request,
     out_header: *mut epp_etp_message_header,
@@ -1167,6 +1219,7 @@ pub unsafe extern "C" fn epp_etp_request_get_header(
 /// type name, not decoded by libepp; possibly empty (length 0, with a
 /// non-NULL pointer).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_body(
     request: *const epp_etp_request,
     out_ptr: *mut *const u8,
@@ -1186,6 +1239,7 @@ pub unsafe extern "C" fn epp_etp_request_get_body(
 
 /// Renew-token: the new security token (never log it).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_token(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,
@@ -1199,6 +1253,7 @@ pub unsafe extern "C" fn epp_etp_request_get_token(
 
 /// Opened: the client's `applicationName`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_application_name(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,
@@ -1212,6 +1267,7 @@ pub unsafe extern "C" fn epp_etp_request_get_application_name(
 
 /// Opened: the client's `applicationVersion`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_application_version(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,
@@ -1225,6 +1281,7 @@ pub unsafe extern "C" fn epp_etp_request_get_application_version(
 
 /// Opened: how many protocols were negotiated (at least one).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_protocol_count(
     request: *const epp_etp_request,
     out_count: *mut usize,
@@ -1245,6 +1302,7 @@ pub unsafe extern "C" fn epp_etp_request_get_protocol_count(
 /// `*out_version`, the role the server plays to `(*out_role,
 /// *out_role_len)`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_protocol(
     request: *const epp_etp_request,
     index: usize,
@@ -1273,6 +1331,7 @@ pub unsafe extern "C" fn epp_etp_request_get_protocol(
 
 /// Opened: how many `supportedObjects` the client listed.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_supported_object_count(
     request: *const epp_etp_request,
     out_count: *mut usize,
@@ -1290,6 +1349,7 @@ pub unsafe extern "C" fn epp_etp_request_get_supported_object_count(
 /// Opened: the client's supported object at `index` (below
 /// `epp_etp_request_get_supported_object_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_supported_object(
     request: *const epp_etp_request,
     index: usize,
@@ -1308,6 +1368,7 @@ pub unsafe extern "C" fn epp_etp_request_get_supported_object(
 
 /// Peer exception: writes the client's `errorCode` to `*out_code`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_error_code(
     request: *const epp_etp_request,
     out_code: *mut i32,
@@ -1324,6 +1385,7 @@ pub unsafe extern "C" fn epp_etp_request_get_error_code(
 
 /// Peer exception: the client's `errorMessage`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_error_message(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,
@@ -1337,6 +1399,7 @@ pub unsafe extern "C" fn epp_etp_request_get_error_message(
 
 /// Session end: writes why the session ended to `*out_reason`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_close_reason(
     request: *const epp_etp_request,
     out_reason: *mut epp_etp_close_reason,
@@ -1354,6 +1417,7 @@ pub unsafe extern "C" fn epp_etp_request_get_close_reason(
 /// Session end: the reason the client gave in its CloseSession; (NULL, 0)
 /// when it gave none or the session ended otherwise.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_close_message(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,
@@ -1367,6 +1431,7 @@ pub unsafe extern "C" fn epp_etp_request_get_close_message(
 
 /// Session end: the close reason as English text for logs.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_etp_request_get_close_reason_text(
     request: *const epp_etp_request,
     out_ptr: *mut *const c_char,

@@ -14,6 +14,7 @@ use crate::{CloseReason, CommandVerb, Request, TransferOp, UserAgent};
 pub struct epp_request {
     inner: Request,
     close_text: Option<String>,
+    sv_trid_text: Option<String>,
 }
 
 impl epp_request {
@@ -22,7 +23,19 @@ impl epp_request {
             Request::SessionEnd(e) => Some(e.reason.to_string()),
             _ => None,
         };
-        epp_request { inner, close_text }
+        let sv_trid_text = match &inner {
+            Request::Login(l) => Some(l.server_transaction_id.to_string()),
+            Request::Poll(p) => Some(p.server_transaction_id.to_string()),
+            Request::PollAck(a) => Some(a.server_transaction_id.to_string()),
+            Request::Command(c) => Some(c.server_transaction_id.to_string()),
+            Request::Extension(x) => Some(x.server_transaction_id.to_string()),
+            Request::SessionEnd(_) => None,
+        };
+        epp_request {
+            inner,
+            close_text,
+            sv_trid_text,
+        }
     }
 }
 
@@ -37,19 +50,19 @@ pub enum epp_request_kind {
     /// answer with `epp_session_answer_login` (or
     /// `epp_session_answer_login_with_events`). Getters: id, client id,
     /// password, new password, lang, objURIs, extURIs, extension XML,
-    /// clTRID, user agent (app, tech, os).
+    /// clTRID, svTRID, user agent (app, tech, os).
     Login = 1,
     /// `<poll op="req">`: answer with `epp_session_answer_poll_empty` or
     /// `epp_session_answer_poll_message`. Getters: id, client id, extension
-    /// XML, clTRID.
+    /// XML, clTRID, svTRID.
     Poll = 2,
     /// `<poll op="ack" msgID>`: answer with `epp_session_answer_ack` or
     /// `epp_session_answer_ack_unknown`. Getters: id, client id, message id,
-    /// extension XML, clTRID.
+    /// extension XML, clTRID, svTRID.
     PollAck = 3,
     /// An object command (check, info, create...): answer with
     /// `epp_session_answer_command`. Getters: id, client id, verb, transfer
-    /// op, object URI, object XML, extURIs, extension XML, clTRID.
+    /// op, object URI, object XML, extURIs, extension XML, clTRID, svTRID.
     Command = 4,
     /// The session processes no more input. Needs no answer: write the
     /// remaining output and close the connection once
@@ -61,7 +74,7 @@ pub enum epp_request_kind {
     /// logged in with: answer with `epp_session_answer_command` (or
     /// `epp_session_answer_failure`). Getters: id, client id, extURIs (the
     /// namespace of each element, in order), extension XML (the elements,
-    /// never absent). It has no EPP clTRID (a transaction id, if any, is
+    /// never absent), svTRID. It has no EPP clTRID (a transaction id, if any, is
     /// the extension's own): `epp_request_get_client_transaction_id` is
     /// `EPP_RESULT_NOT_APPLICABLE`.
     Extension = 6,
@@ -187,7 +200,10 @@ pub(crate) fn close_detail_value(
     which: epp_close_detail,
 ) -> Result<u64, epp_result> {
     if !is_close_detail(which) {
-        return Err(epp_result::InvalidArgument);
+        return Err(super::boundary::invalid(format!(
+            "which: {} is not an EPP_CLOSE_DETAIL_* value",
+            which.0
+        )));
     }
     match (r, which) {
         (Some(CloseReason::BadFrameLength { length, .. }), EPP_CLOSE_DETAIL_FRAME_LENGTH) => {
@@ -236,6 +252,7 @@ pub unsafe extern "C" fn epp_request_free(request: *mut epp_request) {
 
 /// Writes the request's kind to `*out_kind`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_kind(
     request: *const epp_request,
     out_kind: *mut epp_request_kind,
@@ -257,6 +274,7 @@ pub unsafe extern "C" fn epp_request_get_kind(
 /// Writes to `*out_id` the id to answer the request with: unique within its
 /// session, never reused. Every kind but `EPP_REQUEST_KIND_SESSION_END`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_id(
     request: *const epp_request,
     out_id: *mut u64,
@@ -272,6 +290,7 @@ pub unsafe extern "C" fn epp_request_get_id(
 /// extension: the logged-in client (the `<clID>` of its login) the request
 /// comes from.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_client_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -289,6 +308,7 @@ pub unsafe extern "C" fn epp_request_get_client_id(
 
 /// Login: the `<pw>`. Never log it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -303,6 +323,7 @@ pub unsafe extern "C" fn epp_request_get_password(
 /// Login: the `<newPW>` to set if the login succeeds; (NULL, 0) when the
 /// client sent none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_new_password(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -316,6 +337,7 @@ pub unsafe extern "C" fn epp_request_get_new_password(
 
 /// Login: the `<options><lang>` (one the server offers).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_lang(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -329,6 +351,7 @@ pub unsafe extern "C" fn epp_request_get_lang(
 
 /// Login: how many `<svcs><objURI>` the client asked for.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_obj_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
@@ -345,6 +368,7 @@ pub unsafe extern "C" fn epp_request_get_obj_uri_count(
 
 /// Login: the `<objURI>` at `index` (below `epp_request_get_obj_uri_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_obj_uri(
     request: *const epp_request,
     index: usize,
@@ -374,6 +398,7 @@ fn ext_uris(r: &epp_request) -> Result<&[String], epp_result> {
 /// or extension: how many children its `<extension>` has (their namespace
 /// URIs, in order, each one the client logged in with).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_ext_uri_count(
     request: *const epp_request,
     out_count: *mut usize,
@@ -388,6 +413,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri_count(
 /// Login, command or extension: the extension URI at `index` (below
 /// `epp_request_get_ext_uri_count`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_ext_uri(
     request: *const epp_request,
     index: usize,
@@ -409,6 +435,7 @@ pub unsafe extern "C" fn epp_request_get_ext_uri(
 /// offering RFC 8807, `<loginSec:loginSec>` is not among them: it is read
 /// into the password getters and the user agent.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_extension_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -428,6 +455,7 @@ pub unsafe extern "C" fn epp_request_get_extension_xml(
 /// valid one; (NULL, 0) otherwise. libepp echoes it in the response. (An
 /// extension request has none: `EPP_RESULT_NOT_APPLICABLE`.)
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_client_transaction_id(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -445,6 +473,22 @@ pub unsafe extern "C" fn epp_request_get_client_transaction_id(
     })
 }
 
+/// Login, poll, poll ack, command or extension: the svTRID the response to
+/// this request will carry (libepp sets it aside when it reads the frame),
+/// for the host's own transaction records. (A session end has none:
+/// `EPP_RESULT_NOT_APPLICABLE`.)
+#[no_mangle]
+pub unsafe extern "C" fn epp_request_get_server_transaction_id(
+    request: *const epp_request,
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    string_getter(request, out_ptr, out_len, |r| match &r.sv_trid_text {
+        Some(t) => Ok(Some(t.as_str())),
+        None => Err(NA),
+    })
+}
+
 fn user_agent(r: &epp_request) -> Result<Option<&UserAgent>, epp_result> {
     match &r.inner {
         Request::Login(l) => Ok(l.user_agent.as_ref()),
@@ -458,6 +502,7 @@ fn user_agent(r: &epp_request) -> Result<Option<&UserAgent>, epp_result> {
 /// server offering RFC 8807 (`epp_config_builder_set_login_security`)
 /// reads it. A user agent has at least one of app, tech and os.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_app(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -472,6 +517,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_app(
 /// and its version, such as "Vendor Java 11.0.6"); (NULL, 0) when the
 /// client did not say.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_tech(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -485,6 +531,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_tech(
 /// Login: the `<loginSec:os>` of the RFC 8807 user agent (the operating
 /// system and its version); (NULL, 0) when the client did not say.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_user_agent_os(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -498,6 +545,7 @@ pub unsafe extern "C" fn epp_request_get_user_agent_os(
 /// Poll ack: the `msgID` of the message to remove (message ids are
 /// numeric; libepp answers a non-numeric one itself).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_message_id(
     request: *const epp_request,
     out_id: *mut u64,
@@ -514,6 +562,7 @@ pub unsafe extern "C" fn epp_request_get_message_id(
 
 /// Command: the verb.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_command_verb(
     request: *const epp_request,
     out_verb: *mut epp_command_verb,
@@ -539,6 +588,7 @@ pub unsafe extern "C" fn epp_request_get_command_verb(
 /// Command: the transfer `op`; `EPP_TRANSFER_OP_NONE` unless the verb is
 /// `EPP_COMMAND_VERB_TRANSFER`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_transfer_op(
     request: *const epp_request,
     out_op: *mut epp_transfer_op,
@@ -563,6 +613,7 @@ pub unsafe extern "C" fn epp_request_get_transfer_op(
 /// Command: the namespace URI of the object element (for example
 /// "urn:ietf:params:xml:ns:domain-1.0"), one the client logged in with.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_object_uri(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -578,6 +629,7 @@ pub unsafe extern "C" fn epp_request_get_object_uri(
 /// `<domain:check ...>...</domain:check>`) with the namespace declarations
 /// it inherits added, so it parses alone.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_object_xml(
     request: *const epp_request,
     out_ptr: *mut *const c_char,
@@ -598,6 +650,7 @@ fn end_reason(r: &epp_request) -> Result<&CloseReason, epp_result> {
 
 /// Session end: why the session ended.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_reason(
     request: *const epp_request,
     out_reason: *mut epp_close_reason,
@@ -613,6 +666,7 @@ pub unsafe extern "C" fn epp_request_get_close_reason(
 /// `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` when this reason has no
 /// such number.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_detail(
     request: *const epp_request,
     which: epp_close_detail,
@@ -628,6 +682,7 @@ pub unsafe extern "C" fn epp_request_get_close_detail(
 /// Session end: the close reason as English text for logs (for example
 /// "frame length 9999999 outside 5..=262144").
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_request_get_close_reason_text(
     request: *const epp_request,
     out_ptr: *mut *const c_char,

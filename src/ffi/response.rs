@@ -5,8 +5,8 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::boundary::{
-    free_handle, guard, guard_void, handle_mut, into_handle, opt_string, out, string, time_from_ms,
-    Res,
+    free_handle, guard, guard_void, handle_mut, into_handle, invalid, opt_string, out, string,
+    time_from_ms, Res,
 };
 use super::result::epp_result;
 use crate::{
@@ -90,8 +90,12 @@ impl epp_response {
     }
 }
 
-fn code(code: u16) -> Result<ResultCode, epp_result> {
-    ResultCode::from_u16(code).ok_or(epp_result::InvalidArgument)
+pub(crate) fn code(code: u16) -> Result<ResultCode, epp_result> {
+    ResultCode::from_u16(code).ok_or_else(|| {
+        invalid(format!(
+            "result_code: {code} is not an EPP result code (RFC 5730 section 3)"
+        ))
+    })
 }
 
 fn with_response(r: *mut epp_response, f: impl FnOnce(&mut Response) -> Res) -> epp_result {
@@ -110,6 +114,7 @@ fn last(r: &mut Response) -> &mut EppResult {
 /// 25xx code closes the session once the response is written. On success
 /// `*out_response` receives a response to free with `epp_response_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_new(
     result_code: u16,
     out_response: *mut *mut epp_response,
@@ -132,6 +137,7 @@ pub unsafe extern "C" fn epp_response_free(response: *mut epp_response) {
 /// `epp_response_set_message`, `_set_lang`, `_add_value` and
 /// `_add_ext_value` calls that follow apply to it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_add_result(
     response: *mut epp_response,
     result_code: u16,
@@ -145,6 +151,7 @@ pub unsafe extern "C" fn epp_response_add_result(
 /// Sets the `<msg>` text of the last result added (instead of the code's
 /// standard text).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_set_message(
     response: *mut epp_response,
     text: *const c_char,
@@ -159,6 +166,7 @@ pub unsafe extern "C" fn epp_response_set_message(
 /// Sets the `<msg lang>` of the last result added (default "en"); checked
 /// to be a language tag when the response is used.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_set_lang(
     response: *mut epp_response,
     lang: *const c_char,
@@ -174,6 +182,7 @@ pub unsafe extern "C" fn epp_response_set_lang(
 /// `<domain:name xmlns:domain="urn:ietf:params:xml:ns:domain-1.0">x</domain:name>`)
 /// to the last result added; checked when the response is used.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_add_value(
     response: *mut epp_response,
     xml: *const c_char,
@@ -190,6 +199,7 @@ pub unsafe extern "C" fn epp_response_add_value(
 /// element (checked when the response is used) and a plain-text
 /// `<reason>`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_add_ext_value(
     response: *mut epp_response,
     xml: *const c_char,
@@ -208,6 +218,7 @@ pub unsafe extern "C" fn epp_response_add_ext_value(
 /// Sets the `<resData>` content: a sequence of namespaced XML elements,
 /// checked when the response is used; (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_set_res_data(
     response: *mut epp_response,
     xml: *const c_char,
@@ -222,6 +233,7 @@ pub unsafe extern "C" fn epp_response_set_res_data(
 /// Sets the `<extension>` content: a sequence of namespaced XML elements,
 /// checked when the response is used; (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_response_set_extension(
     response: *mut epp_response,
     xml: *const c_char,
@@ -243,6 +255,7 @@ fn with_message(m: *mut epp_poll_message, f: impl FnOnce(&mut PollMessage) -> Re
 /// the human-readable `text`. On success `*out_message` receives a message to free
 /// with `epp_poll_message_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_poll_message_new(
     id: u64,
     count: u64,
@@ -269,6 +282,7 @@ pub unsafe extern "C" fn epp_poll_message_free(message: *mut epp_poll_message) {
 /// Sets the language of the text (`<msg lang>`, default "en"); checked to
 /// be a language tag when the message is used.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_poll_message_set_lang(
     message: *mut epp_poll_message,
     lang: *const c_char,
@@ -284,6 +298,7 @@ pub unsafe extern "C" fn epp_poll_message_set_lang(
 /// element in a namespace the client did not log in with is moved into
 /// `<extValue>` (RFC 9038). (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_poll_message_set_res_data(
     message: *mut epp_poll_message,
     xml: *const c_char,
@@ -298,6 +313,7 @@ pub unsafe extern "C" fn epp_poll_message_set_res_data(
 /// Sets extension data (`<extension>` children), passed through with the
 /// same RFC 9038 rule against the client's extURIs. (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_poll_message_set_extension(
     message: *mut epp_poll_message,
     xml: *const c_char,
@@ -317,6 +333,7 @@ pub unsafe extern "C" fn epp_poll_message_set_extension(
 /// `<extValue>` (RFC 9038), as for `<resData>`. Checked when the message is
 /// used. (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_poll_message_set_msg_xml(
     message: *mut epp_poll_message,
     xml: *const c_char,
@@ -341,6 +358,7 @@ fn with_event(e: *mut epp_security_event, f: impl FnOnce(&mut SecurityEvent) -> 
 /// when the event is used. On success `*out_event` receives an event to
 /// free with `epp_security_event_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_new(
     event_type: epp_security_event_type,
     level: epp_security_event_level,
@@ -356,12 +374,22 @@ pub unsafe extern "C" fn epp_security_event_new(
             EPP_SECURITY_EVENT_TYPE_NEW_PASSWORD => SecurityEventType::NewPassword,
             EPP_SECURITY_EVENT_TYPE_STAT => SecurityEventType::Stat(String::new()),
             EPP_SECURITY_EVENT_TYPE_CUSTOM => SecurityEventType::Custom(String::new()),
-            _ => return Err(epp_result::InvalidArgument),
+            other => {
+                return Err(invalid(format!(
+                    "event_type: {} is not an EPP_SECURITY_EVENT_TYPE_* value",
+                    other.0
+                )))
+            }
         };
         let level = match level {
             EPP_SECURITY_EVENT_LEVEL_WARNING => SecurityEventLevel::Warning,
             EPP_SECURITY_EVENT_LEVEL_ERROR => SecurityEventLevel::Error,
-            _ => return Err(epp_result::InvalidArgument),
+            other => {
+                return Err(invalid(format!(
+                    "level: {} is not an EPP_SECURITY_EVENT_LEVEL_* value",
+                    other.0
+                )))
+            }
         };
         let inner = SecurityEvent::new(event_type, level);
         o.write(into_handle(epp_security_event { inner }));
@@ -379,6 +407,7 @@ pub unsafe extern "C" fn epp_security_event_free(event: *mut epp_security_event)
 /// `EPP_RESULT_NOT_APPLICABLE` for another type. A name that is empty or
 /// only whitespace is refused when the event is used.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_name(
     event: *mut epp_security_event,
     name: *const c_char,
@@ -401,6 +430,7 @@ pub unsafe extern "C" fn epp_security_event_set_name(
 /// unless it has a fraction (`2020-03-25T00:00:00Z`,
 /// `2020-03-25T00:00:00.007Z`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_expires_at(
     event: *mut epp_security_event,
     at_ms: u64,
@@ -414,6 +444,7 @@ pub unsafe extern "C" fn epp_security_event_set_expires_at(
 /// Sets the `value`: the cipher suite, the TLS protocol, the statistic's
 /// figure. (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_value(
     event: *mut epp_security_event,
     value: *const c_char,
@@ -429,6 +460,7 @@ pub unsafe extern "C" fn epp_security_event_set_value(
 /// milliseconds (written as an XML Schema duration: `P1D`, `PT1H30M`,
 /// `PT0.5S`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_duration(
     event: *mut epp_security_event,
     duration_ms: u64,
@@ -443,6 +475,7 @@ pub unsafe extern "C" fn epp_security_event_set_duration(
 /// used). Without it no attribute is written (the schema's default is
 /// "en"). (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_lang(
     event: *mut epp_security_event,
     lang: *const c_char,
@@ -457,6 +490,7 @@ pub unsafe extern "C" fn epp_security_event_set_lang(
 /// Sets the human-readable description (the element's text, such as
 /// "Password expiring in a week"). (NULL, 0) removes it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_security_event_set_text(
     event: *mut epp_security_event,
     text: *const c_char,

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{guard, out, out_bytes};
+use super::boundary::{guard, invalid, out, out_bytes, out_str, with_last_error};
 use crate::{ConfigError, SessionError};
 
 /// What a call did. `EPP_RESULT_OK` is zero; every other value is a failure,
@@ -234,6 +234,7 @@ impl From<&ConfigError> for epp_result {
 /// do not fit in `len` bytes, and `EPP_RESULT_INVALID_ARGUMENT` when
 /// `result` is not an `epp_result` value; nothing is written then.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_result_describe(
     result: u32,
     buf: *mut c_char,
@@ -243,10 +244,32 @@ pub unsafe extern "C" fn epp_result_describe(
     guard(|| {
         let written = out(written)?;
         let text = epp_result::from_u32(result)
-            .ok_or(epp_result::InvalidArgument)?
+            .ok_or_else(|| invalid(format!("result: {result} is not an epp_result value")))?
             .text();
         unsafe { out_bytes(buf.cast::<u8>(), len, text.as_bytes())? };
         written.write(text.len());
+        Ok(())
+    })
+}
+
+/// The text of the latest call on this thread that failed (of any libepp
+/// function returning an `epp_result`): what went wrong, naming the
+/// argument and its value for an argument error ("result_code: 1234 is
+/// not an EPP result code (RFC 5730 section 3)"), the session's detail for
+/// a session error (the same text as `epp_session_get_last_error`), else
+/// the result's description. (NULL, 0) when no call has failed on this
+/// thread. Like errno, it is only meaningful right after a call returned
+/// something other than `EPP_RESULT_OK`: successful calls leave it as it
+/// is. The text is valid until the next failed call on this thread.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn epp_last_error(
+    out_ptr: *mut *const c_char,
+    out_len: *mut usize,
+) -> epp_result {
+    guard(|| {
+        let o = unsafe { out_str(out_ptr, out_len)? };
+        with_last_error(|e| o.write(e));
         Ok(())
     })
 }

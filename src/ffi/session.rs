@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::boundary::{
-    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, ms_from_time,
+    bytes, free_handle, guard, guard_void, handle, handle_mut, into_handle, invalid, ms_from_time,
     opt_array, opt_string, out, out_str, panic_message, time_from_ms, Res,
 };
 use super::config::epp_server;
@@ -16,7 +16,9 @@ use super::request::{
 use super::response::{epp_poll_message, epp_response, epp_security_event};
 use super::result::epp_result;
 use super::transaction::epp_transaction;
-use crate::{AckAnswer, LoginAnswer, PollAnswer, RequestId, Session, SessionError, SessionState};
+use crate::{
+    AckAnswer, LoginAnswer, PollAnswer, RequestId, Response, Session, SessionError, SessionState,
+};
 
 /// One EPP session on one connection, without any I/O: made by
 /// `epp_session_new` when a client connects, freed by `epp_session_free`
@@ -41,6 +43,7 @@ impl epp_session {
     }
 
     fn set_error(&self, msg: String) {
+        super::boundary::detail(msg.clone());
         if let Ok(mut slot) = self.last_error.try_borrow_mut() {
             *slot = Some(msg);
         }
@@ -59,7 +62,7 @@ impl epp_session {
     fn note_failure(&self, r: epp_result) {
         if let Ok(mut slot) = self.last_error.try_borrow_mut() {
             if slot.is_none() {
-                *slot = Some(r.text().to_owned());
+                *slot = Some(super::boundary::peek_detail().unwrap_or_else(|| r.text().to_owned()));
             }
         }
     }
@@ -157,6 +160,7 @@ fn session_ref(p: *const epp_session, f: impl FnOnce(&epp_session) -> Res) -> ep
 /// keeps its own reference to `server`. On success `*out_session` receives
 /// a session to free with `epp_session_free`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_new(
     server: *const epp_server,
     now_ms: u64,
@@ -200,6 +204,7 @@ pub unsafe extern "C" fn epp_session_free(session: *mut epp_session) {
 ///   now and the bytes held would exceed `EPP_LIMIT_MAX_BUFFERED_INPUT`
 ///   (the host read on although `epp_session_wants_input` said false).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_feed_input(
     session: *mut epp_session,
     data: *const u8,
@@ -223,6 +228,7 @@ pub unsafe extern "C" fn epp_session_feed_input(
 /// after every call that changes the session (answers and
 /// `epp_session_consume_output` make room).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_wants_input(
     session: *const epp_session,
     out_wants: *mut bool,
@@ -238,6 +244,7 @@ pub unsafe extern "C" fn epp_session_wants_input(
 /// the session holds and has not handled yet (an unfinished frame, or
 /// frames waiting behind backpressure).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_buffered_input(
     session: *const epp_session,
     out_len: *mut usize,
@@ -255,6 +262,7 @@ pub unsafe extern "C" fn epp_session_get_buffered_input(
 /// call given this session. Write some or all of them, then call
 /// `epp_session_consume_output` with the number written.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_take_output(
     session: *mut epp_session,
     out_ptr: *mut *const u8,
@@ -273,6 +281,7 @@ pub unsafe extern "C" fn epp_session_take_output(
 /// Marks the first `n` bytes of the pending output as written.
 /// `EPP_RESULT_INVALID_LENGTH` when fewer than `n` bytes are pending.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_consume_output(
     session: *mut epp_session,
     n: usize,
@@ -292,6 +301,7 @@ pub unsafe extern "C" fn epp_session_consume_output(
 /// `epp_request_free`; answer it (by id) through this session. Poll after
 /// every feed and after every answer.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_poll_queue(
     session: *mut epp_session,
     out_request: *mut *mut epp_request,
@@ -312,6 +322,7 @@ pub unsafe extern "C" fn epp_session_poll_queue(
 /// `epp_transaction_free`. At most 1024 untaken records are kept per
 /// session, the oldest dropped first.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_poll_transaction(
     session: *mut epp_session,
     out_transaction: *mut *mut epp_transaction,
@@ -334,6 +345,7 @@ pub unsafe extern "C" fn epp_session_poll_transaction(
 /// To send RFC 8807 security events with the answer, use
 /// `epp_session_answer_login_with_events`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_login(
     session: *mut epp_session,
     request_id: u64,
@@ -355,7 +367,12 @@ fn login_answer(answer: epp_login_answer) -> Result<LoginAnswer, epp_result> {
         EPP_LOGIN_ANSWER_ACCOUNT_DISABLED => LoginAnswer::AccountDisabled,
         EPP_LOGIN_ANSWER_SESSION_LIMIT_EXCEEDED => LoginAnswer::SessionLimitExceeded,
         EPP_LOGIN_ANSWER_FAILED => LoginAnswer::Failed,
-        _ => return Err(epp_result::InvalidArgument),
+        other => {
+            return Err(invalid(format!(
+                "answer: {} is not an EPP_LOGIN_ANSWER_* value",
+                other.0
+            )))
+        }
     })
 }
 
@@ -374,6 +391,7 @@ fn login_answer(answer: epp_login_answer) -> Result<LoginAnswer, epp_result> {
 /// for `password` and `certificate`, a name for `stat` and `custom`, a
 /// language tag as lang.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_login_with_events(
     session: *mut epp_session,
     request_id: u64,
@@ -395,6 +413,65 @@ pub unsafe extern "C" fn epp_session_answer_login_with_events(
     })
 }
 
+/// Answers a login request (`EPP_REQUEST_KIND_LOGIN`) in one call, for
+/// the common case: `accepted` true is `EPP_LOGIN_ANSWER_ACCEPTED`, false
+/// `EPP_LOGIN_ANSWER_BAD_CREDENTIALS`. `*out_logged_in` (optional: NULL
+/// when not wanted) receives whether the client is now logged in: false
+/// when refused, and also when an accepted login became 2502 because the
+/// server's `epp_registrar_sessions` had no room for the registrar. For
+/// the other answers, the code sent, or RFC 8807 events, use
+/// `epp_session_answer_login` or `epp_session_answer_login_with_events`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn epp_session_answer_login_verdict(
+    session: *mut epp_session,
+    request_id: u64,
+    accepted: bool,
+    out_logged_in: *mut bool,
+) -> epp_result {
+    session_mut(session, |s| {
+        let o = if out_logged_in.is_null() {
+            None
+        } else {
+            Some(unsafe { out(out_logged_in)? })
+        };
+        let answer = if accepted {
+            LoginAnswer::Accepted
+        } else {
+            LoginAnswer::BadCredentials
+        };
+        let r = s.inner.answer_login(id(request_id), answer);
+        let code = s.check(r)?.code();
+        if let Some(o) = o {
+            o.write(code == 1000);
+        }
+        Ok(())
+    })
+}
+
+/// Answers an object command or a protocol extension
+/// (`EPP_REQUEST_KIND_COMMAND`, `EPP_REQUEST_KIND_EXTENSION`) with a
+/// response of one result, `result_code` (an EPP result code of RFC 5730:
+/// 1000, 2201, 2303...), with the code's standard message: in one call what
+/// `epp_response_new`, `epp_session_answer_command` and
+/// `epp_response_free` do. A 25xx code closes the session once written. A
+/// code RFC 5730 does not define is `EPP_RESULT_INVALID_ARGUMENT`
+/// (`epp_session_get_last_error` and `epp_last_error` say which), and
+/// answers nothing.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn epp_session_answer_code(
+    session: *mut epp_session,
+    request_id: u64,
+    result_code: u16,
+) -> epp_result {
+    session_mut(session, |s| {
+        let response = Response::new(super::response::code(result_code)?);
+        let r = s.inner.answer_command(id(request_id), response);
+        s.check(r)
+    })
+}
+
 fn id(raw: u64) -> RequestId {
     RequestId::from_raw(raw)
 }
@@ -402,6 +479,7 @@ fn id(raw: u64) -> RequestId {
 /// Answers a poll request (`EPP_REQUEST_KIND_POLL`): the client's queue is
 /// empty (1300).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_poll_empty(
     session: *mut epp_session,
     request_id: u64,
@@ -415,9 +493,11 @@ pub unsafe extern "C" fn epp_session_answer_poll_empty(
 /// Answers a poll request (`EPP_REQUEST_KIND_POLL`) with the oldest
 /// message of the client's queue (1301 with `<msgQ>`). The message is only
 /// read: the caller still frees it. `EPP_RESULT_INVALID_XML` or
-/// `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable; the
-/// request is then still outstanding.
+/// `EPP_RESULT_INVALID_ANSWER` when its content is not acceptable (a count
+/// of 0 among them: the count includes this message); the request is then
+/// still outstanding.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_poll_message(
     session: *mut epp_session,
     request_id: u64,
@@ -434,6 +514,7 @@ pub unsafe extern "C" fn epp_session_answer_poll_message(
 /// removed and `remaining` messages are left in the client's queue (1000
 /// with `<msgQ count id>`).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_ack(
     session: *mut epp_session,
     request_id: u64,
@@ -450,6 +531,7 @@ pub unsafe extern "C" fn epp_session_answer_ack(
 /// Answers a poll ack (`EPP_REQUEST_KIND_POLL_ACK`): the client has no
 /// message with that id (2303).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_ack_unknown(
     session: *mut epp_session,
     request_id: u64,
@@ -472,6 +554,7 @@ pub unsafe extern "C" fn epp_session_answer_ack_unknown(
 /// acceptable (`epp_session_get_last_error` says why); the request is then
 /// still outstanding.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_command(
     session: *mut epp_session,
     request_id: u64,
@@ -487,6 +570,7 @@ pub unsafe extern "C" fn epp_session_answer_command(
 /// Answers any outstanding request with 2400 (command failed), with an
 /// optional message text ((NULL, 0) for the standard one).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_answer_failure(
     session: *mut epp_session,
     request_id: u64,
@@ -508,6 +592,7 @@ pub unsafe extern "C" fn epp_session_answer_failure(
 /// `EPP_REQUEST_KIND_SESSION_END` request follows; keep writing pending
 /// output until `epp_session_is_finished`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_handle_eof(
     session: *mut epp_session,
     now_ms: u64,
@@ -524,6 +609,7 @@ pub unsafe extern "C" fn epp_session_handle_eof(
 /// `epp_session_take_output` yields 0 bytes), and `epp_session_is_finished`
 /// becomes true.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_close(session: *mut epp_session) -> epp_result {
     session_mut(session, |s| {
         s.inner.close();
@@ -536,6 +622,7 @@ pub unsafe extern "C" fn epp_session_close(session: *mut epp_session) -> epp_res
 /// (the session ended, or the host holds a request). Ask again after every
 /// call that changes the session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_next_timeout(
     session: *const epp_session,
     out_at_ms: *mut u64,
@@ -555,6 +642,7 @@ pub unsafe extern "C" fn epp_session_get_next_timeout(
 /// messages), if the login deadline or the idle timeout has passed by
 /// `now_ms`; writes to `*closed` whether it did.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_handle_timeout(
     session: *mut epp_session,
     now_ms: u64,
@@ -570,6 +658,7 @@ pub unsafe extern "C" fn epp_session_handle_timeout(
 
 /// Writes the session's state to `*out_state`.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_state(
     session: *const epp_session,
     out_state: *mut epp_session_state,
@@ -590,6 +679,7 @@ pub unsafe extern "C" fn epp_session_get_state(
 /// Writes to `*finished` whether the connection should be closed now: the
 /// session has ended and every byte it will write has been consumed.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_is_finished(
     session: *const epp_session,
     finished: *mut bool,
@@ -604,6 +694,7 @@ pub unsafe extern "C" fn epp_session_is_finished(
 /// Writes to `*count` how many requests were handed out (or are queued)
 /// and not yet answered.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_outstanding(
     session: *const epp_session,
     count: *mut usize,
@@ -618,6 +709,7 @@ pub unsafe extern "C" fn epp_session_get_outstanding(
 /// The logged-in client's identifier (clID); (NULL, 0) when no client is
 /// logged in. Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_client_id(
     session: *const epp_session,
     out_ptr: *mut *const c_char,
@@ -633,6 +725,7 @@ pub unsafe extern "C" fn epp_session_get_client_id(
 /// Writes to `*out_reason` why the session ended or is ending;
 /// `EPP_CLOSE_REASON_NONE` while it is open.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_close_reason(
     session: *const epp_session,
     out_reason: *mut epp_close_reason,
@@ -648,6 +741,7 @@ pub unsafe extern "C" fn epp_session_get_close_reason(
 /// `epp_close_detail`); `EPP_RESULT_NOT_APPLICABLE` while the session is
 /// open or when its close reason has no such number.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_close_detail(
     session: *const epp_session,
     which: epp_close_detail,
@@ -663,6 +757,7 @@ pub unsafe extern "C" fn epp_session_get_close_detail(
 /// The close reason as English text for logs; (NULL, 0) while the session
 /// is open. Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_close_reason_text(
     session: *const epp_session,
     out_ptr: *mut *const c_char,
@@ -684,6 +779,7 @@ pub unsafe extern "C" fn epp_session_get_close_reason_text(
 /// error. (NULL, 0) when that call succeeded. Works on a poisoned session
 /// (the panic's text). Valid until the next call given this session.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_session_get_last_error(
     session: *const epp_session,
     out_ptr: *mut *const c_char,

@@ -12,6 +12,7 @@ use super::session::{epp_session, session_mut};
 /// bug in libepp would. Returns `EPP_RESULT_PANIC` and poisons the
 /// session; `EPP_RESULT_NULL_PARAMETER` for NULL.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_test_session_panic(session: *mut epp_session) -> epp_result {
     session_mut(session, |_| panic!("epp_test_session_panic: forced panic"))
 }
@@ -19,6 +20,7 @@ pub unsafe extern "C" fn epp_test_session_panic(session: *mut epp_session) -> ep
 /// Test only: panics inside the boundary of a call given no handle.
 /// Returns `EPP_RESULT_PANIC`.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn epp_test_panic() -> epp_result {
     guard(|| panic!("epp_test_panic: forced panic"))
 }
@@ -27,6 +29,7 @@ pub extern "C" fn epp_test_panic() -> epp_result {
 /// Returns `EPP_RESULT_PANIC` and poisons the session;
 /// `EPP_RESULT_NULL_PARAMETER` for NULL.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_test_etp_session_panic(session: *mut epp_etp_session) -> epp_result {
     etp_session_mut(session, |_| {
         panic!("epp_test_etp_session_panic: forced panic")
@@ -37,6 +40,7 @@ pub unsafe extern "C" fn epp_test_etp_session_panic(session: *mut epp_etp_sessio
 /// `session`. Returns `EPP_RESULT_PANIC` and poisons the session;
 /// `EPP_RESULT_NULL_PARAMETER` for NULL.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_test_client_session_panic(
     session: *mut epp_client_session,
 ) -> epp_result {

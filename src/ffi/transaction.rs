@@ -46,6 +46,7 @@ pub unsafe extern "C" fn epp_transaction_free(transaction: *mut epp_transaction)
 /// extension, `<epp><extension>`), "invalid" (a frame refused with 2000 or
 /// 2001) or "frame" (a frame length refused with 2500).
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_command(
     transaction: *const epp_transaction,
     out_ptr: *mut *const c_char,
@@ -56,6 +57,7 @@ pub unsafe extern "C" fn epp_transaction_get_command(
 
 /// Writes the result code of the response to `*out_code`; 0 for a greeting.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_result_code(
     transaction: *const epp_transaction,
     out_code: *mut u16,
@@ -70,6 +72,7 @@ pub unsafe extern "C" fn epp_transaction_get_result_code(
 /// The logged-in client, or for a login the clID it tried; (NULL, 0) when
 /// there is none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_client_id(
     transaction: *const epp_transaction,
     out_ptr: *mut *const c_char,
@@ -80,6 +83,7 @@ pub unsafe extern "C" fn epp_transaction_get_client_id(
 
 /// The clTRID as echoed; (NULL, 0) when the response has none.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_client_transaction_id(
     transaction: *const epp_transaction,
     out_ptr: *mut *const c_char,
@@ -92,6 +96,7 @@ pub unsafe extern "C" fn epp_transaction_get_client_transaction_id(
 
 /// The svTRID; (NULL, 0) for a greeting.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_server_transaction_id(
     transaction: *const epp_transaction,
     out_ptr: *mut *const c_char,
@@ -105,6 +110,7 @@ pub unsafe extern "C" fn epp_transaction_get_server_transaction_id(
 /// Writes to `*out_at_ms` when the frame answered was read: the `now_ms` passed
 /// with it.
 #[no_mangle]
+#[must_use]
 pub unsafe extern "C" fn epp_transaction_get_received_at(
     transaction: *const epp_transaction,
     out_at_ms: *mut u64,

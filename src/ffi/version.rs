@@ -5,7 +5,7 @@ use std::ffi::{c_char, CStr};
 /// The major version of the libepp this header belongs to.
 pub const EPP_VERSION_MAJOR: u32 = 0;
 /// The minor version of the libepp this header belongs to.
-pub const EPP_VERSION_MINOR: u32 = 5;
+pub const EPP_VERSION_MINOR: u32 = 6;
 /// The patch version of the libepp this header belongs to.
 pub const EPP_VERSION_PATCH: u32 = 0;
 
@@ -46,7 +46,7 @@ const VERSION: &CStr =
     };
 
 /// The version of the library linked at run time, as a NUL-terminated
-/// string such as "0.5.0" (compare with `EPP_VERSION_MAJOR` and friends to
+/// string such as "0.6.0" (compare with `EPP_VERSION_MAJOR` and friends to
 /// detect a header/library mismatch). The string is static: never free it.
 #[no_mangle]
 pub extern "C" fn epp_version() -> *const c_char {

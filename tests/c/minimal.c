@@ -38,9 +38,11 @@ int main(void) {
     /* Per connection: a session; the greeting is queued at once. */
     if (epp_session_new(server, now_ms, &session) != EPP_RESULT_OK)
         return 1;
-    epp_session_take_output(session, &out, &out_len); /* write these bytes */
+    if (epp_session_take_output(session, &out, &out_len) != EPP_RESULT_OK) /* write these bytes */
+        return 1;
     printf("greeting: %zu bytes\n", out_len);
-    epp_session_consume_output(session, out_len);     /* ...all of them */
+    if (epp_session_consume_output(session, out_len) != EPP_RESULT_OK)     /* ...all of them */
+        return 1;
 
     /* Bytes from the peer: an RFC 5734 frame (4-byte length, then XML).
      * Read only while the session wants input; it takes every byte fed. */
@@ -54,9 +56,11 @@ int main(void) {
     while (epp_session_poll_queue(session, &request) == EPP_RESULT_OK && request != NULL)
         epp_request_free(request); /* a real host answers it first */
 
-    epp_session_take_output(session, &out, &out_len);
+    if (epp_session_take_output(session, &out, &out_len) != EPP_RESULT_OK)
+        return 1;
     printf("hello answered: %zu bytes, libepp %s\n", out_len, epp_version());
-    epp_session_consume_output(session, out_len);
+    if (epp_session_consume_output(session, out_len) != EPP_RESULT_OK)
+        return 1;
 
     epp_session_free(session);
     epp_server_free(server);

@@ -45,7 +45,8 @@ int main(void) {
     /* Output, one WebSocket binary message at a time: OpenSession. */
     while (epp_etp_session_peek_output(session, &out, &out_len) == EPP_RESULT_OK && out != NULL) {
         printf("send %zu bytes\n", out_len); /* write them as one binary message */
-        epp_etp_session_consume_output(session);
+        if (epp_etp_session_consume_output(session) != EPP_RESULT_OK)
+            return 1;
     }
 
     /* The queue: the session opened; a host answers messages by id. */
@@ -56,12 +57,15 @@ int main(void) {
     }
 
     /* The host ends the session: CloseSession, then close the WebSocket. */
-    epp_etp_session_close_session(session, S("bye"));
+    if (epp_etp_session_close_session(session, S("bye")) != EPP_RESULT_OK)
+        return 1;
     while (epp_etp_session_peek_output(session, &out, &out_len) == EPP_RESULT_OK && out != NULL) {
         printf("send %zu bytes\n", out_len);
-        epp_etp_session_consume_output(session);
+        if (epp_etp_session_consume_output(session) != EPP_RESULT_OK)
+            return 1;
     }
-    epp_etp_session_is_finished(session, &finished);
+    if (epp_etp_session_is_finished(session, &finished) != EPP_RESULT_OK)
+        return 1;
     printf("finished: %s, libepp %s\n", finished ? "yes" : "no", epp_version());
     epp_etp_session_free(session);
     return finished ? 0 : 1;

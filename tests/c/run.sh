@@ -19,11 +19,13 @@
 #   - runs every tests/client_scripts/*.script through the client C API
 #     (tests/c/run_client_scripts.c, under AddressSanitizer + UBSan and
 #     under valgrind), the same way;
-#   - compiles the header as C99/C11 (pedantic) and as C++17 and runs a C++
-#     host;
+#   - compiles the header as C99/C11/C2x (pedantic), C++11 and C++17, and
+#     epp.hpp as C++17 and C++20, and runs a C++ host; checks that an ignored
+#     epp_result is a warning (EPP_NODISCARD) in C and C++;
 #   - checks the library exports exactly the header's functions;
 #   - `make install PREFIX=$(mktemp -d)` and builds programs against it with
-#     pkg-config (shared and static): tests/c/minimal.c and
+#     pkg-config (shared with epp.pc's rpath_flags, run without
+#     LD_LIBRARY_PATH, and static with static_libs): tests/c/minimal.c and
 #     tests/c/minimal_etp.c, the examples of docs/c-api.md (checked equal);
 #   - drives the C example server (examples/c, under valgrind) with
 #     Net::EPP::Client through login, hello, poll req, poll ack and logout,
@@ -167,9 +169,22 @@ run_client_scripts() {
 header_languages() {
     cc -std=c99 -Wall -Wextra -Werror -pedantic -Wstrict-prototypes -fsyntax-only -x c include/epp.h &&
         cc -std=c11 -Wall -Wextra -Werror -pedantic -Wstrict-prototypes -fsyntax-only -x c include/epp.h &&
+        cc -std=c2x -Wall -Wextra -Werror -pedantic -Wstrict-prototypes -fsyntax-only -x c include/epp.h &&
         c++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -o "$OUT/header_cxx" \
             tests/c/header_cxx.cpp "$TEST_TARGET/debug/libepp.a" "${LIBS[@]}" &&
-        "$OUT/header_cxx"
+        "$OUT/header_cxx" &&
+        c++ -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/epp.h &&
+        c++ -std=c++17 -Wall -Wextra -Werror -pedantic -Wshadow -Wconversion -Iinclude -fsyntax-only -x c++ include/epp.hpp &&
+        c++ -std=c++20 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ include/epp.hpp &&
+        # EPP_NODISCARD: an ignored epp_result is a warning (an error here).
+        printf '#include <epp.h>\nint main(void) { epp_session_consume_output(NULL, 0); return 0; }\n' >"$OUT/nodiscard.c" &&
+        if cc -std=c11 -Werror -Iinclude -c -o /dev/null "$OUT/nodiscard.c"; then
+            echo "an ignored epp_result compiled without a warning"; false
+        fi &&
+        printf '#include <epp.h>\nint main() { epp_session_consume_output(nullptr, 0); return 0; }\n' >"$OUT/nodiscard.cpp" &&
+        if c++ -std=c++17 -Werror -Iinclude -c -o /dev/null "$OUT/nodiscard.cpp"; then
+            echo "an ignored epp_result compiled without a warning (C++)"; false
+        fi
 }
 
 # The functions include/epp.h declares, without the test-only ones unless $1.
@@ -199,24 +214,25 @@ pkg_config_build() {
     local pc="$INSTALL_PREFIX/lib/pkgconfig" flags static
     export PKG_CONFIG_PATH=$pc
     [ "$(pkg-config --modversion epp)" = "$VERSION" ] || { echo "pkg-config reports $(pkg-config --modversion epp)"; return 1; }
-    flags=$(pkg-config --cflags --libs epp)
+    # The install prefix is not searched by the run-time linker: link with
+    # the rpath epp.pc offers, and run without LD_LIBRARY_PATH.
+    flags="$(pkg-config --cflags --libs epp) $(pkg-config --variable=rpath_flags epp)"
     echo "cc app.c $flags"
     # shellcheck disable=SC2086
     cc -std=c11 -Wall -Wextra -Werror tests/c/minimal.c $flags -o "$OUT/minimal_shared" &&
-        LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" "$OUT/minimal_shared" &&
-        LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" ldd "$OUT/minimal_shared" | grep "libepp.so.0" || return 1
+        env -u LD_LIBRARY_PATH "$OUT/minimal_shared" &&
+        env -u LD_LIBRARY_PATH ldd "$OUT/minimal_shared" | grep "libepp.so.0" || return 1
     # shellcheck disable=SC2086
     cc -std=c11 -Wall -Wextra -Werror tests/c/minimal_etp.c $flags -o "$OUT/minimal_etp_shared" &&
-        LD_LIBRARY_PATH="$INSTALL_PREFIX/lib" "$OUT/minimal_etp_shared" || return 1
-    # Static: the archive plus Libs.private.
-    static="$INSTALL_PREFIX/lib/libepp.a $(pkg-config --static --libs-only-l epp | sed 's/-lepp//')"
-    echo "cc app.c $(pkg-config --cflags epp) $static"
+        env -u LD_LIBRARY_PATH "$OUT/minimal_etp_shared" || return 1
+    # Static: the archive and the system libraries it needs.
+    static="$(pkg-config --cflags epp) $(pkg-config --variable=static_libs epp)"
+    echo "cc app.c $static"
     # shellcheck disable=SC2086
-    cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags epp) tests/c/minimal.c $static -o "$OUT/minimal_static" &&
+    cc -std=c11 -Wall -Wextra -Werror tests/c/minimal.c $static -o "$OUT/minimal_static" &&
         "$OUT/minimal_static" &&
         # shellcheck disable=SC2086
-        cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags epp) tests/c/minimal_etp.c $static \
-            -o "$OUT/minimal_etp_static" &&
+        cc -std=c11 -Wall -Wextra -Werror tests/c/minimal_etp.c $static -o "$OUT/minimal_etp_static" &&
         "$OUT/minimal_etp_static" &&
         # The example server builds against the installed library too.
         cc -std=c11 -Wall -Wextra -Werror examples/c/epp_example.c $flags -o "$OUT/epp-example-installed"
@@ -297,7 +313,7 @@ step "ETP C tests under AddressSanitizer + UBSan" run_asan test_etp
 step "script transcripts through the C API (ASan + UBSan)" run_scripts
 step "ETP script transcripts via the C API (ASan, valgrind)" run_etp_scripts
 step "client script transcripts through the C API (ASan + UBSan, valgrind)" run_client_scripts
-step "header as C99, C11 and C++17; C++ host runs" header_languages
+step "header as C99/C11/C2x/C++11/C++17, epp.hpp; C++ host runs" header_languages
 step "test build exports exactly the header's functions" exports_match_header "$TEST_TARGET/debug/libepp.so" with-test
 step "make install PREFIX=\$(mktemp -d)" make_install
 step "release library exports exactly the header's functions" exports_match_header "$INSTALL_PREFIX/lib/libepp.so"

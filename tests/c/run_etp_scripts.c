@@ -1011,7 +1011,8 @@ static int run(error *e, const struct script *s, bool transient, buf *t) {
         if (r != EPP_RESULT_OK) {
             const char *p = NULL;
             size_t n = 0;
-            epp_etp_config_builder_get_last_error(s->builder, &p, &n);
+            if (epp_etp_config_builder_get_last_error(s->builder, &p, &n) != EPP_RESULT_OK)
+                p = NULL, n = 0;
             return fail(e, "configuration refused: %.*s", (int)n, p ? p : "");
         }
     }

@@ -572,6 +572,11 @@ static void test_full_session(void) {
     CHECK(p == NULL);
     OK(epp_request_get_client_transaction_id(r, &p, &n));
     CHECK(str_is(p, n, "ABC-1"));
+    /* The svTRID its response will carry (checked against the frame below). */
+    char login_sv[96];
+    OK(epp_request_get_server_transaction_id(r, &p, &n));
+    CHECK(n > 9 && n < 64 && memcmp(p, "CTEST-42-", 9) == 0);
+    snprintf(login_sv, sizeof login_sv, "<clTRID>ABC-1</clTRID><svTRID>%.*s</svTRID>", (int)n, p);
     /* Getters of other kinds. */
     EXPECT(epp_request_get_message_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_object_xml(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
@@ -596,7 +601,7 @@ static void test_full_session(void) {
     OK(epp_session_get_last_error(s, &p, &n));
     CHECK(has(p, n, "already answered"));
     epp_request_free(r);
-    expect_frame(s, "<result code=\"1000\">", "<clTRID>ABC-1</clTRID><svTRID>CTEST-42-");
+    expect_frame(s, "<result code=\"1000\">", login_sv);
     OK(epp_session_get_state(s, &st));
     CHECK(st == EPP_SESSION_STATE_LOGGED_IN);
     OK(epp_session_get_client_id(s, &p, &n));
@@ -661,6 +666,7 @@ static void test_full_session(void) {
     CHECK(str_is(p, n, "client logged out"));
     EXPECT(epp_request_get_id(r, &v), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_client_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
+    EXPECT(epp_request_get_server_transaction_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_client_id(r, &p, &n), EPP_RESULT_NOT_APPLICABLE);
     EXPECT(epp_request_get_close_detail(r, EPP_CLOSE_DETAIL_RESULT_CODE, &v), EPP_RESULT_NOT_APPLICABLE);
     epp_request_free(r);
@@ -3199,6 +3205,108 @@ static void test_client_panic(void) {
     epp_client_session_free(c);
 }
 
+/* epp_last_error holds exactly `want` (the whole text). */
+static void expect_last_error(const char *want) {
+    const char *p = NULL;
+    size_t n = 0;
+    OK(epp_last_error(&p, &n));
+    if (!str_is(p, n, want)) {
+        fprintf(stderr, "epp_last_error: \"%.*s\", expected \"%s\"\n", (int)n, p ? p : "", want);
+        check_failures++;
+    }
+}
+
+/* 0.6: a login accepted or refused in one call, a command answered by a
+ * result code alone, and argument errors that name the argument and the
+ * value (epp_last_error, and the session's last error). */
+static void test_shortcuts_and_precise_errors(void) {
+    epp_server *c = make_server(NULL, false);
+    epp_session *s = NULL;
+    epp_request *r;
+    epp_response *resp = NULL;
+    epp_config_builder *b = NULL;
+    epp_security_event *ev = NULL;
+    const char *p;
+    size_t n;
+    bool in = true;
+    uint64_t id;
+
+    /* Refused, then accepted; out_logged_in is optional. */
+    OK(epp_session_new(c, T0, &s));
+    free(drain(s));
+    feed_xml(s, LOGIN_XML("registrar1", "wrong-pw1", "V-1"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    id = req_id(r);
+    epp_request_free(r);
+    EXPECT(epp_session_answer_code(s, id, 1000), EPP_RESULT_WRONG_ANSWER); /* not for a login */
+    OK(epp_session_answer_login_verdict(s, id, false, &in));
+    CHECK(!in);
+    expect_frame(s, "<result code=\"2200\"><msg>Authentication error</msg></result>", "<clTRID>V-1</clTRID>");
+    EXPECT(epp_session_answer_login_verdict(s, id, true, &in), EPP_RESULT_ALREADY_ANSWERED);
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(has(p, n, "already answered"));
+    feed_xml(s, LOGIN_XML("registrar1", "secret-pw1", "V-2"), T0);
+    r = next_request(s, EPP_REQUEST_KIND_LOGIN);
+    OK(epp_session_answer_login_verdict(s, req_id(r), true, NULL));
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"1000\"><msg>Command completed successfully</msg></result>", "<clTRID>V-2</clTRID>");
+
+    /* A command answered by a code alone: the same bytes as the three calls. */
+    feed_xml(s, CHECK_XML, T0 + 1);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    id = req_id(r);
+    epp_request_free(r);
+    EXPECT(epp_session_answer_code(s, id, 1234), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("result_code: 1234 is not an EPP result code (RFC 5730 section 3)");
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(str_is(p, n, "result_code: 1234 is not an EPP result code (RFC 5730 section 3)"));
+    OK(epp_session_answer_code(s, id, 2303));
+    OK(epp_session_get_last_error(s, &p, &n));
+    CHECK(p == NULL && n == 0);
+    expect_frame(s, "<result code=\"2303\"><msg>Object does not exist</msg></result><trID><clTRID>C-1</clTRID>", NULL);
+    /* A 25xx code closes the session once written. */
+    feed_xml(s, CHECK_XML, T0 + 2);
+    r = next_request(s, EPP_REQUEST_KIND_COMMAND);
+    OK(epp_session_answer_code(s, req_id(r), 2500));
+    epp_request_free(r);
+    expect_frame(s, "<result code=\"2500\">", NULL);
+    OK(epp_session_is_finished(s, &in));
+    CHECK(in);
+    EXPECT(epp_session_answer_code(NULL, 1, 1000), EPP_RESULT_NULL_PARAMETER);
+    expect_last_error("a required pointer argument was NULL");
+    EXPECT(epp_session_answer_login_verdict(NULL, 1, true, NULL), EPP_RESULT_NULL_PARAMETER);
+    epp_session_free(s);
+
+    /* Argument errors without a session. */
+    EXPECT(epp_response_new(1234, &resp), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("result_code: 1234 is not an EPP result code (RFC 5730 section 3)");
+    OK(epp_response_new(1000, &resp));
+    EXPECT(epp_response_add_result(resp, 999), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("result_code: 999 is not an EPP result code (RFC 5730 section 3)");
+    epp_response_free(resp);
+    EXPECT(epp_security_event_new(42, EPP_SECURITY_EVENT_LEVEL_WARNING, &ev),
+           EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("event_type: 42 is not an EPP_SECURITY_EVENT_TYPE_* value");
+    EXPECT(epp_security_event_new(EPP_SECURITY_EVENT_TYPE_CIPHER, 9, &ev),
+           EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("level: 9 is not an EPP_SECURITY_EVENT_LEVEL_* value");
+    OK(epp_config_builder_new(S("t"), &b));
+    EXPECT(epp_config_builder_set_limit(b, 77, 1), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("limit: 77 is not an EPP_LIMIT_* value");
+    EXPECT(epp_config_builder_set_limit(b, EPP_LIMIT_MAX_FRAME_SIZE, 1ull << 33), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("value: 8589934592 is out of range for limit 1 (at most 4294967295)");
+    EXPECT(epp_config_builder_set_dcp_access(b, 99), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("access: 99 is not an EPP_DCP_ACCESS_* value");
+    /* Success leaves the text of the latest failure, like errno. */
+    OK(epp_config_builder_add_object_uri(b, S(DOMAIN_NS)));
+    expect_last_error("access: 99 is not an EPP_DCP_ACCESS_* value");
+    epp_config_builder_free(b);
+    EXPECT(epp_result_describe(4242, NULL, 0, &n), EPP_RESULT_INVALID_ARGUMENT);
+    expect_last_error("result: 4242 is not an epp_result value");
+    EXPECT(epp_last_error(NULL, &n), EPP_RESULT_NULL_PARAMETER);
+    epp_server_free(c);
+}
+
 static void test_every_result_seen(void) {
     size_t i;
     for (i = 0; i < N_RESULTS; i++) {
@@ -3247,6 +3355,7 @@ int main(void) {
         {"client: deadlines, keep-alive, output", test_client_timeouts_and_output},
         {"client: NULL arguments", test_client_null_arguments},
         {"client: forced panic", test_client_panic},
+        {"0.6 shortcuts and precise argument errors", test_shortcuts_and_precise_errors},
         {"every epp_result is produced by some test", test_every_result_seen},
     };
     size_t i, n = sizeof tests / sizeof tests[0];

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use epp::{AckAnswer, LoginAnswer, PollAnswer, PollMessage, Request, Response, ResultCode};
+use epp::{
+    AckAnswer, LoginAnswer, PollAnswer, PollMessage, Request, Response, ResultCode, SessionError,
+};
 
 use crate::common::*;
 use crate::support::*;
@@ -485,4 +487,25 @@ fn rfc9038_applies_to_command_responses_too() {
         ),
     );
     assert_moved(&r, &[(HOST_DATA, HOST)]);
+}
+
+/// A poll message with count 0 contradicts its own 1301: the answer is
+/// refused, nothing is written, and the request can still be answered.
+#[test]
+fn a_poll_message_with_count_0_is_refused() {
+    let mut c = Conn::new();
+    c.login();
+    c.send(&poll_req_xml(Some("P-0")));
+    let id = c.req().id().unwrap();
+    let m = PollMessage::new(7, 0, t0(), "nothing");
+    let e = c.s.answer_poll(id, PollAnswer::Message(m)).unwrap_err();
+    assert!(
+        matches!(&e, SessionError::InvalidAnswer(r) if r.contains("count is at least 1")),
+        "{e:?}"
+    );
+    assert!(c.s.output().is_empty());
+    c.s.answer_poll(id, PollAnswer::Message(PollMessage::new(7, 1, t0(), "one")))
+        .unwrap();
+    let r = c.one();
+    assert!(r.contains(r#"<msgQ count="1" id="7">"#), "{r}");
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use epp::{
     AckAnswer, Limits, LoginAnswer, PollAnswer, PollMessage, Request, Response, ResultCode,
-    ServerConfig, SessionState,
+    ServerConfig, Session, SessionState,
 };
 
 use crate::common::*;
@@ -477,4 +477,98 @@ fn input_waits_while_a_login_is_pending() {
     // The poll is read only now, in the logged-in state.
     assert!(matches!(c.req(), Request::Poll(_)));
     assert_eq!(c.s.buffered_input(), 0);
+}
+
+/// The svTRID handed to the host with each request is the one its response
+/// carries, whatever the order of the answers and with frames libepp
+/// answers itself (a 2001, a hello) in between.
+#[test]
+fn requests_carry_the_svtrid_of_their_response() {
+    let mut s = Session::new(server(), t0());
+    let t = t0();
+    let ext = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0" xmlns:secDNS="{SECDNS}"><extension><secDNS:update><secDNS:rem><secDNS:all>true</secDNS:all></secDNS:rem></secDNS:update></extension></epp>"#
+    );
+    let mut input = Vec::new();
+    for xml in [
+        login_xml("registrar1", "secret-pw1", Some("C-LOGIN")),
+        poll_req_xml(Some("C-POLL")),
+        cmd("<poll op=\"bogus\"/>", Some("C-BAD")),
+        poll_ack_xml("12", Some("C-ACK")),
+        hello_xml(),
+        domain_check_xml(Some("C-CHECK")),
+        ext,
+    ] {
+        input.extend(frame(&xml));
+    }
+    s.feed_input(&input, t).unwrap();
+    // The login first (everything behind it waits for its answer).
+    let Some(Request::Login(login)) = s.poll_queue() else {
+        panic!("a login request first")
+    };
+    let mut by_cl = vec![("C-LOGIN".to_string(), login.server_transaction_id.clone())];
+    s.answer_login(login.id, LoginAnswer::Accepted).unwrap();
+    let mut requests = Vec::new();
+    while let Some(r) = s.poll_queue() {
+        requests.push(r);
+    }
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    let mut extension_sv = None;
+    // Answer in reverse order.
+    for r in requests.into_iter().rev() {
+        match r {
+            Request::Poll(p) => {
+                by_cl.push(("C-POLL".into(), p.server_transaction_id.clone()));
+                s.answer_poll(p.id, PollAnswer::Empty).unwrap();
+            }
+            Request::PollAck(a) => {
+                by_cl.push(("C-ACK".into(), a.server_transaction_id.clone()));
+                s.answer_ack(a.id, AckAnswer::UnknownMessage).unwrap();
+            }
+            Request::Command(c) => {
+                by_cl.push(("C-CHECK".into(), c.server_transaction_id.clone()));
+                s.answer_command(c.id, Response::new(ResultCode::Success))
+                    .unwrap();
+            }
+            Request::Extension(x) => {
+                extension_sv = Some(x.server_transaction_id.clone());
+                s.answer_command(x.id, Response::new(ResultCode::Success))
+                    .unwrap();
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let responses = unframe(s.output());
+    // greeting, login, poll, 2001, ack, greeting, check, extension
+    assert_eq!(responses.len(), 8, "{responses:#?}");
+    let sv_of = |xml: &str| sv_trid_of(xml);
+    for (cl, sv) in &by_cl {
+        let r = responses
+            .iter()
+            .find(|r| cltrid_of(r).as_deref() == Some(cl.as_str()))
+            .unwrap_or_else(|| panic!("no response for {cl}"));
+        assert_eq!(sv.to_string(), sv_of(r), "{cl}");
+        assert!(*sv == *sv_of(r).as_str(), "{cl}");
+    }
+    assert_eq!(
+        extension_sv.as_ref().unwrap().to_string(),
+        sv_of(&responses[7])
+    );
+    // Set aside in frame order: login, poll, (the 2001), ack, check, extension.
+    let seq = |cl: &str| by_cl.iter().find(|(c, _)| c == cl).unwrap().1.sequence();
+    let bad: u64 = sv_of(&responses[3])
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let order = [
+        seq("C-LOGIN"),
+        seq("C-POLL"),
+        bad,
+        seq("C-ACK"),
+        seq("C-CHECK"),
+        extension_sv.map(|x| x.sequence()).unwrap(),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 }

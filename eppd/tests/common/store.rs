@@ -108,8 +108,18 @@ pub fn eppd_command(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run eppd");
-    let out = collect(child.stdout.take().unwrap());
-    let err = collect(child.stderr.take().unwrap());
+    // Read both pipes to their end on threads joined below, so that the
+    // whole output is there however late the readers run (a fixed pause
+    // lost stderr on a loaded machine).
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = read_all(Box::new(child.stdout.take().unwrap()));
+    let err = read_all(Box::new(child.stderr.take().unwrap()));
     {
         let mut input = child.stdin.take().unwrap();
         let _ = input.write_all(stdin.as_bytes());
@@ -126,12 +136,14 @@ pub fn eppd_command(args: &[&str], stdin: &str) -> Output {
         }
         thread::sleep(Duration::from_millis(10));
     };
-    thread::sleep(Duration::from_millis(20));
-    let text = |b: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&b.lock().unwrap()).into_owned();
+    // eppd has exited: its pipes end (it starts no children).
+    let text = |h: thread::JoinHandle<Vec<u8>>| {
+        String::from_utf8_lossy(&h.join().expect("pipe reader")).into_owned()
+    };
     Output {
         ok: status.success(),
-        stdout: text(&out),
-        stderr: text(&err),
+        stdout: text(out),
+        stderr: text(err),
     }
 }
 

@@ -3,7 +3,7 @@ package LibEPP::Client;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use Scalar::Util qw(blessed);
@@ -349,7 +349,7 @@ use strict;
 use warnings;
 use LibEPP qw(:result);
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 # A number getter that may be not applicable (undef then).
 sub _maybe {
@@ -397,7 +397,7 @@ use strict;
 use warnings;
 use LibEPP qw(:result :client :close);
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 my %EVENT_CLASS = (
     EPP_CLIENT_EVENT_KIND_GREETING()         => 'LibEPP::Client::Event::Greeting',

@@ -3,7 +3,7 @@ package LibEPP::Error;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use overload
     '""'     => sub { $_[0]->as_string },

@@ -3,7 +3,7 @@ package LibEPP::RegistrarSessions;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use LibEPP ();

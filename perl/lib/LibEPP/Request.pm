@@ -3,7 +3,7 @@ package LibEPP::Request;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use Scalar::Util qw(weaken);
@@ -77,6 +77,7 @@ sub new_password          { $_[0]->_string('epp_request_get_new_password') }
 sub lang                  { $_[0]->_string('epp_request_get_lang') }
 sub extension_xml         { $_[0]->_string('epp_request_get_extension_xml') }
 sub client_transaction_id { $_[0]->_string('epp_request_get_client_transaction_id') }
+sub server_transaction_id { $_[0]->_string('epp_request_get_server_transaction_id') }
 sub object_uri            { $_[0]->_string('epp_request_get_object_uri') }
 sub object_xml            { $_[0]->_string('epp_request_get_object_xml') }
 sub close_reason_text     { $_[0]->_string('epp_request_get_close_reason_text') }
@@ -89,6 +90,7 @@ sub transfer_op           { $_[0]->_number('epp_request_get_transfer_op') }
 sub close_reason          { $_[0]->_number('epp_request_get_close_reason') }
 
 sub cltrid { $_[0]->client_transaction_id }
+sub svtrid { $_[0]->server_transaction_id }
 
 sub verb_name         { $LibEPP::VERB_NAME{$_[0]->verb} }
 sub transfer_op_name  { $LibEPP::TRANSFER_OP_NAME{$_[0]->transfer_op} }
@@ -263,6 +265,12 @@ freed.
 The C<< <clTRID> >> when the client sent a valid one, else C<undef>
 (login, poll, poll ack, command; an extension has none and throws
 C<EPP_RESULT_NOT_APPLICABLE>). libepp echoes it itself.
+
+=item server_transaction_id, svtrid
+
+The C<< <svTRID> >> that the response to this request will carry (libepp
+sets it aside when it reads the frame), for the host's own transaction
+records (login, poll, poll ack, command, extension).
 
 =item client_id
 

@@ -3,7 +3,7 @@ package LibEPP::Response;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use LibEPP ();
@@ -18,7 +18,9 @@ sub new {
         croak "LibEPP::Response->new: unknown option '$k'" if !$KNOWN{$k};
     }
     my $h;
-    LibEPP::_check($code > 0xFFFF ? LibEPP::EPP_RESULT_INVALID_ARGUMENT() : LibEPP::FFI::epp_response_new($code, \$h), 'epp_response_new');
+    # A code beyond 16 bits never reaches libepp: say what libepp would.
+    LibEPP::_check($code > 0xFFFF ? LibEPP::EPP_RESULT_INVALID_ARGUMENT() : LibEPP::FFI::epp_response_new($code, \$h),
+                   'epp_response_new', $code > 0xFFFF ? _not_a_code($code) : undef);
     my $self = bless { h => $h, code => $code }, $class;
     $self->_apply(%opts);
     return $self;
@@ -37,6 +39,8 @@ sub _apply {
 
 sub _handle { $_[0]{h} }
 
+sub _not_a_code { "result_code: $_[0] is not an EPP result code (RFC 5730 section 3)" }
+
 sub code { $_[0]{code} }
 
 sub add_result {
@@ -44,7 +48,7 @@ sub add_result {
     croak "LibEPP::Response->add_result: a result code is required" if !defined $code;
     croak "LibEPP::Response->add_result: result code '$code' is not a number" if $code !~ /^\d+$/;
     if ($code > 0xFFFF) {
-        LibEPP::_check(LibEPP::EPP_RESULT_INVALID_ARGUMENT(), 'epp_response_add_result');
+        LibEPP::_check(LibEPP::EPP_RESULT_INVALID_ARGUMENT(), 'epp_response_add_result', _not_a_code($code));
     }
     LibEPP::_call_handle($self, 'epp_response_add_result', $code);
     return $self->_apply(%opts);

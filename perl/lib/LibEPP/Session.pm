@@ -3,7 +3,7 @@ package LibEPP::Session;
 use strict;
 use warnings;
 
-our $VERSION = '0.5.0';
+our $VERSION = '0.6.0';
 
 use Carp qw(croak);
 use Errno ();
@@ -286,6 +286,21 @@ sub answer_command {
     }
     $self->_call('epp_session_answer_command', $id, $response->_handle);
     return;
+}
+
+sub answer_code {
+    my ($self, $id, $code) = @_;
+    $id = _id('answer_code', $id);
+    croak "LibEPP::Session->answer_code: a result code is required"
+        if !defined $code || $code !~ /^\d+$/ || $code > 0xFFFF;
+    $self->_call('epp_session_answer_code', $id, $code);
+    return;
+}
+
+sub answer_login_verdict {
+    my ($self, $id, $accepted) = @_;
+    $id = _id('answer_login_verdict', $id);
+    return $self->_get('epp_session_answer_login_verdict', $id, $accepted ? 1 : 0) ? 1 : 0;
 }
 
 sub answer_failure {
@@ -713,12 +728,23 @@ Every queued request (at most C<$max>), as a list.
 
 =item answer_failure($id, [$text])
 
+=item answer_code($id, $code)
+
+=item answer_login_verdict($id, $accepted)
+
 Answer the request with id C<$id> (or the L<LibEPP::Request> itself);
 described in L<LibEPP::Request>, whose methods of the same names call
 these. C<answer_login> returns the result code sent. An id the session
 never issued throws C<EPP_RESULT_UNKNOWN_REQUEST>; a request already
 answered C<EPP_RESULT_ALREADY_ANSWERED> (C<EPP_RESULT_SESSION_CLOSED>
 once the session has ended).
+
+C<answer_code> answers a command or extension with a response of that one
+result code and its standard message (C<epp_session_answer_code>); a code
+RFC 5730 does not define throws C<EPP_RESULT_INVALID_ARGUMENT> naming it.
+C<answer_login_verdict> accepts (true) or refuses (false: bad credentials)
+a login in one call (C<epp_session_answer_login_verdict>) and returns 1
+when the client is now logged in.
 
 =item outstanding
 
