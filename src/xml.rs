@@ -209,6 +209,12 @@ impl<'a, 's> Cursor<'a, 's> {
         bounds: XmlBounds,
     ) -> Result<Cursor<'a, 's>, XmlError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        // A second U+FEFF is a character outside the root element. Refused
+        // here: quick-xml would drop it as a BOM without counting it in
+        // its offsets, and the offsets slice `src` (found by fuzzing).
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            return Err(XmlError::new("epp", "text outside the root element"));
+        }
         let src = std::str::from_utf8(bytes).map_err(|e| {
             XmlError::new(
                 "epp",
