@@ -7,7 +7,7 @@
 //!
 //! Layout (one test target, several files):
 //! - `protocol/support.rs`: the harness (`Conn`), expected-response builders,
-//!   the xmllint validator, the allocation tracker;
+//!   the schema check (over `common/xsd.rs`), the allocation tracker;
 //! - `protocol/transport.rs`: RFC 5734 framing;
 //! - `protocol/xml.rs`: the XML section (encodings, namespaces, DTDs,
 //!   bounds, schema strictness);
@@ -18,6 +18,8 @@
 //!   (`<epp><extension>`).
 
 mod common;
+#[path = "common/xsd.rs"]
+mod xsd;
 
 #[path = "protocol/support.rs"]
 mod support;

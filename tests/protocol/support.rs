@@ -1,12 +1,9 @@
 //! The harness of the protocol tests: a scripted connection (`Conn`) that
 //! keeps every frame the session wrote and validates them all against the
-//! RFC 5730 schema when it is dropped, builders for expected responses, and
-//! the xmllint driver.
+//! RFC 5730 schema when it is dropped (with the shared xmllint harness,
+//! `tests/common/xsd.rs`), and builders for expected responses.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
@@ -15,6 +12,7 @@ use epp::{
 };
 
 use crate::common::*;
+use crate::xsd;
 
 pub const EPP_NS: &str = "urn:ietf:params:xml:ns:epp-1.0";
 /// The declaration every frame libepp writes starts with.
@@ -46,126 +44,30 @@ const STUBS: &[(&str, &[&str])] = &[
     (WIDGET, &["infData"]),
 ];
 
-struct SchemaEnv {
-    dir: PathBuf,
-    driver: PathBuf,
-}
+static SCHEMA: OnceLock<Option<xsd::Schema>> = OnceLock::new();
 
-static SCHEMA_ENV: OnceLock<Option<SchemaEnv>> = OnceLock::new();
-static BATCH: AtomicUsize = AtomicUsize::new(0);
-
-/// epp-1.0.xsd, beside the repository (`../shared/schemas`).
-pub fn schema_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/epp-1.0.xsd")
-}
-
-fn schema_env() -> Option<&'static SchemaEnv> {
-    SCHEMA_ENV
+/// The driver schema (epp-1.0.xsd plus the stubs of [`STUBS`]), or `None`
+/// without xmllint outside CI ([`xsd::xmllint_available`]).
+fn schema() -> Option<&'static xsd::Schema> {
+    SCHEMA
         .get_or_init(|| {
-            let have_xmllint = Command::new("xmllint")
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if !have_xmllint {
-                if std::env::var_os("CI").is_some() {
-                    panic!("xmllint is required in CI (Debian package libxml2-utils)");
-                }
-                // Straight to stderr: the test harness captures eprintln!.
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stderr(),
-                    b"NOTICE: xmllint not found; responses are NOT validated against \
-                      epp-1.0.xsd (apt-get install -y libxml2-utils)\n",
-                );
-                return None;
-            }
-            let xsd = schema_path()
-                .canonicalize()
-                .unwrap_or_else(|e| panic!("{}: {e}", schema_path().display()));
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("protocol-schema-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let mut driver = String::from(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                 <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-                 targetNamespace=\"urn:libepp:test:driver\">\n",
-            );
-            driver.push_str(&format!(
-                "<import namespace=\"{EPP_NS}\" schemaLocation=\"{}\"/>\n",
-                xsd.display()
-            ));
-            for (i, (ns, elements)) in STUBS.iter().enumerate() {
-                let mut stub = format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                     <schema xmlns=\"http://www.w3.org/2001/XMLSchema\" \
-                     targetNamespace=\"{ns}\" elementFormDefault=\"qualified\">\n"
-                );
-                for e in *elements {
-                    stub.push_str(&format!("<element name=\"{e}\" type=\"anyType\"/>\n"));
-                }
-                stub.push_str("</schema>\n");
-                let file = format!("stub-{i}.xsd");
-                std::fs::write(dir.join(&file), stub).unwrap();
-                driver.push_str(&format!(
-                    "<import namespace=\"{ns}\" schemaLocation=\"{file}\"/>\n"
-                ));
-            }
-            driver.push_str("</schema>\n");
-            let driver_path = dir.join("driver.xsd");
-            std::fs::write(&driver_path, driver).unwrap();
-            Some(SchemaEnv {
-                dir,
-                driver: driver_path,
-            })
+            xsd::xmllint_available("responses against epp-1.0.xsd")
+                .then(|| xsd::Schema::new("protocol-schema", &xsd::epp_xsd(), &[], STUBS))
         })
         .as_ref()
 }
 
 /// Whether frames are really validated here (xmllint found).
 pub fn schema_available() -> bool {
-    schema_env().is_some()
+    schema().is_some()
 }
 
-/// Validates every frame against epp-1.0.xsd with one xmllint run.
+/// Validates every frame against epp-1.0.xsd (and the stubs of [`STUBS`]).
+#[track_caller]
 pub fn schema_check(frames: &[String]) {
-    if frames.is_empty() {
-        return;
+    if let Some(schema) = schema() {
+        schema.assert_valid(frames, "response frames");
     }
-    let Some(env) = schema_env() else { return };
-    let batch = env
-        .dir
-        .join(format!("batch-{}", BATCH.fetch_add(1, Ordering::Relaxed)));
-    std::fs::create_dir_all(&batch).unwrap();
-    let mut files = Vec::with_capacity(frames.len());
-    for (i, f) in frames.iter().enumerate() {
-        let p = batch.join(format!("frame-{i:04}.xml"));
-        std::fs::write(&p, f).unwrap();
-        files.push(p);
-    }
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&env.driver)
-        .args(&files)
-        .output()
-        .expect("run xmllint");
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let mut report = String::new();
-        for (i, f) in frames.iter().enumerate() {
-            let name = format!("frame-{i:04}.xml");
-            if stderr
-                .lines()
-                .any(|l| l.contains(&name) && l.contains("fails to validate"))
-            {
-                report.push_str(&format!("\n--- {name} ---\n{f}\n"));
-            }
-        }
-        panic!(
-            "response frames do not validate against epp-1.0.xsd:\n{stderr}\n{report}\n(kept in {})",
-            batch.display()
-        );
-    }
-    let _ = std::fs::remove_dir_all(&batch);
 }
 
 // ---------------------------------------------------------------------------
