@@ -425,30 +425,18 @@ static int parse_step(error *e, str line, bool started, struct step *st) {
 
 static int parse_script(error *e, struct script *s) {
     size_t pos = 0, lineno = 0;
-    bool started = false, last = false;
+    bool started = false;
+    str line;
     s->client_id.p = "ClientX";
     s->client_id.n = strlen(s->client_id.p);
     s->password.p = "foo-BAR2";
     s->password.n = strlen(s->password.p);
     if (s->text_len > 0 && !utf8_valid((const unsigned char *)s->text, s->text_len))
         return fail(e, "the script is not UTF-8");
-    /* Lines are separated by LF: n LFs make n + 1 lines, the last one
-     * possibly empty. */
-    while (!last) {
-        const char *start = s->text + pos;
-        const char *nl = pos < s->text_len ? memchr(start, '\n', s->text_len - pos) : NULL;
-        str line, keyword, rest;
+    while (next_line(s->text, s->text_len, &pos, &lineno, &line)) {
+        str keyword, rest;
         struct step st;
         void *steps;
-        line.p = start;
-        line.n = nl ? (size_t)(nl - start) : s->text_len - pos;
-        pos += line.n + (nl ? 1 : 0);
-        last = nl == NULL;
-        lineno++;
-        if (line.n > 0 && line.p[line.n - 1] == '\r')
-            line.n--;
-        if (line.n == 0 || line.p[0] == '#')
-            continue;
         word(line, &keyword, &rest);
         if (str_is(keyword, "config")) {
             if (started) {

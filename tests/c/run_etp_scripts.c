@@ -399,7 +399,7 @@ static int parse_script(error *e, struct script *s) {
         0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
         0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
     size_t pos = 0, lineno = 0;
-    bool last = false;
+    str line;
     if (s->text_len > 0 && !utf8_valid((const unsigned char *)s->text, s->text_len))
         return fail(e, "the script is not UTF-8");
     if (s->text_len == 0 || s->text[0] != '#')
@@ -408,23 +408,10 @@ static int parse_script(error *e, struct script *s) {
     API(e, epp_etp_config_builder_new(&s->builder));
     API(e, epp_etp_config_builder_set_application_name(s->builder, "libepp test server", 18));
     API(e, epp_etp_config_builder_set_application_version(s->builder, "1.0", 3));
-    /* Lines are separated by LF: n LFs make n + 1 lines, the last one
-     * possibly empty. */
-    while (!last) {
-        const char *start = s->text + pos;
-        const char *nl = pos < s->text_len ? memchr(start, '\n', s->text_len - pos) : NULL;
-        str line, keyword, rest;
+    while (next_line(s->text, s->text_len, &pos, &lineno, &line)) {
+        str keyword, rest;
         struct step st;
         void *steps;
-        line.p = start;
-        line.n = nl ? (size_t)(nl - start) : s->text_len - pos;
-        pos += line.n + (nl ? 1 : 0);
-        last = nl == NULL;
-        lineno++;
-        if (line.n > 0 && line.p[line.n - 1] == '\r')
-            line.n--;
-        if (line.n == 0 || line.p[0] == '#')
-            continue;
         word(line, &keyword, &rest);
         if (str_is(keyword, "config")) {
             if (s->n_steps > 0) {

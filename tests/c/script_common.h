@@ -231,8 +231,29 @@ static inline int api_fail(error *e, const char *call, epp_result r) {
     } while (0)
 
 /* ------------------------------------------------------------------ */
-/* Script fields                                                        */
+/* Script lines and fields                                              */
 /* ------------------------------------------------------------------ */
+
+/* The next line of a script's `len` bytes at `text` that is neither blank
+ * nor a `#` comment, without its CR: lines are separated by LF, so n LFs
+ * make n + 1 lines, the last one possibly empty. `*pos` and `*lineno`
+ * start at 0 and move on; false after the last line. */
+static inline bool next_line(const char *text, size_t len, size_t *pos, size_t *lineno,
+                             str *line) {
+    while (*pos <= len) {
+        const char *start = text + *pos;
+        const char *nl = *pos < len ? memchr(start, '\n', len - *pos) : NULL;
+        line->p = start;
+        line->n = nl ? (size_t)(nl - start) : len - *pos;
+        *pos += line->n + 1; /* past `len` after the last line */
+        ++*lineno;
+        if (line->n > 0 && line->p[line->n - 1] == '\r')
+            line->n--;
+        if (line->n > 0 && line->p[0] != '#')
+            return true;
+    }
+    return false;
+}
 
 static inline int parse_u64(error *e, str s, const char *what, uint64_t *out) {
     uint64_t v = 0;
