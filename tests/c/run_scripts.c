@@ -942,42 +942,24 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* The golden loop                                                      */
+/* The golden loop (script_common.h's), with this harness's scripts     */
 /* ------------------------------------------------------------------ */
 
-/* Runs one script both ways and prints its line; true when it passed. */
-static bool check_script(const char *dir, const char *name, buf *path, buf *expected, buf *actual) {
-    static const struct {
-        const char *label;
-        bool byte_by_byte;
-    } modes[] = {{"as written", false}, {"one byte per call", true}};
-    struct script s;
-    buf text = {NULL, 0, 0};
-    error e;
-    size_t m;
-    bool ok = true;
-    if (!read_script_files(dir, name, path, expected, &text))
-        return false;
-    memset(&s, 0, sizeof s);
-    s.text = text.p;
-    s.text_len = text.len;
-    if (parse_script(&e, &s) != 0) {
-        printf("FAIL %s: %s.script: %s\n", name, name, e.text);
-        script_free(&s);
-        return false;
-    }
-    for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-        if (run(&e, &s, modes[m].byte_by_byte, actual) != 0) {
-            printf("FAIL %s (%s): %s.script: %s\n", name, modes[m].label, name, e.text);
-            ok = false;
-        } else if (!same_transcript(name, modes[m].label, expected, actual)) {
-            ok = false;
-        }
-    }
-    if (ok)
-        printf("ok   %s\n", name);
-    script_free(&s);
-    return ok;
+static int parse_text(error *e, void *script, char *text, size_t len) {
+    struct script *s = script;
+    s->text = text;
+    s->text_len = len;
+    return parse_script(e, s);
 }
 
-int main(int argc, char **argv) { return run_folder(argc, argv, "the scripts", check_script); }
+static int run_script(error *e, const void *script, bool byte_by_byte, buf *t) {
+    return run(e, script, byte_by_byte, t);
+}
+
+static void free_script(void *script) { script_free(script); }
+
+int main(int argc, char **argv) {
+    static const harness h = {"the scripts", {"as written", "one byte per call"}, sizeof(struct script), parse_text, run_script,
+                              free_script};
+    return run_folder(argc, argv, &h);
+}

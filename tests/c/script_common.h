@@ -591,15 +591,61 @@ static inline bool same_transcript(const char *name, const char *mode, const buf
     return true;
 }
 
-/* The golden loop, a harness's main: `check` runs DIR/NAME.script and
- * prints its line (true when it passed) for every NAME.script of the
- * folder argv[1], in name order; a NAME.transcript without its script
- * fails. Prints "N passed, M failed"; returns the exit status: 0 when
- * everything passed, 1 on a failure, 2 on a usage or I/O error. `what`
- * names the scripts in the heading ("the ETP scripts"). */
-static inline int run_folder(int argc, char **argv, const char *what,
-                             bool (*check)(const char *dir, const char *name, buf *path,
-                                           buf *expected, buf *actual)) {
+/* What the golden loop needs of a harness: its script type (behind
+ * `void *`), parsed from a script's text and run two ways. */
+typedef struct {
+    const char *what;      /* the scripts, as the heading names them */
+    const char *modes[2];  /* the two runs, as the report names them */
+    size_t script_size;    /* sizeof the harness's script */
+    /* Parses `text` (`len` bytes, owned by the script from now on, even
+     * on an error) into the zeroed `script`. */
+    int (*parse)(error *e, void *script, char *text, size_t len);
+    /* Runs the script the first (`second` false) or second way into `t`. */
+    int (*run)(error *e, const void *script, bool second, buf *t);
+    void (*free)(void *script); /* frees what the script holds */
+} harness;
+
+/* Runs DIR/NAME.script both ways and prints its line; true when it
+ * passed. */
+static inline bool check_script(const harness *h, const char *dir, const char *name, buf *path,
+                                buf *expected, buf *actual) {
+    buf text = {NULL, 0, 0};
+    error e;
+    size_t m;
+    bool ok = true;
+    void *s;
+    if (!read_script_files(dir, name, path, expected, &text))
+        return false;
+    s = calloc(1, h->script_size);
+    if (s == NULL)
+        out_of_memory();
+    if (h->parse(&e, s, text.p, text.len) != 0) {
+        printf("FAIL %s: %s.script: %s\n", name, name, e.text);
+        h->free(s);
+        free(s);
+        return false;
+    }
+    for (m = 0; m < 2; m++) {
+        if (h->run(&e, s, m == 1, actual) != 0) {
+            printf("FAIL %s (%s): %s.script: %s\n", name, h->modes[m], name, e.text);
+            ok = false;
+        } else if (!same_transcript(name, h->modes[m], expected, actual)) {
+            ok = false;
+        }
+    }
+    if (ok)
+        printf("ok   %s\n", name);
+    h->free(s);
+    free(s);
+    return ok;
+}
+
+/* The golden loop, a harness's main: every NAME.script of the folder
+ * argv[1], in name order, through check_script; a NAME.transcript
+ * without its script fails. Prints "N passed, M failed"; returns the exit
+ * status: 0 when everything passed, 1 on a failure, 2 on a usage or I/O
+ * error. */
+static inline int run_folder(int argc, char **argv, const harness *h) {
     char **scripts = NULL, **transcripts = NULL;
     size_t n_scripts = 0, n_transcripts = 0, i, j;
     int err, passed = 0, failed = 0;
@@ -616,13 +662,13 @@ static inline int run_folder(int argc, char **argv, const char *what,
         free_names(scripts, n_scripts);
         return 2;
     }
-    printf("libepp %s: %s of %s through the C API\n", epp_version(), what, dir);
+    printf("libepp %s: %s of %s through the C API\n", epp_version(), h->what, dir);
     if (n_scripts == 0) {
         printf("FAIL no *.script in %s\n", dir);
         failed++;
     }
     for (i = 0; i < n_scripts; i++) {
-        if (check(dir, scripts[i], &path, &expected, &actual))
+        if (check_script(h, dir, scripts[i], &path, &expected, &actual))
             passed++;
         else
             failed++;
