@@ -31,79 +31,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
-#include <errno.h>
+#define SCRIPT_PROG "run_etp_scripts"
+
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "epp.h"
-
-/* ------------------------------------------------------------------ */
-/* Memory, strings, buffers                                             */
-/* ------------------------------------------------------------------ */
-
-_Noreturn static void out_of_memory(void) {
-    fputs("run_etp_scripts: out of memory\n", stderr);
-    exit(2);
-}
-
-/* Grows the array `*p` of `elem`-byte items, `len` of them in use, so
- * that it has room for `extra` more (`*cap` is its capacity in items). */
-static void grow(void **p, size_t *cap, size_t len, size_t extra, size_t elem) {
-    size_t c = *cap, need;
-    void *q;
-    if (extra > SIZE_MAX - len)
-        out_of_memory();
-    need = len + extra;
-    if (need <= c && *p != NULL)
-        return;
-    if (c < 16)
-        c = 16;
-    while (c < need) {
-        if (c > SIZE_MAX / 2)
-            out_of_memory();
-        c *= 2;
-    }
-    if (c > SIZE_MAX / elem)
-        out_of_memory();
-    q = realloc(*p, c * elem);
-    if (q == NULL)
-        out_of_memory();
-    *p = q;
-    *cap = c;
-}
-
-/* A borrowed (pointer, length) string, not NUL-terminated. */
-typedef struct {
-    const char *p;
-    size_t n;
-} str;
-
-static bool str_is(str s, const char *lit) {
-    size_t n = strlen(lit);
-    return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
-}
-
-/* Splits `s` at its first space: `*head` before it, `*rest` after it
- * ("" without a space), as the reference runner's word(). */
-static void word(str s, str *head, str *rest) {
-    const char *sp = s.n ? memchr(s.p, ' ', s.n) : NULL;
-    if (sp == NULL) {
-        *head = s;
-        rest->p = s.p + s.n;
-        rest->n = 0;
-    } else {
-        head->p = s.p;
-        head->n = (size_t)(sp - s.p);
-        rest->p = sp + 1;
-        rest->n = s.n - head->n - 1;
-    }
-}
+#include "script_common.h"
 
 /* Splits `s` at its first `parts - 1` spaces, as Rust's splitn: returns
  * how many parts there are (at most `parts`). */
@@ -124,135 +56,6 @@ static size_t splitn(str s, str *out, size_t parts, char sep) {
     return k;
 }
 
-/* A growable byte buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static void buf_reserve(buf *b, size_t extra) {
-    void *p = b->p;
-    grow(&p, &b->cap, b->len, extra, 1);
-    b->p = p;
-}
-
-static void buf_put(buf *b, const void *data, size_t n) {
-    if (n == 0)
-        return;
-    buf_reserve(b, n);
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-static void buf_putc(buf *b, char c) { buf_put(b, &c, 1); }
-
-static void buf_str(buf *b, str s) { buf_put(b, s.p, s.n); }
-
-static void buf_printf(buf *b, const char *fmt, ...) {
-    va_list ap, ap2;
-    int n;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        va_end(ap2);
-        fputs("run_etp_scripts: vsnprintf failed\n", stderr);
-        exit(2);
-    }
-    buf_reserve(b, (size_t)n + 1); /* vsnprintf writes a NUL */
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
-/* A NUL-terminated copy of the buffer's text, valid until it changes. */
-static const char *buf_cstr(buf *b) {
-    buf_reserve(b, 1);
-    b->p[b->len] = '\0';
-    return b->p;
-}
-
-static void buf_free(buf *b) {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-/* Whether `n` bytes at `s` are UTF-8 (as Rust's str::from_utf8 says: no
- * overlong forms, no surrogates, nothing past U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0, k, need;
-    uint32_t cp, min;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1, cp = c & 0x1Fu, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2, cp = c & 0x0Fu, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need)
-            return false;
-        for (k = 1; k <= need; k++) {
-            unsigned char d = s[i + k];
-            if ((d & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (d & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
-    }
-    return true;
-}
-
-/* A short description of an epp_result, from the library. */
-static const char *describe(epp_result r) {
-    static char text[EPP_RESULT_DESCRIBE_MAX];
-    size_t n = 0;
-    if (epp_result_describe(r, text, sizeof text, &n) != EPP_RESULT_OK)
-        snprintf(text, sizeof text, "(no description)");
-    return text;
-}
-
-/* An error message: a script error or an unexpected epp_result. */
-typedef struct {
-    char text[1024];
-} error;
-
-static int fail(error *e, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->text, sizeof e->text, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Prefixes `e` with "line N: " and follows it with ": LINE". */
-static int fail_at(error *e, size_t lineno, str line) {
-    char inner[sizeof e->text];
-    memcpy(inner, e->text, sizeof inner);
-    if (snprintf(e->text, sizeof e->text, "line %zu: %s: %.*s", lineno, inner,
-                 line.n > 200 ? 200 : (int)line.n, line.p) < 0)
-        snprintf(e->text, sizeof e->text, "line %zu: %s", lineno, "(message lost)");
-    return -1;
-}
-
-/* An epp_result other than EPP_RESULT_OK where none was expected. */
-static int api_fail(error *e, const char *call, epp_result r) {
-    return fail(e, "%s returned %u (%s)", call, (unsigned)r, describe(r));
-}
-
 /* The same for a call given a session: adds its last error. */
 static int session_fail(error *e, const epp_etp_session *s, const char *call, epp_result r) {
     const char *p = NULL;
@@ -262,13 +65,6 @@ static int session_fail(error *e, const epp_etp_session *s, const char *call, ep
                     n > 300 ? 300 : (int)n, p);
     return api_fail(e, call, r);
 }
-
-#define API(e, call)                                                           \
-    do {                                                                       \
-        epp_result r_ = (call);                                                \
-        if (r_ != EPP_RESULT_OK)                                               \
-            return api_fail((e), #call, r_);                                   \
-    } while (0)
 
 #define API_S(e, s, call)                                                      \
     do {                                                                       \
@@ -374,16 +170,6 @@ static int parse_size(error *e, str s, const char *what, size_t *out) {
         return fail(e, "%s: %" PRId64 " is out of range", what, v);
     *out = (size_t)v;
     return 0;
-}
-
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Hex digits in either case, spaces anywhere; `-` or nothing is empty.
@@ -613,7 +399,7 @@ static int parse_script(error *e, struct script *s) {
         0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
         0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
     size_t pos = 0, lineno = 0;
-    bool last = false;
+    str line;
     if (s->text_len > 0 && !utf8_valid((const unsigned char *)s->text, s->text_len))
         return fail(e, "the script is not UTF-8");
     if (s->text_len == 0 || s->text[0] != '#')
@@ -622,23 +408,10 @@ static int parse_script(error *e, struct script *s) {
     API(e, epp_etp_config_builder_new(&s->builder));
     API(e, epp_etp_config_builder_set_application_name(s->builder, "libepp test server", 18));
     API(e, epp_etp_config_builder_set_application_version(s->builder, "1.0", 3));
-    /* Lines are separated by LF: n LFs make n + 1 lines, the last one
-     * possibly empty. */
-    while (!last) {
-        const char *start = s->text + pos;
-        const char *nl = pos < s->text_len ? memchr(start, '\n', s->text_len - pos) : NULL;
-        str line, keyword, rest;
+    while (next_line(s->text, s->text_len, &pos, &lineno, &line)) {
+        str keyword, rest;
         struct step st;
         void *steps;
-        line.p = start;
-        line.n = nl ? (size_t)(nl - start) : s->text_len - pos;
-        pos += line.n + (nl ? 1 : 0);
-        last = nl == NULL;
-        lineno++;
-        if (line.n > 0 && line.p[line.n - 1] == '\r')
-            line.n--;
-        if (line.n == 0 || line.p[0] == '#')
-            continue;
         word(line, &keyword, &rest);
         if (str_is(keyword, "config")) {
             if (s->n_steps > 0) {
@@ -674,39 +447,6 @@ static int parse_script(error *e, struct script *s) {
 /* ------------------------------------------------------------------ */
 /* Transcript lines                                                     */
 /* ------------------------------------------------------------------ */
-
-/* A text value, escaped so that it contains no space: `\` `\\`, space
- * `\s`, LF `\n`, CR `\r`, tab `\t`, other bytes below 0x20 and 0x7F
- * `\xHH`; everything else (UTF-8 included) as is. */
-static void put_text(buf *t, const char *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        switch (c) {
-        case '\\': buf_puts(t, "\\\\"); break;
-        case ' ': buf_puts(t, "\\s"); break;
-        case '\n': buf_puts(t, "\\n"); break;
-        case '\r': buf_puts(t, "\\r"); break;
-        case '\t': buf_puts(t, "\\t"); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                buf_printf(t, "\\x%02x", c);
-            else
-                buf_putc(t, (char)c);
-        }
-    }
-}
-
-/* Lowercase hex without spaces; `-` for no bytes. */
-static void put_hex(buf *t, const uint8_t *p, size_t n) {
-    size_t i;
-    if (n == 0) {
-        buf_putc(t, '-');
-        return;
-    }
-    for (i = 0; i < n; i++)
-        buf_printf(t, "%02x", p[i]);
-}
 
 static const char *state_name(epp_etp_session_state s) {
     switch (s) {
@@ -1068,230 +808,24 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* Files and the report                                                 */
+/* The golden loop (script_common.h's), with this harness's scripts     */
 /* ------------------------------------------------------------------ */
 
-/* Reads a whole file into `b` (replacing its content); 0 or an errno. */
-static int read_file(const char *path, buf *b) {
-    FILE *f = fopen(path, "rb");
-    int err = 0;
-    b->len = 0;
-    if (f == NULL)
-        return errno ? errno : EIO;
-    for (;;) {
-        size_t got;
-        buf_reserve(b, 65536);
-        got = fread(b->p + b->len, 1, b->cap - b->len, f);
-        b->len += got;
-        if (got == 0) {
-            if (ferror(f))
-                err = EIO;
-            break;
-        }
-    }
-    if (fclose(f) != 0 && err == 0)
-        err = EIO;
-    return err;
+static int parse_text(error *e, void *script, char *text, size_t len) {
+    struct script *s = script;
+    s->text = text;
+    s->text_len = len;
+    return parse_script(e, s);
 }
 
-/* Prints a window of a line around byte `at`, moved off UTF-8
- * continuation bytes. */
-static void print_window(const char *label, const char *p, size_t n, size_t at) {
-    const size_t before = 80, after = 160;
-    size_t from = at > before ? at - before : 0, to = n - at > after ? at + after : n;
-    while (from > 0 && ((unsigned char)p[from] & 0xC0) == 0x80)
-        from--;
-    while (to < n && ((unsigned char)p[to] & 0xC0) == 0x80)
-        to++;
-    printf("    %s %s%.*s%s\n", label, from > 0 ? "..." : "", (int)(to - from), p + from,
-           to < n ? "..." : "");
+static int run_script(error *e, const void *script, bool transient, buf *t) {
+    return run(e, script, transient, t);
 }
 
-/* Prints where `actual` first differs from `expected`: the line, and
- * both versions of it around the first differing byte. */
-static void print_difference(const char *name, const char *mode, const buf *expected,
-                             const buf *actual) {
-    size_t d = 0, line = 1, start = 0, i, elen, alen;
-    size_t min = expected->len < actual->len ? expected->len : actual->len;
-    while (d < min && expected->p[d] == actual->p[d])
-        d++;
-    for (i = 0; i < d; i++) {
-        if (expected->p[i] == '\n') {
-            line++;
-            start = i + 1;
-        }
-    }
-    for (elen = start; elen < expected->len && expected->p[elen] != '\n'; elen++)
-        ;
-    for (alen = start; alen < actual->len && actual->p[alen] != '\n'; alen++)
-        ;
-    printf("FAIL %s (%s): line %zu differs from %s.transcript at column %zu\n", name, mode, line,
-           name, d - start + 1);
-    if (start >= expected->len)
-        printf("    expected: (end of transcript)\n");
-    else
-        print_window("expected:", expected->p + start, elen - start, d - start);
-    if (start >= actual->len)
-        printf("    actual:   (end of transcript)\n");
-    else
-        print_window("actual:  ", actual->p + start, alen - start, d - start);
-    if (elen - start == alen - start && start < expected->len && start < actual->len &&
-        memcmp(expected->p + start, actual->p + start, elen - start) == 0)
-        printf("    (the lines are equal; one transcript lacks the final LF)\n");
-}
-
-static int compare_names(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool has_suffix(const char *s, const char *suffix, size_t *stem) {
-    size_t n = strlen(s), k = strlen(suffix);
-    if (n <= k || strcmp(s + n - k, suffix) != 0)
-        return false;
-    *stem = n - k;
-    return true;
-}
-
-static void free_names(char **names, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Lists the stems of DIR's files ending in `suffix`, sorted. */
-static int list(const char *dir, const char *suffix, char ***out, size_t *count) {
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int err;
-    if (d == NULL)
-        return errno ? errno : EIO;
-    while ((errno = 0, ent = readdir(d)) != NULL) {
-        size_t stem;
-        void *p = names;
-        if (!has_suffix(ent->d_name, suffix, &stem))
-            continue;
-        grow(&p, &cap, n, 1, sizeof *names);
-        names = p;
-        names[n] = malloc(stem + 1);
-        if (names[n] == NULL)
-            out_of_memory();
-        memcpy(names[n], ent->d_name, stem);
-        names[n][stem] = '\0';
-        n++;
-    }
-    err = errno;
-    closedir(d);
-    if (err != 0) {
-        free_names(names, n);
-        return err;
-    }
-    if (n > 1)
-        qsort(names, n, sizeof *names, compare_names);
-    *out = names;
-    *count = n;
-    return 0;
-}
-
-/* Runs one script both ways and prints its line; true when it passed. */
-static bool check_script(const char *dir, const char *name, buf *path, buf *expected, buf *actual) {
-    static const struct {
-        const char *label;
-        bool transient;
-    } modes[] = {{"as parsed", false}, {"transient input", true}};
-    struct script s;
-    error e;
-    size_t m;
-    int err;
-    bool ok = true;
-    memset(&s, 0, sizeof s);
-    path->len = 0;
-    buf_printf(path, "%s/%s.transcript", dir, name);
-    err = read_file(buf_cstr(path), expected);
-    if (err != 0) {
-        printf("FAIL %s: %s: %s\n", name, buf_cstr(path), strerror(err));
-        return false;
-    }
-    {
-        buf text = {NULL, 0, 0};
-        path->len = 0;
-        buf_printf(path, "%s/%s.script", dir, name);
-        err = read_file(buf_cstr(path), &text);
-        s.text = text.p;
-        s.text_len = text.len;
-    }
-    if (err != 0) {
-        printf("FAIL %s: %s: %s\n", name, buf_cstr(path), strerror(err));
-        script_free(&s);
-        return false;
-    }
-    if (parse_script(&e, &s) != 0) {
-        printf("FAIL %s: %s.script: %s\n", name, name, e.text);
-        script_free(&s);
-        return false;
-    }
-    for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-        if (run(&e, &s, modes[m].transient, actual) != 0) {
-            printf("FAIL %s (%s): %s.script: %s\n", name, modes[m].label, name, e.text);
-            ok = false;
-        } else if (actual->len != expected->len ||
-                   (actual->len > 0 && memcmp(actual->p, expected->p, actual->len) != 0)) {
-            print_difference(name, modes[m].label, expected, actual);
-            ok = false;
-        }
-    }
-    if (ok)
-        printf("ok   %s\n", name);
-    script_free(&s);
-    return ok;
-}
+static void free_script(void *script) { script_free(script); }
 
 int main(int argc, char **argv) {
-    char **scripts = NULL, **transcripts = NULL;
-    size_t n_scripts = 0, n_transcripts = 0, i, j;
-    int err, passed = 0, failed = 0;
-    buf path = {NULL, 0, 0}, expected = {NULL, 0, 0}, actual = {NULL, 0, 0};
-    const char *dir;
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s SCRIPTS_DIR\n", argc > 0 ? argv[0] : "run_etp_scripts");
-        return 2;
-    }
-    dir = argv[1];
-    if ((err = list(dir, ".script", &scripts, &n_scripts)) != 0 ||
-        (err = list(dir, ".transcript", &transcripts, &n_transcripts)) != 0) {
-        fprintf(stderr, "run_etp_scripts: %s: %s\n", dir, strerror(err));
-        free_names(scripts, n_scripts);
-        return 2;
-    }
-    printf("libepp %s: the ETP scripts of %s through the C API\n", epp_version(), dir);
-    if (n_scripts == 0) {
-        printf("FAIL no *.script in %s\n", dir);
-        failed++;
-    }
-    for (i = 0; i < n_scripts; i++) {
-        if (check_script(dir, scripts[i], &path, &expected, &actual))
-            passed++;
-        else
-            failed++;
-        fflush(stdout);
-    }
-    /* A transcript without its script is stale. */
-    for (i = 0; i < n_transcripts; i++) {
-        for (j = 0; j < n_scripts; j++)
-            if (strcmp(transcripts[i], scripts[j]) == 0)
-                break;
-        if (j == n_scripts) {
-            printf("FAIL %s.transcript: no %s.script beside it\n", transcripts[i], transcripts[i]);
-            failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    free_names(scripts, n_scripts);
-    free_names(transcripts, n_transcripts);
-    buf_free(&path);
-    buf_free(&expected);
-    buf_free(&actual);
-    return failed == 0 ? 0 : 1;
+    static const harness h = {"the ETP scripts", {"as parsed", "transient input"}, sizeof(struct script), parse_text, run_script,
+                              free_script};
+    return run_folder(argc, argv, &h);
 }
