@@ -14,7 +14,9 @@ use crate::{CloseReason, CommandVerb, Request, TransferOp, UserAgent};
 pub struct epp_request {
     inner: Request,
     close_text: Option<String>,
-    sv_trid_text: Option<String>,
+    /// The svTRID as text, written on the first
+    /// `epp_request_get_server_transaction_id` (most hosts never ask).
+    sv_trid_text: std::cell::OnceCell<String>,
 }
 
 impl epp_request {
@@ -23,18 +25,10 @@ impl epp_request {
             Request::SessionEnd(e) => Some(e.reason.to_string()),
             _ => None,
         };
-        let sv_trid_text = match &inner {
-            Request::Login(l) => Some(l.server_transaction_id.to_string()),
-            Request::Poll(p) => Some(p.server_transaction_id.to_string()),
-            Request::PollAck(a) => Some(a.server_transaction_id.to_string()),
-            Request::Command(c) => Some(c.server_transaction_id.to_string()),
-            Request::Extension(x) => Some(x.server_transaction_id.to_string()),
-            Request::SessionEnd(_) => None,
-        };
         epp_request {
             inner,
             close_text,
-            sv_trid_text,
+            sv_trid_text: std::cell::OnceCell::new(),
         }
     }
 }
@@ -483,9 +477,16 @@ pub unsafe extern "C" fn epp_request_get_server_transaction_id(
     out_ptr: *mut *const c_char,
     out_len: *mut usize,
 ) -> epp_result {
-    string_getter(request, out_ptr, out_len, |r| match &r.sv_trid_text {
-        Some(t) => Ok(Some(t.as_str())),
-        None => Err(NA),
+    string_getter(request, out_ptr, out_len, |r| {
+        let id = match &r.inner {
+            Request::Login(l) => &l.server_transaction_id,
+            Request::Poll(p) => &p.server_transaction_id,
+            Request::PollAck(a) => &a.server_transaction_id,
+            Request::Command(c) => &c.server_transaction_id,
+            Request::Extension(x) => &x.server_transaction_id,
+            Request::SessionEnd(_) => return Err(NA),
+        };
+        Ok(Some(r.sv_trid_text.get_or_init(|| id.to_string()).as_str()))
     })
 }
 
